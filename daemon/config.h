@@ -1,0 +1,75 @@
+/* scand configuration (DESIGN §5): INI parsed with libinih into one struct.
+ * Unknown sections/keys and bad values are errors carrying the line number. */
+#pragma once
+#include "common.h"
+#include <net/if.h>
+
+#define CONFIG_MAX_NICS 32
+
+enum engine_kind { ENGINE_AF_XDP, ENGINE_DPDK, ENGINE_AF_PACKET, ENGINE_NULL };
+enum xdp_mode_cfg { XDP_MODE_AUTO, XDP_MODE_ZC, XDP_MODE_DRV, XDP_MODE_SKB };
+
+struct nic_config {
+	char name[IFNAMSIZ];
+	enum engine_kind engine; /* default af_packet */
+	unsigned queues;	 /* 0 = engine default */
+	enum xdp_mode_cfg xdp_mode;
+	char dpdk_port[256];
+	bool has_gateway_mac;
+	uint8_t gateway_mac[6];
+	bool has_source_ip;
+	struct ipaddr source_ip;
+	char ena_counters_file[256];
+	bool control_plane_ok;
+	int line; /* line of the [nic] header, for messages */
+};
+
+struct config {
+	/* [daemon] */
+	char socket[108];
+	char socket_group[64]; /* empty: root only (plus the owner group) */
+	char state_dir[256];
+	unsigned max_clients;	 /* 64 */
+	unsigned max_line;	 /* 1 MiB */
+	unsigned max_queued_jobs; /* 16 */
+	unsigned max_running_jobs; /* 4 */
+	unsigned client_timeout_s; /* 30: a client stalled mid-line or not reading is dropped */
+	char prometheus_textfile[256];
+	int log_level; /* LOG_ERR..LOG_DEBUG */
+	/* [rate] */
+	uint64_t max_pps;	  /* 0 = unlimited */
+	bool adaptive;		  /* true */
+	uint64_t aimd_increase_pps; /* 1000 */
+	double aimd_decrease;	  /* 0.7 */
+	unsigned tick_ms;	  /* 1000 */
+	/* [scan] */
+	bool has_source_ip;
+	struct ipaddr source_ip;
+	uint16_t source_port_lo, source_port_n; /* 40000, 64 */
+	unsigned cooldown_s;			/* 8 */
+	char blocklist_file[256];		/* /etc/scand/blocklist.conf */
+	char allow[4096];			/* comma-separated CIDRs; empty = no allowlist */
+	unsigned max_targets_len;		/* targets expression limit, chars */
+	uint64_t dedup_bitmap_max;		/* bits */
+	bool has_shard;
+	uint32_t shard_index, shard_count;
+	/* [dpdk] */
+	char eal_args[1024];
+	/* [nic "X"] */
+	unsigned nnics;
+	struct nic_config nics[CONFIG_MAX_NICS];
+};
+
+void config_defaults(struct config *c);
+/* Parses path into c (defaults first). On error returns -EINVAL (or -errno
+ * for I/O) and err holds "PATH:LINE: message" lines, one per problem. */
+int config_load(struct config *c, const char *path, struct errbuf *err);
+/* Parses from a string (fuzzing, tests); name is used in messages. */
+int config_load_string(struct config *c, const char *text, const char *name,
+		       struct errbuf *err);
+const struct nic_config *config_find_nic(const struct config *c, const char *name);
+const char *engine_kind_name(enum engine_kind k);
+int engine_kind_parse(const char *s, enum engine_kind *k);
+int mac_parse(const char *s, uint8_t mac[6]);
+/* "40000-40063" or "40000" -> lo, n. */
+int port_range_parse(const char *s, uint16_t *lo, uint16_t *n);

@@ -1,0 +1,46 @@
+/* Control socket transport: a libevent accept loop on a Unix stream socket
+ * carrying NDJSON. It frames lines, enforces limits (clients, line length,
+ * output backlog, idle timeouts), checks the peer with SO_PEERCRED, backs off
+ * on EMFILE, and hands each complete line to a handler. It knows nothing of
+ * JSON-RPC methods (rpc.c does). */
+#pragma once
+#include <event2/event.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct control;
+struct control_client;
+
+/* Returns a malloc'd response line without the trailing '\n', or NULL for no
+ * response (notifications). The transport appends '\n' and frees it. */
+typedef char *(*control_handler)(void *ctx, struct control_client *c, const char *line,
+				 size_t len);
+
+struct control_opts {
+	const char *path;      /* socket path; parent dir created 0755 if missing */
+	const char *group;     /* group allowed to connect (socket chgrp); "" = none */
+	int listen_fd;	       /* >= 0: use this already-listening fd (sd_listen_fds) */
+	unsigned max_clients;  /* further connections get one -32001 error line, then close */
+	size_t max_line;       /* a longer line gets -32600 "line exceeds N bytes" and close */
+	size_t max_outbuf;     /* a client not reading past this is dropped */
+	unsigned idle_timeout_s; /* half a line or unread output for this long: dropped */
+	bool read_only;	       /* a telemetry-only socket: handler sees control_client_read_only() */
+};
+
+/* Creates the socket (mode 0660, group from opts) and registers it on base.
+ * -errno with a message in err naming the path and the fix. */
+struct control *control_new(struct event_base *base, const struct control_opts *o,
+			    control_handler h, void *ctx, char *err, size_t errlen);
+void control_free(struct control *ctl); /* closes clients, unlinks the path it created */
+
+unsigned control_nclients(const struct control *ctl);
+/* Peer credentials of a client. */
+pid_t control_client_pid(const struct control_client *c);
+uid_t control_client_uid(const struct control_client *c);
+bool control_client_read_only(const struct control_client *c);
+/* Subscribe this client to notifications; job_id NULL/"" = all jobs. */
+void control_client_subscribe(struct control_client *c, const char *job_id);
+/* Sends one notification line (no '\n') to every subscribed client whose
+ * filter matches job_id. Non-blocking: slow clients are dropped by limits. */
+void control_notify(struct control *ctl, const char *job_id, const char *line);

@@ -1,0 +1,15 @@
+/* Leveled logging to stderr. Under journald (JOURNAL_STREAM set) lines carry
+ * the <N> syslog prefix so levels survive. Never log per packet. */
+#pragma once
+#include <syslog.h>
+
+void log_set_level(int level); /* LOG_ERR .. LOG_DEBUG */
+int log_get_level(void);
+void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Logs "msg: strerror(-r)" at LOG_ERR and returns r (r is -errno). */
+int log_errno(int r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_error(...) log_msg(LOG_ERR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_WARNING, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)

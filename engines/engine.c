@@ -1,0 +1,22 @@
+/* Static engine registry: the engines compiled into this binary. */
+#include "engine.h"
+
+#include <stddef.h>
+
+const struct engine_ops *engine_lookup(enum engine_kind kind)
+{
+	switch (kind) {
+	case ENGINE_NULL:
+		return &engine_null_ops;
+	case ENGINE_AF_PACKET:
+		return &engine_af_packet_ops;
+	default:
+		return NULL;
+	}
+}
+
+const char *const *engine_compiled(void)
+{
+	static const char *const names[] = { "null", "af_packet", NULL };
+	return names;
+}

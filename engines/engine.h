@@ -1,0 +1,72 @@
+/* Packet engine vtable (zmap probe-module style): each engine owns one NIC's
+ * queues from daemon start to stop. Buffers: tx_burst copies the caller's
+ * frames into engine memory before returning; rx_burst returns pointers into
+ * engine memory that stay valid until the next rx_burst on the same queue. */
+#pragma once
+#include "../daemon/common.h"
+#include "../daemon/config.h"
+
+#define ENGINE_MAX_QUEUES 64
+#define ENGINE_MAX_FILTER 16
+
+struct pkt {
+	const uint8_t *data;
+	uint16_t len;
+};
+
+/* Per-queue counters, monotonic since open. */
+struct engine_qstats {
+	uint64_t tx_packets, tx_bytes, tx_ring_full;
+	uint64_t rx_packets, rx_bytes, rx_drops, rx_ring_empty;
+	uint64_t invalid_descs;
+};
+
+/* What the engine's RX path should hand to the workers: TCP to one of these
+ * addresses with destination port in [port_lo, port_hi]. */
+struct rx_filter {
+	unsigned n;
+	struct {
+		struct ipaddr dst;
+		uint16_t port_lo, port_hi;
+	} e[ENGINE_MAX_FILTER];
+};
+
+struct engine;
+
+struct engine_ops {
+	const char *name;
+	/* Can this engine run on conf here? 0, or -errno with the reason. */
+	int (*probe)(const struct nic_config *conf, struct errbuf *why);
+	/* Opens conf->queues queues (0 = engine default). On failure nothing is
+	 * left open or attached and why names the problem and the fix. */
+	int (*open)(struct engine *e, const struct nic_config *conf, struct errbuf *why);
+	void (*close)(struct engine *e);
+	/* Queues n frames; returns how many were taken (0 when the ring is full). */
+	unsigned (*tx_burst)(struct engine *e, unsigned q, const struct pkt *pkts, unsigned n);
+	/* Up to n received frames, or 0. Non-blocking. */
+	unsigned (*rx_burst)(struct engine *e, unsigned q, struct pkt *pkts, unsigned n);
+	/* Replaces the RX filter (called by the main thread when jobs start/end). */
+	int (*set_filter)(struct engine *e, const struct rx_filter *f);
+	void (*stats)(struct engine *e, unsigned q, struct engine_qstats *st);
+};
+
+struct engine {
+	const struct engine_ops *ops;
+	char ifname[IFNAMSIZ];
+	int ifindex;
+	unsigned nqueues;
+	uint8_t mac[6];
+	unsigned mtu;
+	int numa_node;
+	char mode[32];	    /* e.g. "tpacket-v3", "xdp-drv-copy", "null" */
+	char notes[256];    /* why a better mode was not used, warnings */
+	void *priv;
+};
+
+/* Static registry. NULL when not compiled in. */
+const struct engine_ops *engine_lookup(enum engine_kind kind);
+/* Names of the engines compiled into this binary, NULL-terminated. */
+const char *const *engine_compiled(void);
+
+extern const struct engine_ops engine_null_ops;
+extern const struct engine_ops engine_af_packet_ops;
