@@ -1,1 +1,527 @@
-/* placeholder: being written */
+/* Job manager (see jobs.h): the queue and state machine. Runs live in
+ * jobrun.c, persistence in jobstore.c. */
+#include "jobs.h"
+#include "control.h"
+#include "jobrun.h"
+#include "log.h"
+#include "scan/shard.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+struct jobs {
+	struct daemon *d;
+	struct job *head, *tail;
+	unsigned seq, nrunning, nqueued;
+};
+
+static const char *const state_names[] = { "queued", "running", "cooldown",
+					   "done",   "failed",  "cancelled" };
+
+const char *job_state_name(enum job_state s)
+{
+	return state_names[s];
+}
+
+int job_state_parse(const char *s, enum job_state *st)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(state_names); i++)
+		if (strcmp(s, state_names[i]) == 0)
+			return *st = (enum job_state)i, 0;
+	return -EINVAL;
+}
+
+bool job_state_final(enum job_state s)
+{
+	return s == JOB_DONE || s == JOB_FAILED || s == JOB_CANCELLED;
+}
+
+uint64_t job_sent(const struct job *j)
+{
+	return j->sent_base + jobrun_done(j);
+}
+
+static bool job_active(const struct job *j)
+{
+	return j->state == JOB_RUNNING || j->state == JOB_COOLDOWN;
+}
+
+struct jobs *jobs_new(struct daemon *d)
+{
+	struct jobs *js = calloc(1, sizeof(*js));
+	if (js) {
+		js->d = d;
+		js->seq = 1;
+	}
+	return js;
+}
+
+static void job_free(struct daemon *d, struct job *j)
+{
+	jobrun_stop(d, j, true);
+	jobstore_close(j);
+	jobspec_free(&j->spec);
+	if (j->space_ok)
+		space_free(&j->space);
+	if (j->dedup_ok)
+		dedup_free(&j->dedup);
+	free(j->offsets);
+	free(j->wbuf);
+	free(j->pending);
+	free(j);
+}
+
+void jobs_free(struct jobs *js)
+{
+	if (!js)
+		return;
+	for (struct job *j = js->head, *next; j; j = next) {
+		next = j->next;
+		job_free(js->d, j);
+	}
+	free(js);
+}
+
+struct job *jobs_find(struct jobs *js, const char *id)
+{
+	for (struct job *j = js->head; j; j = j->next)
+		if (strcmp(j->id, id) == 0)
+			return j;
+	return NULL;
+}
+
+static void jobs_append(struct jobs *js, struct job *j)
+{
+	if (js->tail)
+		js->tail->next = j;
+	else
+		js->head = j;
+	js->tail = j;
+}
+
+static void job_notify_state(struct jobs *js, const struct job *j)
+{
+	cJSON *o = cJSON_CreateObject(), *p = cJSON_AddObjectToObject(o, "params");
+	char *line;
+	cJSON_AddStringToObject(o, "jsonrpc", "2.0");
+	cJSON_AddStringToObject(o, "method", "job.state");
+	cJSON_AddStringToObject(p, "job_id", j->id);
+	cJSON_AddStringToObject(p, "state", job_state_name(j->state));
+	if (j->error[0])
+		cJSON_AddStringToObject(p, "error", j->error);
+	else
+		cJSON_AddNullToObject(p, "error");
+	line = cJSON_PrintUnformatted(o);
+	if (line && js->d->ctl)
+		control_notify(js->d->ctl, j->id, line);
+	free(line);
+	cJSON_Delete(o);
+}
+
+static bool job_uses_nic(const struct job *j, const struct nic *n)
+{
+	for (unsigned i = 0; i < j->spec.nnics; i++)
+		if (strcmp(j->spec.nics[i], n->conf.name) == 0)
+			return true;
+	return false;
+}
+
+static void filter_add(struct rx_filter *f, const struct ipaddr *a, const struct job *j)
+{
+	if (!a->af || f->n == ENGINE_MAX_FILTER)
+		return;
+	for (unsigned i = 0; i < f->n; i++)
+		if (f->e[i].dst.af == a->af && f->e[i].dst.v == a->v &&
+		    f->e[i].port_lo == j->spec.sport_lo &&
+		    f->e[i].port_hi == j->spec.sport_lo + j->spec.sport_n - 1)
+			return;
+	f->e[f->n].dst = *a;
+	f->e[f->n].port_lo = j->spec.sport_lo;
+	f->e[f->n].port_hi = (uint16_t)(j->spec.sport_lo + j->spec.sport_n - 1);
+	f->n++;
+}
+
+/* Each NIC's RX filter admits replies to every active job that uses it. */
+static void nic_filters_update(struct jobs *js)
+{
+	for (unsigned k = 0; k < js->d->nnics; k++) {
+		struct nic *n = &js->d->nics[k];
+		struct rx_filter f = { 0 };
+		if (!n->up || !n->eng.ops->set_filter)
+			continue;
+		for (struct job *j = js->head; j; j = j->next) {
+			if (!job_active(j) || !job_uses_nic(j, n))
+				continue;
+			bool own = j->spec.has_source_ip;
+			filter_add(&f, own && j->spec.source_ip.af == AF_INET ? &j->spec.source_ip : &n->src4, j);
+			filter_add(&f, own && j->spec.source_ip.af == AF_INET6 ? &j->spec.source_ip : &n->src6, j);
+		}
+		int r = n->eng.ops->set_filter(&n->eng, &f);
+		if (r < 0)
+			log_errno(r, "%s: cannot update the RX filter", n->conf.name);
+	}
+}
+
+static void job_persist(struct jobs *js, struct job *j);
+
+static void job_finish(struct jobs *js, struct job *j, enum job_state st, const char *why)
+{
+	if (j->run) {
+		j->tx_rate = jobrun_tx_rate(j);
+		jobrun_stop(js->d, j, false);
+		js->nrunning--;
+	} else if (j->state == JOB_QUEUED) {
+		js->nqueued--;
+	}
+	j->state = st;
+	if (why)
+		snprintf(j->error, sizeof(j->error), "%s", why);
+	j->finished_ms = realtime_ms();
+	free(j->pending);
+	j->pending = NULL;
+	j->npending = 0;
+	job_persist(js, j);
+	jobstore_close(j);
+	nic_filters_update(js);
+	job_notify_state(js, j);
+	log_info("job %s %s: sent %llu of %llu, %llu open, %llu closed%s%s", j->id,
+		 job_state_name(st), (unsigned long long)job_sent(j), (unsigned long long)j->total,
+		 (unsigned long long)j->open, (unsigned long long)j->closed, j->error[0] ? ": " : "",
+		 j->error);
+}
+
+/* Writes the checkpoint; a job whose state cannot be stored fails. */
+static void job_persist(struct jobs *js, struct job *j)
+{
+	int r = jobstore_checkpoint(j);
+	if (r == 0)
+		return;
+	log_errno(r, "job %s: cannot write state under %s", j->id, j->dir);
+	if (!job_state_final(j->state)) {
+		char why[600];
+		snprintf(why, sizeof(why), "cannot write job state under %s: %s; free space in state_dir",
+			 j->dir, strerror(-r));
+		job_finish(js, j, JOB_FAILED, why);
+	}
+}
+
+static void job_start(struct jobs *js, struct job *j)
+{
+	struct errbuf e = { { 0 } };
+	int r;
+
+	js->nqueued--;
+	j->state = JOB_RUNNING; /* filters first, so no early reply is missed */
+	nic_filters_update(js);
+	r = jobrun_start(js->d, j, &e);
+	if (r < 0) {
+		j->state = JOB_QUEUED;
+		js->nqueued++;
+		job_finish(js, j, JOB_FAILED, e.msg);
+		return;
+	}
+	js->nrunning++;
+	if (!j->started_ms)
+		j->started_ms = realtime_ms();
+	log_info("job %s running: %llu probes at %llu pps on %u queue(s)", j->id,
+		 (unsigned long long)(j->total - j->sent_base), (unsigned long long)j->spec.rate_pps,
+		 j->run->nparts);
+	job_persist(js, j);
+	job_notify_state(js, j);
+}
+
+static void jobs_schedule(struct jobs *js)
+{
+	unsigned max = MIN(js->d->cfg.max_running_jobs, (unsigned)WORKER_MAX_SLOTS);
+	for (struct job *j = js->head; j && !js->d->stopping; j = j->next)
+		if (j->state == JOB_QUEUED && js->nrunning < max)
+			job_start(js, j);
+}
+
+/* Shard slice, key, dedup: what a new or reloaded job needs besides its spec. */
+static int job_prepare(struct jobs *js, struct job *j, bool fresh)
+{
+	struct slice s = shard_slice(j->space.total, j->spec.shard_index, j->spec.shard_count, 0, 1);
+	j->total = s.end - s.begin;
+	if (!fresh)
+		return 0;
+	j->pending = calloc(1, sizeof(*j->pending));
+	if (!j->pending)
+		return -ENOMEM;
+	j->pending[0] = (struct pos_range){ s.begin, s.end };
+	j->npending = j->total ? 1 : 0;
+	if (getrandom(j->key, sizeof(j->key), 0) != sizeof(j->key))
+		return -EIO;
+	int r = dedup_init(&j->dedup, j->space.total, js->d->cfg.dedup_bitmap_max,
+			   DEDUP_DEFAULT_WINDOW);
+	j->dedup_ok = r == 0;
+	return r;
+}
+
+int jobs_submit(struct jobs *js, const cJSON *params, char *id, struct rpc_error *err)
+{
+	const struct config *cfg = &js->d->cfg;
+	struct job *j;
+	uint16_t rnd;
+	int r;
+
+	if (js->nqueued >= cfg->max_queued_jobs)
+		return rpc_error_set(err, RPC_BUSY, "",
+				     "job queue is full (%u queued, [daemon] max_queued_jobs); wait for jobs to finish or cancel some",
+				     js->nqueued);
+	if (!(j = calloc(1, sizeof(*j))))
+		return rpc_error_set(err, RPC_INTERNAL, "", "out of memory");
+	j->results_fd = -1;
+	r = jobspec_from_json(params, cfg, &j->spec, err);
+	if (r == 0 && (r = jobspec_build_space(&j->spec, cfg, &js->d->blocklist, &js->d->allow,
+					       &j->space, err)) == 0)
+		j->space_ok = true;
+	if (r == 0 && job_prepare(js, j, true) < 0)
+		r = rpc_error_set(err, RPC_INTERNAL, "", "out of memory preparing the job");
+	getrandom(&rnd, sizeof(rnd), 0);
+	snprintf(j->id, sizeof(j->id), "j%06u-%04x", js->seq, rnd);
+	j->submitted_ms = realtime_ms();
+	if (r == 0 && (r = jobstore_create(j, cfg->state_dir)) < 0)
+		r = rpc_error_set(err, RPC_INTERNAL, "",
+				  "cannot store the job under %s/jobs: %s; check [daemon] state_dir and free space",
+				  cfg->state_dir, strerror(-r));
+	if (r < 0) {
+		job_free(js->d, j);
+		return r;
+	}
+	js->seq++;
+	jobs_append(js, j);
+	js->nqueued++;
+	snprintf(id, 32, "%s", j->id);
+	log_info("job %s queued: %llu probes (%s), seed %llu, shard %u/%u", j->id,
+		 (unsigned long long)j->total, j->spec.name[0] ? j->spec.name : "unnamed",
+		 (unsigned long long)j->spec.seed, j->spec.shard_index, j->spec.shard_count);
+	job_notify_state(js, j);
+	jobs_schedule(js);
+	return 0;
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void job_load_one(struct jobs *js, const char *name)
+{
+	struct job *j = calloc(1, sizeof(*j));
+	unsigned seq;
+	if (!j)
+		return;
+	if (jobstore_load(j, js->d->cfg.state_dir, name, &js->d->cfg, &js->d->blocklist,
+			  &js->d->allow) < 0) {
+		log_error("job %s cannot be resumed: %s", name, j->error);
+		j->state = JOB_FAILED;
+	}
+	job_prepare(js, j, false);
+	if (sscanf(name, "j%u-", &seq) == 1 && seq >= js->seq)
+		js->seq = seq + 1;
+	jobs_append(js, j);
+	if (job_state_final(j->state)) {
+		if (j->results_fd >= 0)
+			jobstore_close(j);
+		if (j->state == JOB_FAILED && !j->finished_ms)
+			job_persist(js, j);
+		return;
+	}
+	j->state = JOB_QUEUED;
+	js->nqueued++;
+	if (j->npending == 0) {
+		job_finish(js, j, JOB_DONE, NULL);
+		return;
+	}
+	log_info("job %s resumes: %llu of %llu probes sent", j->id,
+		 (unsigned long long)j->sent_base, (unsigned long long)j->total);
+}
+
+int jobs_load(struct jobs *js)
+{
+	char path[600], **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "%s/jobs", js->d->cfg.state_dir);
+	if (!(dir = opendir(path)))
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] != 'j' || strlen(de->d_name) >= 32)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			char **nn = realloc(names, cap * sizeof(*nn));
+			if (!nn)
+				break;
+			names = nn;
+		}
+		names[n++] = strdup(de->d_name);
+	}
+	closedir(dir);
+	qsort(names, n, sizeof(*names), id_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (names[i])
+			job_load_one(js, names[i]);
+		free(names[i]);
+	}
+	free(names);
+	jobs_schedule(js);
+	return (int)n;
+}
+
+void jobs_drain(struct jobs *js)
+{
+	double now = mono_now();
+	for (struct job *j = js->head; j; j = j->next) {
+		if (!j->run)
+			continue;
+		int r = jobrun_drain(js->d, j);
+		if (r < 0) {
+			char why[700];
+			snprintf(why, sizeof(why),
+				 "writing results under %s failed: %s; free space in state_dir", j->dir,
+				 strerror(-r));
+			job_finish(js, j, JOB_FAILED, why);
+			continue;
+		}
+		if (j->state == JOB_RUNNING && jobrun_tx_done(j)) {
+			j->tx_rate = jobrun_tx_rate(j);
+			j->state = JOB_COOLDOWN;
+			j->cooldown_until = now + j->spec.cooldown_s;
+			atomic_store(&j->run->phase, RUN_RX_ONLY);
+			job_notify_state(js, j);
+		}
+		if (j->state == JOB_COOLDOWN && now >= j->cooldown_until)
+			job_finish(js, j, JOB_DONE, NULL);
+	}
+	jobs_schedule(js);
+}
+
+static void job_notify_progress(struct jobs *js, const struct job *j)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *line;
+	cJSON_AddStringToObject(o, "jsonrpc", "2.0");
+	cJSON_AddStringToObject(o, "method", "job.progress");
+	cJSON_AddItemToObject(o, "params", job_status_json(j));
+	line = cJSON_PrintUnformatted(o);
+	if (line && js->d->ctl)
+		control_notify(js->d->ctl, j->id, line);
+	free(line);
+	cJSON_Delete(o);
+}
+
+void jobs_tick(struct jobs *js)
+{
+	double now = mono_now();
+	for (struct job *j = js->head, *next; j; j = next) {
+		next = j->next;
+		if (!j->run)
+			continue;
+		uint64_t sent = job_sent(j);
+		if (now > j->last_tick)
+			j->pps = (double)(sent - j->last_sent) / (now - j->last_tick);
+		j->last_sent = sent;
+		j->last_tick = now;
+		if (j->state == JOB_RUNNING)
+			j->tx_rate = jobrun_tx_rate(j);
+		job_persist(js, j); /* writes the snapshot taken one tick ago */
+		if (j->run)
+			jobrun_snapshot(j);
+		job_notify_progress(js, j);
+	}
+}
+
+void jobs_shutdown(struct jobs *js)
+{
+	for (struct job *j = js->head; j; j = j->next) {
+		if (!j->run)
+			continue;
+		jobrun_stop(js->d, j, true);
+		js->nrunning--;
+		j->state = JOB_RUNNING;
+		if (jobstore_checkpoint(j) < 0)
+			log_error("job %s: final checkpoint failed; it resumes from the previous one",
+				  j->id);
+		log_info("job %s checkpointed at %llu of %llu; resumes at next start", j->id,
+			 (unsigned long long)j->sent_base, (unsigned long long)j->total);
+	}
+}
+
+int jobs_cancel(struct jobs *js, struct job *j)
+{
+	if (!job_state_final(j->state))
+		job_finish(js, j, JOB_CANCELLED, NULL);
+	return 0;
+}
+
+int jobs_set_rate(struct jobs *js, struct job *j, uint64_t pps, struct rpc_error *err)
+{
+	uint64_t max = js->d->cfg.max_pps;
+	if (pps < 1 || pps > 1000000000ull)
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "rate_pps",
+				     "rate_pps must be between 1 and 1000000000");
+	if (max && pps > max)
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "rate_pps",
+				     "rate_pps %llu exceeds [rate] max_pps = %llu",
+				     (unsigned long long)pps, (unsigned long long)max);
+	if (job_state_final(j->state))
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "job_id",
+				     "job %s is %s; the rate applies to queued or running jobs", j->id,
+				     job_state_name(j->state));
+	j->spec.rate_pps = pps;
+	jobrun_set_rate(j, pps);
+	jobstore_save_spec(j);
+	log_info("job %s: rate set to %llu pps", j->id, (unsigned long long)pps);
+	return 0;
+}
+
+void jobs_counts(const struct jobs *js, unsigned *running, unsigned *queued)
+{
+	*running = js->nrunning;
+	*queued = js->nqueued;
+}
+
+uint64_t jobs_rate_target(const struct jobs *js)
+{
+	uint64_t s = 0;
+	for (const struct job *j = js->head; j; j = j->next)
+		if (j->state == JOB_RUNNING)
+			s += j->spec.rate_pps;
+	return s;
+}
+
+uint64_t jobs_nic_rate(const struct jobs *js, const struct nic *n)
+{
+	uint64_t s = 0;
+	for (const struct job *j = js->head; j; j = j->next) {
+		if (j->state != JOB_RUNNING || !j->run)
+			continue;
+		for (unsigned i = 0; i < j->run->nparts; i++)
+			if (j->run->parts[i].nic == n)
+				s += atomic_load(&j->run->parts[i].rate_pps);
+	}
+	return s;
+}
+
+cJSON *jobs_list_json(struct jobs *js, const char *state, struct rpc_error *err)
+{
+	enum job_state st = JOB_QUEUED;
+	cJSON *o, *arr;
+	if (state && job_state_parse(state, &st) < 0)
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "state",
+				     "unknown state \"%.32s\"; use queued, running, cooldown, done, failed or cancelled",
+				     state), NULL;
+	o = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(o, "jobs");
+	for (struct job *j = js->head; j; j = j->next)
+		if (!state || j->state == st)
+			cJSON_AddItemToArray(arr, jobs_list_row(j));
+	return o;
+}

@@ -1,1 +1,108 @@
-int main(void) { return 1; }
+/* scand entry point: arguments, configuration, blocklist, then daemon_run().
+ * scand never forks: systemd (Type=notify) or the shell supervises it. */
+#include "daemon.h"
+#include "log.h"
+#include "scand-config.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: scand [--config PATH] [--foreground] [--check-config] [--version]\n"
+		"\n"
+		"Resident multi-engine port scanner. Listens on the control socket named in the\n"
+		"config and runs scan jobs submitted with scanctl.\n"
+		"\n"
+		"  -c, --config PATH   configuration file (default %s/scand.conf)\n"
+		"  -f, --foreground    accepted for compatibility; scand never daemonizes\n"
+		"  -t, --check-config  validate the configuration and the blocklist, then exit\n"
+		"                      (0 when valid; 1 with one line per problem)\n"
+		"  -V, --version       print the version and the engines compiled in\n"
+		"  -h, --help          this text\n",
+		SCAND_SYSCONFDIR);
+}
+
+/* Loads config, blocklist and allow list; errors go to stderr. */
+static int load_all(struct daemon *d, const char *path)
+{
+	struct errbuf e = { { 0 } };
+	char *allow, *save = NULL;
+
+	if (config_load(&d->cfg, path, &e) < 0) {
+		fprintf(stderr, "%s\n", e.msg);
+		return -1;
+	}
+	cidr_list_init(&d->blocklist);
+	cidr_list_init(&d->allow);
+	if (d->cfg.blocklist_file[0] &&
+	    cidr_list_load_file(&d->blocklist, d->cfg.blocklist_file, &e) < 0) {
+		fprintf(stderr, "%s: [scan] blocklist_file: %s\n", path, e.msg);
+		return -1;
+	}
+	allow = strdup(d->cfg.allow);
+	for (char *t = strtok_r(allow, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+		if (cidr_list_add(&d->allow, t, &e) < 0) {
+			fprintf(stderr, "%s: [scan] allow: %s\n", path, e.msg);
+			free(allow);
+			return -1;
+		}
+	}
+	free(allow);
+	cidr_list_normalize(&d->allow);
+	return 0;
+}
+
+static void print_version(void)
+{
+	printf("scand %s\nengines:", SCAND_VERSION);
+	for (const char *const *n = engine_compiled(); *n; n++)
+		printf(" %s", *n);
+	printf("\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' }, { "foreground", no_argument, NULL, 'f' },
+		{ "check-config", no_argument, NULL, 't' }, { "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },	    { 0 }
+	};
+	const char *path = SCAND_SYSCONFDIR "/scand.conf";
+	bool check = false;
+	struct daemon *d;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "c:ftVh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': path = optarg; break;
+		case 'f': break;
+		case 't': check = true; break;
+		case 'V': print_version(); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "scand: unexpected argument \"%s\"\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (!(d = calloc(1, sizeof(*d))))
+		return 1;
+	d->config_path = path;
+	r = load_all(d, path);
+	if (r == 0 && check)
+		printf("%s: OK (%u NIC%s)\n", path, d->cfg.nnics, d->cfg.nnics == 1 ? "" : "s");
+	if (r == 0 && !check) {
+		log_set_level(d->cfg.log_level);
+		r = daemon_run(d);
+	}
+	cidr_list_free(&d->blocklist);
+	cidr_list_free(&d->allow);
+	free(d);
+	return r == 0 ? 0 : 1;
+}

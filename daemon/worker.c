@@ -1,1 +1,248 @@
-/* placeholder: being written */
+/* Queue worker threads (see worker.h). The hot loop allocates nothing, takes
+ * no locks and makes no syscalls besides the engine's kick and idle sleeps. */
+#include "worker.h"
+#include "daemon.h"
+#include "log.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#define BURST 64
+
+uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ull),
+			       .tv_nsec = (long)(ns % 1000000000ull) };
+	nanosleep(&ts, NULL);
+}
+
+void part_seek(struct job_part *p, uint64_t done)
+{
+	p->cur_range = 0;
+	p->cur_pos = p->nranges ? p->ranges[0].begin : 0;
+	atomic_store(&p->done, done);
+	while (p->cur_range < p->nranges) {
+		uint64_t left = p->ranges[p->cur_range].end - p->ranges[p->cur_range].begin;
+		if (done < left) {
+			p->cur_pos = p->ranges[p->cur_range].begin + done;
+			return;
+		}
+		done -= left;
+		p->cur_range++;
+	}
+	atomic_store(&p->tx_done, true);
+}
+
+unsigned part_remaining(const struct job_part *p, uint64_t done, struct pos_range *out)
+{
+	unsigned k = 0;
+	for (unsigned i = 0; i < p->nranges; i++) {
+		uint64_t b = p->ranges[i].begin, e = p->ranges[i].end;
+		uint64_t skip = MIN(done, e - b);
+		done -= skip;
+		if (b + skip < e)
+			out[k++] = (struct pos_range){ b + skip, e };
+	}
+	return k;
+}
+
+/* Refills the token bucket; returns how many probes may go now. */
+static unsigned part_budget(struct job_part *p, uint64_t now)
+{
+	uint64_t rate = atomic_load_explicit(&p->rate_pps, memory_order_relaxed);
+	double cap = (double)(rate / 100 + BURST);
+
+	if (p->last_ns == 0)
+		p->last_ns = now;
+	p->tokens += (double)(now - p->last_ns) * (double)rate / 1e9;
+	p->last_ns = now;
+	if (p->tokens > cap)
+		p->tokens = cap;
+	return p->tokens >= BURST ? BURST : (unsigned)p->tokens;
+}
+
+/* Builds up to n probes starting at the part's cursor (cursor not moved). */
+static unsigned part_build(struct job_part *p, uint8_t (*buf)[PROBE_MAX_LEN], struct pkt *pkts,
+			   unsigned n)
+{
+	const struct job_run *run = p->run;
+	unsigned r = p->cur_range, k = 0;
+	uint64_t pos = p->cur_pos;
+
+	while (k < n && r < p->nranges) {
+		struct ipaddr dst;
+		uint16_t port, sport;
+		uint32_t seq;
+		const struct probe_tmpl *t;
+
+		space_at(run->space, perm_at(&run->perm, pos), &dst, &port);
+		t = dst.af == p->tmpl4.af && p->has4 ? &p->tmpl4 : &p->tmpl6;
+		validator_cookie(&run->val, &t->src, &dst, port, &seq, &sport);
+		pkts[k].data = buf[k];
+		pkts[k].len = probe_build(t, buf[k], &dst, port, sport, seq, p->ipid++, seq ^ 0x5a5a);
+		k++;
+		if (++pos == p->ranges[r].end && ++r < p->nranges)
+			pos = p->ranges[r].begin;
+	}
+	return k;
+}
+
+static void part_advance(struct job_part *p, unsigned n)
+{
+	while (n && p->cur_range < p->nranges) {
+		uint64_t left = p->ranges[p->cur_range].end - p->cur_pos;
+		uint64_t step = n < left ? n : left;
+		p->cur_pos += step;
+		n -= (unsigned)step;
+		if (p->cur_pos == p->ranges[p->cur_range].end && ++p->cur_range < p->nranges)
+			p->cur_pos = p->ranges[p->cur_range].begin;
+	}
+}
+
+/* Sends what the bucket allows. Returns probes sent; sets *wait_ns. */
+static unsigned part_send(struct worker *w, struct job_part *p, uint64_t now, uint64_t *wait_ns)
+{
+	static _Thread_local uint8_t buf[BURST][PROBE_MAX_LEN];
+	struct pkt pkts[BURST];
+	struct engine *e = &w->nic->eng;
+	unsigned n = part_budget(p, now), built, sent;
+	uint64_t rate;
+
+	if (n == 0) {
+		rate = atomic_load_explicit(&p->rate_pps, memory_order_relaxed);
+		if (rate)
+			*wait_ns = MIN(*wait_ns, (uint64_t)((1.0 - p->tokens) * 1e9 / (double)rate));
+		return 0;
+	}
+	built = part_build(p, buf, pkts, n);
+	sent = built ? e->ops->tx_burst(e, w->queue, pkts, built) : 0;
+	if (sent < built)
+		atomic_fetch_add_explicit(&w->tx_full, 1, memory_order_relaxed);
+	if (sent) {
+		uint64_t zero = 0;
+		atomic_compare_exchange_strong(&p->first_tx_ns, &zero, now);
+		atomic_store_explicit(&p->last_tx_ns, now, memory_order_relaxed);
+	}
+	p->tokens -= sent;
+	part_advance(p, sent);
+	atomic_fetch_add_explicit(&p->done, sent, memory_order_release);
+	if (p->cur_range >= p->nranges)
+		atomic_store_explicit(&p->tx_done, true, memory_order_release);
+	return sent;
+}
+
+/* Offers a parsed reply to each attached part; the first whose job
+ * validates it takes it. */
+static void worker_deliver(struct worker *w, const struct reply *r, uint64_t ts_ms)
+{
+	for (unsigned i = 0; i < WORKER_MAX_SLOTS; i++) {
+		struct job_part *p = atomic_load_explicit(&w->slot[i], memory_order_acquire);
+		const struct probe_tmpl *t;
+		if (!p)
+			continue;
+		t = r->dst.af == p->tmpl4.af && p->has4 ? &p->tmpl4 : &p->tmpl6;
+		if (t->src.af != r->dst.af || t->src.v != r->dst.v || !reply_valid(&p->run->val, r))
+			continue;
+		struct rx_record rec = { .ip = r->src, .ts_ms = ts_ms, .port = r->sport,
+					 .status = (uint8_t)r->status, .ttl = r->ttl };
+		if (spsc_push(&p->results, &rec))
+			atomic_fetch_add_explicit(&p->replies, 1, memory_order_relaxed);
+		else
+			atomic_fetch_add_explicit(&p->ring_drops, 1, memory_order_relaxed);
+		return;
+	}
+}
+
+static unsigned worker_receive(struct worker *w)
+{
+	struct engine *e = &w->nic->eng;
+	struct pkt pkts[BURST];
+	unsigned n = e->ops->rx_burst(e, w->queue, pkts, BURST);
+	uint64_t ts = n ? realtime_ms() : 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct reply r;
+		if (reply_parse(pkts[i].data, pkts[i].len, &r) == 0)
+			worker_deliver(w, &r, ts);
+	}
+	return n;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
+		uint64_t start = mono_ns(), wait = 1000000; /* 1 ms */
+		unsigned work = 0, active = 0;
+
+		atomic_fetch_add_explicit(&w->epoch, 1, memory_order_acq_rel);
+		for (unsigned i = 0; i < WORKER_MAX_SLOTS; i++) {
+			struct job_part *p = atomic_load_explicit(&w->slot[i], memory_order_acquire);
+			if (!p)
+				continue;
+			active++;
+			if (atomic_load_explicit(&p->run->phase, memory_order_acquire) == RUN_TX &&
+			    !atomic_load_explicit(&p->tx_done, memory_order_relaxed))
+				work += part_send(w, p, start, &wait);
+		}
+		work += worker_receive(w);
+		uint64_t end = mono_ns();
+		if (work)
+			atomic_fetch_add_explicit(&w->busy_ns, end - start, memory_order_relaxed);
+		atomic_fetch_add_explicit(&w->total_ns, end - start, memory_order_relaxed);
+		if (!work)
+			sleep_ns(active ? MIN(wait, 200000) : 2000000);
+	}
+	return NULL;
+}
+
+int worker_start(struct worker *w, struct nic *nic, unsigned queue)
+{
+	memset(w, 0, sizeof(*w));
+	w->nic = nic;
+	w->queue = queue;
+	int r = pthread_create(&w->th, NULL, worker_main, w);
+	if (r)
+		return -r;
+	w->started = true;
+	char name[16];
+	snprintf(name, sizeof(name), "w-%.8s-%u", nic->conf.name, queue);
+	pthread_setname_np(w->th, name);
+	return 0;
+}
+
+void worker_stop(struct worker *w)
+{
+	if (!w->started)
+		return;
+	atomic_store(&w->stop, true);
+	pthread_join(w->th, NULL);
+	w->started = false;
+}
+
+int worker_attach(struct worker *w, struct job_part *p)
+{
+	for (unsigned i = 0; i < WORKER_MAX_SLOTS; i++) {
+		struct job_part *expect = NULL;
+		if (atomic_compare_exchange_strong(&w->slot[i], &expect, p))
+			return 0;
+	}
+	return -EBUSY;
+}
+
+void worker_detach(struct worker *w, struct job_part *p)
+{
+	for (unsigned i = 0; i < WORKER_MAX_SLOTS; i++) {
+		struct job_part *expect = p;
+		atomic_compare_exchange_strong(&w->slot[i], &expect, NULL);
+	}
+}

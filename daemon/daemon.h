@@ -1,0 +1,53 @@
+/* The daemon context passed explicitly everywhere (no globals): config,
+ * opened NICs with their queue workers, the job manager and the control socket. */
+#pragma once
+#include "config.h"
+#include "scan/blocklist.h"
+#include "../engines/engine.h"
+#include <event2/event.h>
+#include <time.h>
+
+struct worker;
+struct jobs;
+struct control;
+
+struct nic {
+	struct nic_config conf;
+	struct engine eng;
+	bool up;
+	char error[512];	 /* why the NIC is failed; fix included */
+	struct ipaddr src4, src6; /* resolved source addresses (af 0 when none) */
+	unsigned nworkers;
+	struct worker *workers;	 /* one per engine queue */
+	/* telemetry, main thread only */
+	uint64_t last_tx, last_rx;
+	double tx_pps, rx_pps;
+};
+
+struct daemon {
+	struct config cfg;
+	const char *config_path;
+	struct event_base *base;
+	struct control *ctl;
+	struct event *tick_ev, *drain_ev, *sig_ev[4];
+	struct cidr_list blocklist, allow;
+	unsigned nnics;
+	struct nic nics[CONFIG_MAX_NICS];
+	struct jobs *jobs;
+	struct timespec started; /* CLOCK_MONOTONIC */
+	double last_tick;
+	bool stopping;
+};
+
+void daemon_open_nics(struct daemon *d);
+void daemon_close_nics(struct daemon *d);
+/* Runs the daemon until SIGTERM/SIGINT; returns the exit status. */
+int daemon_run(struct daemon *d);
+
+struct nic *daemon_find_nic(struct daemon *d, const char *name);
+double daemon_uptime(const struct daemon *d);
+/* Monotonic seconds. */
+double mono_now(void);
+/* RFC 3339 UTC with milliseconds for a CLOCK_REALTIME ms timestamp. */
+void iso8601_ms(uint64_t ms, char *buf, size_t len);
+uint64_t realtime_ms(void);

@@ -1,0 +1,62 @@
+/* One scan job: its spec, state, index space, run (while active), results
+ * store and dedup filter. Owned by the job manager (jobs.c), persisted by
+ * jobstore.c under state_dir/jobs/<id>/. Main thread only. */
+#pragma once
+#include "jobspec.h"
+#include "scan/dedup.h"
+#include "worker.h"
+
+enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_COOLDOWN, JOB_DONE, JOB_FAILED, JOB_CANCELLED };
+
+struct job {
+	char id[32];
+	char dir[512];
+	struct job_spec spec;
+	enum job_state state;
+	char error[512];
+	uint8_t key[16];
+	struct space space;
+	bool space_ok;
+	/* positions still to send (resume), merged, in order */
+	struct pos_range *pending;
+	size_t npending;
+	uint64_t total;	    /* probes in this job's shard after the blocklist */
+	uint64_t sent_base; /* probes sent by earlier runs of this job */
+	double tx_rate;	    /* achieved probes/s over the last run's send phase */
+	uint64_t replies, open, closed;
+	uint64_t submitted_ms, started_ms, finished_ms;
+	double cooldown_until;
+	/* active run */
+	struct job_run *run;
+	uint64_t *ckpt_prev; /* per part done, one tick old (the safe resume point) */
+	uint64_t last_sent;
+	double pps, last_tick;
+	/* results */
+	int results_fd;
+	uint64_t *offsets; /* byte offset of each result row */
+	size_t nresults, offsets_cap;
+	uint64_t results_bytes;
+	char *wbuf;
+	size_t wlen;
+	struct dedup dedup;
+	bool dedup_ok;
+	struct job *next;
+};
+
+const char *job_state_name(enum job_state s);
+int job_state_parse(const char *s, enum job_state *st);
+bool job_state_final(enum job_state s);
+uint64_t job_sent(const struct job *j);
+
+/* jobstore.c */
+int jobstore_create(struct job *j, const char *state_dir);
+int jobstore_checkpoint(struct job *j);
+int jobstore_save_spec(struct job *j);
+int jobstore_load(struct job *j, const char *state_dir, const char *id, const struct config *cfg,
+		  const struct cidr_list *block, const struct cidr_list *allow);
+int jobstore_results_open(struct job *j);
+int jobstore_results_append(struct job *j, const char *line, size_t len);
+int jobstore_results_flush(struct job *j, bool sync);
+void jobstore_close(struct job *j);
+/* Reads result row i (0-based) into buf; returns its length or -errno. */
+ssize_t jobstore_results_row(struct job *j, size_t i, char *buf, size_t cap);

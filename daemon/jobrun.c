@@ -1,0 +1,310 @@
+/* Job runs (see jobrun.h): the glue between a job and the queue workers. */
+#include "jobrun.h"
+#include "log.h"
+#include "netinfo.h"
+#include "scan/shard.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Part w of W gets a contiguous share of the concatenated pending ranges. */
+static int part_assign(struct job_part *p, const struct job *j, unsigned w, unsigned nw)
+{
+	uint64_t left = 0, skip;
+	for (size_t i = 0; i < j->npending; i++)
+		left += j->pending[i].end - j->pending[i].begin;
+	struct slice s = shard_slice(left, 0, 1, w, nw);
+	skip = s.begin;
+	p->count = s.end - s.begin;
+	left = p->count;
+	for (size_t i = 0; i < j->npending && left; i++) {
+		uint64_t b = j->pending[i].begin, e = j->pending[i].end;
+		if (skip >= e - b) {
+			skip -= e - b;
+			continue;
+		}
+		b += skip;
+		skip = 0;
+		if (p->nranges == PART_MAX_RANGES)
+			return -E2BIG;
+		uint64_t take = MIN(left, e - b);
+		p->ranges[p->nranges++] = (struct pos_range){ b, b + take };
+		left -= take;
+	}
+	return 0;
+}
+
+static const struct ipaddr *first_target(const struct space *s, int af, struct ipaddr *a)
+{
+	const struct range_set *rs = af == AF_INET ? &s->v4 : &s->v6;
+	if (!rs->n)
+		return NULL;
+	a->af = (uint8_t)af;
+	a->v = rs->r[0].lo;
+	return a;
+}
+
+/* Builds the template for one family on one NIC; 0 when the space has no
+ * targets of that family. */
+static int part_tmpl(struct job_part *p, const struct job *j, int af, struct errbuf *err)
+{
+	struct nic *n = p->nic;
+	struct ipaddr dst, src = af == AF_INET ? n->src4 : n->src6;
+	uint8_t gw[6] = { 0x02, 0, 0, 0, 0, 0x02 };
+	struct probe_opts o;
+	const char *fam = af == AF_INET ? "IPv4" : "IPv6";
+
+	if (!first_target(&j->space, af, &dst))
+		return 0;
+	if (j->spec.has_source_ip && j->spec.source_ip.af == af)
+		src = j->spec.source_ip;
+	if (src.af != af)
+		return errbuf_set(err, -EADDRNOTAVAIL,
+				  "%s has no %s source address: set source_ip in [nic \"%s\"] or the job",
+				  n->conf.name, fam, n->conf.name);
+	if (j->spec.has_gateway_mac)
+		memcpy(gw, j->spec.gateway_mac, 6);
+	else if (n->conf.has_gateway_mac)
+		memcpy(gw, n->conf.gateway_mac, 6);
+	else if (n->conf.engine != ENGINE_NULL) {
+		int r = netinfo_gateway_mac(n->conf.name, &dst, gw, err);
+		if (r < 0)
+			return r;
+	}
+	probe_opts_default(&o);
+	if (af == AF_INET) {
+		p->has4 = true;
+		return probe_tmpl_init(&p->tmpl4, n->eng.mac, gw, &src, &o);
+	}
+	p->has6 = true;
+	return probe_tmpl_init(&p->tmpl6, n->eng.mac, gw, &src, &o);
+}
+
+static void run_free(struct job_run *run)
+{
+	if (!run)
+		return;
+	for (unsigned i = 0; i < run->nparts; i++)
+		spsc_free(&run->parts[i].results);
+	free(run->parts);
+	free(run);
+}
+
+static int run_resolve_nics(struct daemon *d, const struct job *j, struct nic **nics,
+			    unsigned *nparts, struct errbuf *err)
+{
+	*nparts = 0;
+	for (unsigned i = 0; i < j->spec.nnics; i++) {
+		nics[i] = daemon_find_nic(d, j->spec.nics[i]);
+		if (!nics[i])
+			return errbuf_set(err, -ENODEV, "NIC %s is no longer configured",
+					  j->spec.nics[i]);
+		if (!nics[i]->up)
+			return errbuf_set(err, -ENETDOWN, "NIC %s is not usable: %s",
+					  nics[i]->conf.name, nics[i]->error);
+		*nparts += nics[i]->nworkers;
+	}
+	return *nparts ? 0 : errbuf_set(err, -ENODEV, "the job has no NIC queues to run on");
+}
+
+void jobrun_set_rate(struct job *j, uint64_t pps)
+{
+	struct job_run *run = j->run;
+	for (unsigned i = 0; run && i < run->nparts; i++) {
+		uint64_t share = pps / run->nparts + (i < pps % run->nparts);
+		atomic_store(&run->parts[i].rate_pps, share ? share : 1);
+	}
+}
+
+static int run_build(struct daemon *d, struct job *j, struct job_run *run, struct errbuf *err)
+{
+	struct nic *nics[CONFIG_MAX_NICS];
+	unsigned nparts, w = 0;
+	int r = run_resolve_nics(d, j, nics, &nparts, err);
+
+	if (r < 0)
+		return r;
+	if (!(run->parts = calloc(nparts, sizeof(*run->parts))) ||
+	    !(j->ckpt_prev = calloc(nparts, sizeof(*j->ckpt_prev))))
+		return errbuf_set(err, -ENOMEM, "out of memory starting the job");
+	run->nparts = nparts;
+	perm_init(&run->perm, j->space.total, j->spec.seed);
+	run->space = &j->space;
+	memcpy(run->val.key, j->key, sizeof(j->key));
+	run->val.sport_lo = j->spec.sport_lo;
+	run->val.sport_n = j->spec.sport_n;
+	for (unsigned i = 0; i < j->spec.nnics; i++) {
+		for (unsigned q = 0; q < nics[i]->nworkers; q++, w++) {
+			struct job_part *p = &run->parts[w];
+			p->run = run;
+			p->nic = nics[i];
+			p->queue = q;
+			if ((r = part_assign(p, j, w, nparts)) < 0)
+				return errbuf_set(err, r, "resume state too fragmented");
+			if ((r = part_tmpl(p, j, AF_INET, err)) < 0 ||
+			    (r = part_tmpl(p, j, AF_INET6, err)) < 0)
+				return r;
+			if (spsc_init(&p->results, PART_RING_SIZE, sizeof(struct rx_record)) < 0)
+				return errbuf_set(err, -ENOMEM, "out of memory for result rings");
+			part_seek(p, 0);
+		}
+	}
+	jobrun_set_rate(j, j->spec.rate_pps);
+	return 0;
+}
+
+static void run_detach(struct job_run *run)
+{
+	uint64_t seen[256];
+	unsigned n = MIN(run->nparts, 256u);
+
+	atomic_store(&run->phase, RUN_STOP);
+	for (unsigned i = 0; i < run->nparts; i++) {
+		struct job_part *p = &run->parts[i];
+		worker_detach(&p->nic->workers[p->queue], p);
+	}
+	for (unsigned i = 0; i < n; i++)
+		seen[i] = atomic_load(&run->parts[i].nic->workers[run->parts[i].queue].epoch);
+	/* a worker that has started a new loop iteration no longer sees the part */
+	for (int tries = 0; tries < 5000; tries++) {
+		unsigned moved = 0;
+		for (unsigned i = 0; i < n; i++) {
+			struct worker *w = &run->parts[i].nic->workers[run->parts[i].queue];
+			moved += !w->started || atomic_load(&w->epoch) > seen[i];
+		}
+		if (moved == n)
+			return;
+		usleep(100);
+	}
+	log_warn("a queue worker did not let go of a job within 500 ms");
+}
+
+int jobrun_start(struct daemon *d, struct job *j, struct errbuf *err)
+{
+	struct job_run *run = calloc(1, sizeof(*run));
+	int r = run ? run_build(d, j, run, err) : errbuf_set(err, -ENOMEM, "out of memory");
+
+	for (unsigned i = 0; r == 0 && i < run->nparts; i++) {
+		struct job_part *p = &run->parts[i];
+		r = worker_attach(&p->nic->workers[p->queue], p);
+		if (r < 0)
+			errbuf_set(err, r, "%s queue %u already serves %d running jobs; wait for one to finish",
+				   p->nic->conf.name, p->queue, WORKER_MAX_SLOTS);
+	}
+	if (r < 0) {
+		if (run)
+			run_detach(run);
+		run_free(run);
+		free(j->ckpt_prev);
+		j->ckpt_prev = NULL;
+		return r;
+	}
+	j->run = run;
+	j->last_sent = job_sent(j);
+	j->last_tick = mono_now();
+	return 0;
+}
+
+uint64_t jobrun_done(const struct job *j)
+{
+	uint64_t s = 0;
+	for (unsigned i = 0; j->run && i < j->run->nparts; i++)
+		s += atomic_load_explicit(&j->run->parts[i].done, memory_order_relaxed);
+	return s;
+}
+
+bool jobrun_tx_done(const struct job *j)
+{
+	for (unsigned i = 0; j->run && i < j->run->nparts; i++)
+		if (!atomic_load(&j->run->parts[i].tx_done))
+			return false;
+	return true;
+}
+
+void jobrun_snapshot(struct job *j)
+{
+	for (unsigned i = 0; j->run && i < j->run->nparts; i++)
+		j->ckpt_prev[i] = atomic_load(&j->run->parts[i].done);
+}
+
+int jobrun_drain(struct daemon *d, struct job *j)
+{
+	(void)d;
+	for (unsigned i = 0; j->run && i < j->run->nparts; i++) {
+		struct job_part *p = &j->run->parts[i];
+		struct rx_record rec;
+		for (unsigned k = 0; k < PART_RING_SIZE && spsc_pop(&p->results, &rec); k++) {
+			struct result res = { .ip = rec.ip, .port = rec.port, .status = rec.status,
+					      .ttl = rec.ttl, .ts_ms = rec.ts_ms };
+			char line[OUTPUT_MAX_LINE];
+			int64_t idx = space_index(&j->space, &rec.ip, rec.port);
+			j->replies++;
+			if (idx < 0 || !dedup_insert(&j->dedup, (uint64_t)idx))
+				continue;
+			snprintf(res.nic, sizeof(res.nic), "%s", p->nic->conf.name);
+			size_t len = output_ndjson(&res, line, sizeof(line));
+			int r = jobstore_results_append(j, line, len);
+			if (r < 0)
+				return r;
+			rec.status == REPLY_OPEN ? j->open++ : j->closed++;
+		}
+	}
+	return jobstore_results_flush(j, false);
+}
+
+/* Replaces j->pending by what the parts have not sent (per `done`). */
+static void run_save_pending(struct job *j, const uint64_t *done)
+{
+	struct job_run *run = j->run;
+	size_t n = 0;
+	struct pos_range *pr = calloc((size_t)run->nparts * PART_MAX_RANGES + 1, sizeof(*pr));
+	if (!pr)
+		return; /* keep the old pending: resume re-sends more, loses nothing */
+	for (unsigned i = 0; i < run->nparts; i++) {
+		n += part_remaining(&run->parts[i], done[i], pr + n);
+		j->sent_base += done[i];
+	}
+	free(j->pending);
+	j->pending = pr;
+	j->npending = n;
+}
+
+void jobrun_stop(struct daemon *d, struct job *j, bool lagged)
+{
+	uint64_t *now_done;
+	if (!j->run)
+		return;
+	run_detach(j->run);
+	jobrun_drain(d, j);
+	now_done = calloc(j->run->nparts, sizeof(*now_done));
+	for (unsigned i = 0; now_done && i < j->run->nparts; i++)
+		now_done[i] = lagged ? j->ckpt_prev[i] : atomic_load(&j->run->parts[i].done);
+	if (now_done)
+		run_save_pending(j, now_done);
+	free(now_done);
+	run_free(j->run);
+	j->run = NULL;
+	free(j->ckpt_prev);
+	j->ckpt_prev = NULL;
+}
+
+double jobrun_tx_rate(const struct job *j)
+{
+	uint64_t first = UINT64_MAX, last = 0, done = 0, active = 0;
+	for (unsigned i = 0; j->run && i < j->run->nparts; i++) {
+		const struct job_part *p = &j->run->parts[i];
+		uint64_t f = atomic_load(&p->first_tx_ns), l = atomic_load(&p->last_tx_ns);
+		if (!f)
+			continue;
+		first = MIN(first, f);
+		last = MAX(last, l);
+		done += atomic_load(&p->done);
+		active++;
+	}
+	if (!active || last <= first || done <= active)
+		return 0;
+	return (double)(done - active) * 1e9 / (double)(last - first);
+}

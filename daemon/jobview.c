@@ -1,0 +1,145 @@
+/* JSON views of jobs for the control protocol (docs/protocol.md):
+ * job.status, job.list rows and job.results pages. */
+#include "jobrun.h"
+#include "jobs.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RESULTS_MAX_LIMIT 10000
+
+static void add_time(cJSON *o, const char *k, uint64_t ms)
+{
+	char buf[40];
+	if (!ms) {
+		cJSON_AddNullToObject(o, k);
+		return;
+	}
+	iso8601_ms(ms, buf, sizeof(buf));
+	cJSON_AddStringToObject(o, k, buf);
+}
+
+static double job_eta(const struct job *j, uint64_t sent)
+{
+	if (j->state == JOB_QUEUED || j->state == JOB_RUNNING) {
+		double rate = j->spec.rate_pps ? (double)j->spec.rate_pps : 1;
+		double left = j->total > sent ? (double)(j->total - sent) : 0;
+		return left / rate + j->spec.cooldown_s;
+	}
+	if (j->state == JOB_COOLDOWN) {
+		double left = j->cooldown_until - mono_now();
+		return left > 0 ? left : 0;
+	}
+	return 0;
+}
+
+cJSON *job_status_json(const struct job *j)
+{
+	cJSON *o = cJSON_CreateObject(), *nics, *sh;
+	uint64_t sent = job_sent(j);
+	uint64_t end = j->finished_ms ? j->finished_ms : realtime_ms();
+
+	cJSON_AddStringToObject(o, "job_id", j->id);
+	cJSON_AddStringToObject(o, "name", j->spec.name);
+	cJSON_AddStringToObject(o, "state", job_state_name(j->state));
+	cJSON_AddNumberToObject(o, "sent", (double)sent);
+	cJSON_AddNumberToObject(o, "total", (double)j->total);
+	cJSON_AddNumberToObject(o, "replies", (double)j->replies);
+	cJSON_AddNumberToObject(o, "open", (double)j->open);
+	cJSON_AddNumberToObject(o, "closed", (double)j->closed);
+	cJSON_AddNumberToObject(o, "pps", j->run ? j->pps : 0);
+	cJSON_AddNumberToObject(o, "rate_pps", (double)j->spec.rate_pps);
+	cJSON_AddNumberToObject(o, "tx_rate_pps", j->tx_rate);
+	if (job_state_final(j->state))
+		cJSON_AddNullToObject(o, "eta_s");
+	else
+		cJSON_AddNumberToObject(o, "eta_s", job_eta(j, sent));
+	if (j->error[0])
+		cJSON_AddStringToObject(o, "error", j->error);
+	else
+		cJSON_AddNullToObject(o, "error");
+	add_time(o, "submitted_at", j->submitted_ms);
+	add_time(o, "started_at", j->started_ms);
+	add_time(o, "finished_at", j->finished_ms);
+	cJSON_AddNumberToObject(o, "elapsed_s",
+				j->started_ms && end > j->started_ms ? (double)(end - j->started_ms) / 1e3 : 0);
+	nics = cJSON_AddArrayToObject(o, "nics");
+	for (unsigned i = 0; i < j->spec.nnics; i++)
+		cJSON_AddItemToArray(nics, cJSON_CreateString(j->spec.nics[i]));
+	sh = cJSON_AddObjectToObject(o, "shard");
+	cJSON_AddNumberToObject(sh, "index", j->spec.shard_index);
+	cJSON_AddNumberToObject(sh, "count", j->spec.shard_count);
+	cJSON_AddNumberToObject(o, "results", (double)j->nresults);
+	return o;
+}
+
+cJSON *jobs_list_row(const struct job *j)
+{
+	cJSON *o = cJSON_CreateObject();
+	uint64_t sent = job_sent(j);
+	double progress = j->total ? (double)MIN(sent, j->total) / (double)j->total : 1.0;
+	cJSON_AddStringToObject(o, "job_id", j->id);
+	cJSON_AddStringToObject(o, "name", j->spec.name);
+	cJSON_AddStringToObject(o, "state", job_state_name(j->state));
+	cJSON_AddNumberToObject(o, "progress", job_state_final(j->state) && j->state == JOB_DONE ? 1.0 : progress);
+	cJSON_AddNumberToObject(o, "sent", (double)sent);
+	cJSON_AddNumberToObject(o, "total", (double)j->total);
+	return o;
+}
+
+static cJSON *result_item(const char *row, size_t len, enum out_format f)
+{
+	struct result r;
+	char line[OUTPUT_MAX_LINE];
+	if (f == OUT_NDJSON)
+		return cJSON_ParseWithLength(row, len);
+	if (output_parse_ndjson(row, len, &r) < 0)
+		return NULL;
+	size_t n = output_csv(&r, line, sizeof(line));
+	if (n && line[n - 1] == '\n')
+		line[n - 1] = '\0';
+	return cJSON_CreateString(line);
+}
+
+cJSON *job_results_json(struct job *j, uint64_t offset, uint64_t limit, enum out_format f,
+			struct rpc_error *err)
+{
+	cJSON *o, *arr;
+	char row[OUTPUT_MAX_LINE + 2];
+	bool opened = false;
+	uint64_t i;
+
+	if (limit < 1 || limit > RESULTS_MAX_LIMIT)
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "limit",
+				     "limit must be between 1 and %d", RESULTS_MAX_LIMIT), NULL;
+	if (j->results_fd < 0 && j->dir[0]) {
+		if (jobstore_results_open(j) < 0)
+			return rpc_error_set(err, RPC_INTERNAL, "", "cannot open the results of %s",
+					     j->id), NULL;
+		opened = true;
+	}
+	o = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(o, "results");
+	for (i = offset; i < j->nresults && i < offset + limit; i++) {
+		ssize_t n = jobstore_results_row(j, (size_t)i, row, sizeof(row));
+		cJSON *item = n > 0 ? result_item(row, (size_t)n, f) : NULL;
+		if (!item)
+			break;
+		cJSON_AddItemToArray(arr, item);
+	}
+	if (f == OUT_CSV) {
+		char hdr[64];
+		snprintf(hdr, sizeof(hdr), "%s", output_csv_header());
+		hdr[strcspn(hdr, "\n")] = '\0';
+		cJSON_AddStringToObject(o, "header", hdr);
+	}
+	uint64_t next = MAX(i, offset);
+	cJSON_AddNumberToObject(o, "next_offset", (double)next);
+	cJSON_AddNumberToObject(o, "count", (double)cJSON_GetArraySize(arr));
+	cJSON_AddNumberToObject(o, "total_results", (double)j->nresults);
+	cJSON_AddBoolToObject(o, "complete", job_state_final(j->state) && next >= j->nresults);
+	if (opened)
+		jobstore_close(j);
+	return o;
+}

@@ -1,0 +1,15 @@
+/* systemd readiness protocol (sd_notify): READY, STATUS, WATCHDOG,
+ * RELOADING, STOPPING. No-ops when not started by systemd (no NOTIFY_SOCKET). */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+void notify_ready(const char *status);
+void notify_status(const char *status);
+/* True when the service manager wants watchdog pings; *usec is the period. */
+bool notify_watchdog_enabled(uint64_t *usec);
+void notify_watchdog(void);
+void notify_reloading(void);
+void notify_stopping(void);
+/* Sockets passed by socket activation: first fd or -1. */
+int notify_listen_fd(void);

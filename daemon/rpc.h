@@ -1,0 +1,13 @@
+/* JSON-RPC 2.0 request handling (DESIGN §3): one request line in, one
+ * response line out. No I/O: the control transport calls it, and so do the
+ * unit tests and the fuzzer (with c == NULL). */
+#pragma once
+#include "daemon.h"
+#include <stddef.h>
+
+struct control_client;
+
+/* ctx is the struct daemon. Returns a malloc'd response without '\n'. */
+char *rpc_handle(void *ctx, struct control_client *c, const char *line, size_t len);
+/* True when s[0..len) is valid UTF-8 without NUL bytes. */
+bool rpc_utf8_valid(const char *s, size_t len);

@@ -1,0 +1,12 @@
+/* Durable state files: atomic replace (tmp + fsync + rename + dir fsync)
+ * and whole-file reads with a size cap. */
+#pragma once
+#include <stddef.h>
+
+/* Writes data to path atomically. -errno. */
+int statefile_write(const char *path, const char *data, size_t len);
+/* Reads at most max bytes; *out is malloc'd and NUL-terminated. -errno,
+ * -EFBIG when the file is larger than max. */
+int statefile_read(const char *path, size_t max, char **out, size_t *len);
+/* mkdir -p with mode. -errno. */
+int statefile_mkdirs(const char *path, unsigned mode);

@@ -1,0 +1,92 @@
+/* Queue workers: one thread per (NIC, queue), started with the daemon. A
+ * worker serves the job parts attached to its slots: it generates its slice
+ * of the permutation, builds probes, paces them with a token bucket, and
+ * drains replies (parse -> validate -> SPSC ring to the main thread). */
+#pragma once
+#include "ring.h"
+#include "scan/permute.h"
+#include "scan/probe.h"
+#include "scan/space.h"
+#include "scan/validate.h"
+#include <pthread.h>
+#include <stdatomic.h>
+
+#define WORKER_MAX_SLOTS 8
+#define PART_MAX_RANGES 64
+#define PART_RING_SIZE (1u << 16)
+
+struct nic;
+
+/* One reply that passed validation, handed to the main thread. */
+struct rx_record {
+	struct ipaddr ip;
+	uint64_t ts_ms;
+	uint16_t port;
+	uint8_t status, ttl;
+};
+
+struct pos_range {
+	uint64_t begin, end; /* permutation positions [begin, end) */
+};
+
+enum run_phase { RUN_TX = 0, RUN_RX_ONLY = 1, RUN_STOP = 2 };
+
+/* Shared, read-only during the run except the atomics. */
+struct job_run {
+	struct permutation perm;
+	const struct space *space;
+	struct validator val;
+	_Atomic int phase;
+	unsigned nparts;
+	struct job_part *parts;
+};
+
+/* One job's work on one worker. Fields above `tokens` are set by the main
+ * thread before attach; atomics are written by the worker; the rest is
+ * worker-private. */
+struct job_part {
+	struct job_run *run;
+	struct nic *nic;
+	unsigned queue;
+	struct pos_range ranges[PART_MAX_RANGES];
+	unsigned nranges;
+	uint64_t count; /* positions over all ranges */
+	struct probe_tmpl tmpl4, tmpl6;
+	bool has4, has6;
+	_Atomic uint64_t rate_pps;
+	_Atomic uint64_t done; /* positions sent, in range order */
+	_Atomic uint64_t replies, ring_drops;
+	_Atomic uint64_t first_tx_ns, last_tx_ns;
+	_Atomic bool tx_done;
+	struct spsc_ring results; /* struct rx_record */
+	/* worker-private */
+	double tokens;
+	uint64_t last_ns;
+	unsigned cur_range;
+	uint64_t cur_pos;
+	uint16_t ipid;
+};
+
+struct worker {
+	struct nic *nic;
+	unsigned queue;
+	pthread_t th;
+	bool started;
+	_Atomic bool stop;
+	_Atomic uint64_t epoch;
+	_Atomic(struct job_part *) slot[WORKER_MAX_SLOTS];
+	_Atomic uint64_t busy_ns, total_ns, tx_full;
+};
+
+int worker_start(struct worker *w, struct nic *nic, unsigned queue);
+void worker_stop(struct worker *w);
+/* Publishes p on a free slot; -EBUSY when all slots are taken. */
+int worker_attach(struct worker *w, struct job_part *p);
+/* Removes p; the worker stops touching it once its epoch has advanced. */
+void worker_detach(struct worker *w, struct job_part *p);
+uint64_t mono_ns(void);
+/* Positions the cursor after the first `done` positions of p's ranges. */
+void part_seek(struct job_part *p, uint64_t done);
+/* The ranges of p not covered by its first `done` positions; out holds
+ * PART_MAX_RANGES. Returns how many. */
+unsigned part_remaining(const struct job_part *p, uint64_t done, struct pos_range *out);
