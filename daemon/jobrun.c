@@ -2,6 +2,7 @@
 #include "jobrun.h"
 #include "log.h"
 #include "netinfo.h"
+#include "scan/output.h"
 #include "scan/shard.h"
 
 #include <errno.h>
