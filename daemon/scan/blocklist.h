@@ -17,3 +17,5 @@ int cidr_list_load_file(struct cidr_list *l, const char *path, struct errbuf *er
 /* Sorts/merges both families. */
 void cidr_list_normalize(struct cidr_list *l);
 bool cidr_list_contains(const struct cidr_list *l, const struct ipaddr *a);
+/* Parses "ADDR" or "ADDR/LEN" (host bits cleared) into lo and the last address hi. */
+int cidr_parse(const char *text, struct ipaddr *lo, u128 *hi, struct errbuf *err);
