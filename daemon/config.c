@@ -1,1 +1,440 @@
-/* placeholder: being written */
+/* scand.conf parser (see config.h): a key table per section drives libinih;
+ * every problem is collected as "PATH:LINE: message" with the fix. */
+#include "config.h"
+#include "log.h"
+#include "scand-config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+enum ktype { K_STR, K_U64, K_UINT, K_BOOL, K_DOUBLE, K_IP, K_MAC, K_PORTS, K_SHARD, K_LOG,
+	     K_ENGINE, K_XDPMODE };
+
+struct key {
+	const char *name;
+	enum ktype type;
+	size_t off, size; /* size: string capacity */
+	double min, max;
+	size_t has_off;	  /* offset of the bool "has_X" flag, or 0 */
+};
+
+#define D(f) offsetof(struct config, f)
+#define N(f) offsetof(struct nic_config, f)
+
+static const struct key daemon_keys[] = {
+	{ "socket", K_STR, D(socket), sizeof(((struct config *)0)->socket), 0, 0, 0 },
+	{ "socket_group", K_STR, D(socket_group), sizeof(((struct config *)0)->socket_group), 0, 0, 0 },
+	{ "state_dir", K_STR, D(state_dir), sizeof(((struct config *)0)->state_dir), 0, 0, 0 },
+	{ "max_clients", K_UINT, D(max_clients), 0, 1, 100000, 0 },
+	{ "max_line", K_UINT, D(max_line), 0, 1024, 64 << 20, 0 },
+	{ "max_queued_jobs", K_UINT, D(max_queued_jobs), 0, 1, 100000, 0 },
+	{ "max_running_jobs", K_UINT, D(max_running_jobs), 0, 1, 8, 0 },
+	{ "client_timeout_s", K_UINT, D(client_timeout_s), 0, 1, 86400, 0 },
+	{ "prometheus_textfile", K_STR, D(prometheus_textfile), sizeof(((struct config *)0)->prometheus_textfile), 0, 0, 0 },
+	{ "log_level", K_LOG, D(log_level), 0, 0, 0, 0 },
+	{ NULL } };
+static const struct key rate_keys[] = {
+	{ "max_pps", K_U64, D(max_pps), 0, 0, 1e9, 0 },
+	{ "adaptive", K_BOOL, D(adaptive), 0, 0, 0, 0 },
+	{ "aimd_increase_pps", K_U64, D(aimd_increase_pps), 0, 1, 1e9, 0 },
+	{ "aimd_decrease", K_DOUBLE, D(aimd_decrease), 0, 0, 1, 0 },
+	{ "tick_ms", K_UINT, D(tick_ms), 0, 100, 60000, 0 },
+	{ NULL } };
+static const struct key scan_keys[] = {
+	{ "source_ip", K_IP, D(source_ip), 0, 0, 0, D(has_source_ip) },
+	{ "source_ports", K_PORTS, D(source_port_lo), 0, 0, 0, 0 },
+	{ "cooldown_s", K_UINT, D(cooldown_s), 0, 0, 3600, 0 },
+	{ "blocklist_file", K_STR, D(blocklist_file), sizeof(((struct config *)0)->blocklist_file), 0, 0, 0 },
+	{ "allow", K_STR, D(allow), sizeof(((struct config *)0)->allow), 0, 0, 0 },
+	{ "max_targets_len", K_UINT, D(max_targets_len), 0, 16, 64 << 20, 0 },
+	{ "dedup_bitmap_max", K_U64, D(dedup_bitmap_max), 0, 0, 1ull << 40, 0 },
+	{ "shard", K_SHARD, D(shard_index), 0, 0, 0, D(has_shard) },
+	{ NULL } };
+static const struct key dpdk_keys[] = {
+	{ "eal_args", K_STR, D(eal_args), sizeof(((struct config *)0)->eal_args), 0, 0, 0 },
+	{ NULL } };
+static const struct key nic_keys[] = {
+	{ "engine", K_ENGINE, N(engine), 0, 0, 0, 0 },
+	{ "queues", K_UINT, N(queues), 0, 0, 64, 0 },
+	{ "xdp_mode", K_XDPMODE, N(xdp_mode), 0, 0, 0, 0 },
+	{ "dpdk_port", K_STR, N(dpdk_port), sizeof(((struct nic_config *)0)->dpdk_port), 0, 0, 0 },
+	{ "gateway_mac", K_MAC, N(gateway_mac), 0, 0, 0, N(has_gateway_mac) },
+	{ "source_ip", K_IP, N(source_ip), 0, 0, 0, N(has_source_ip) },
+	{ "ena_counters_file", K_STR, N(ena_counters_file), sizeof(((struct nic_config *)0)->ena_counters_file), 0, 0, 0 },
+	{ "control_plane_ok", K_BOOL, N(control_plane_ok), 0, 0, 0, 0 },
+	{ NULL } };
+
+static const struct {
+	const char *name;
+	const struct key *keys;
+} sections[] = { { "daemon", daemon_keys }, { "rate", rate_keys }, { "scan", scan_keys },
+		 { "dpdk", dpdk_keys } };
+
+static const char *const engine_names[] = { "af_xdp", "dpdk", "af_packet", "null" };
+static const char *const xdp_names[] = { "auto", "zc", "drv", "skb" };
+static const char *const log_names[] = { "error", "warning", "notice", "info", "debug" };
+static const int log_levels[] = { LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG };
+
+void config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->socket, sizeof(c->socket), "/run/scand/control.sock");
+	snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/scand");
+	snprintf(c->blocklist_file, sizeof(c->blocklist_file), "%s/blocklist.conf", SCAND_SYSCONFDIR);
+	snprintf(c->eal_args, sizeof(c->eal_args), "--in-memory");
+	c->max_clients = 64;
+	c->max_line = 1u << 20;
+	c->max_queued_jobs = 16;
+	c->max_running_jobs = 4;
+	c->client_timeout_s = 30;
+	c->log_level = LOG_INFO;
+	c->adaptive = true;
+	c->aimd_increase_pps = 1000;
+	c->aimd_decrease = 0.7;
+	c->tick_ms = 1000;
+	c->source_port_lo = 40000;
+	c->source_port_n = 64;
+	c->cooldown_s = 8;
+	c->max_targets_len = 1u << 20;
+	c->dedup_bitmap_max = 1ull << 30;
+}
+
+const char *engine_kind_name(enum engine_kind k)
+{
+	return (size_t)k < ARRAY_SIZE(engine_names) ? engine_names[k] : "?";
+}
+
+static int name_index(const char *const *names, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(s, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+int engine_kind_parse(const char *s, enum engine_kind *k)
+{
+	int i = name_index(engine_names, ARRAY_SIZE(engine_names), s);
+	return i < 0 ? -EINVAL : (*k = (enum engine_kind)i, 0);
+}
+
+int mac_parse(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char end;
+	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3],
+				      &v[4], &v[5], &end) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++) {
+		if (!isxdigit((unsigned char)s[i * 3]) || !isxdigit((unsigned char)s[i * 3 + 1]))
+			return -EINVAL;
+		mac[i] = (uint8_t)v[i];
+	}
+	return 0;
+}
+
+/* Strict unsigned decimal: digits only, no sign, no overflow. */
+static int parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return *end || errno ? -EINVAL : 0;
+}
+
+int port_range_parse(const char *s, uint16_t *lo, uint16_t *n)
+{
+	char a[16] = "", *dash;
+	uint64_t x, y;
+	snprintf(a, sizeof(a), "%s", s);
+	dash = strchr(a, '-');
+	if (dash)
+		*dash = '\0';
+	if (parse_u64(a, &x) < 0 || (dash && parse_u64(dash + 1, &y) < 0))
+		return -EINVAL;
+	if (!dash)
+		y = x;
+	if (x < 1 || y > 65535 || x > y)
+		return -ERANGE;
+	*lo = (uint16_t)x;
+	*n = (uint16_t)(y - x + 1);
+	return 0;
+}
+
+static int shard_parse(const char *s, uint32_t *i, uint32_t *n)
+{
+	unsigned long a, b;
+	char end;
+	if (sscanf(s, "%lu/%lu%c", &a, &b, &end) != 2 || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	if (b < 1 || b > 65536 || a >= b)
+		return -ERANGE;
+	*i = (uint32_t)a;
+	*n = (uint32_t)b;
+	return 0;
+}
+
+const struct nic_config *config_find_nic(const struct config *c, const char *name)
+{
+	for (unsigned i = 0; i < c->nnics; i++)
+		if (strcmp(c->nics[i].name, name) == 0)
+			return &c->nics[i];
+	return NULL;
+}
+
+struct parse_ctx {
+	struct config *c;
+	const char *name; /* file name for messages */
+	FILE *f;	  /* file source, or */
+	const char *text; /* string source */
+	unsigned line, nerr;
+	struct errbuf *err;
+	const struct key *keys; /* current section's table; NULL = unknown section */
+	struct nic_config *nic; /* current [nic] */
+	char section[80];
+};
+
+static void add_error(struct parse_ctx *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_error(struct parse_ctx *p, const char *fmt, ...)
+{
+	size_t off = strlen(p->err->msg);
+	va_list ap;
+	p->nerr++;
+	if (off + 80 >= sizeof(p->err->msg))
+		return;
+	off += (size_t)snprintf(p->err->msg + off, sizeof(p->err->msg) - off, "%s%s:%u: ",
+				off ? "\n" : "", p->name, p->line);
+	va_start(ap, fmt);
+	vsnprintf(p->err->msg + off, sizeof(p->err->msg) - off, fmt, ap);
+	va_end(ap);
+}
+
+static bool valid_ifname(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n >= IFNAMSIZ)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("._-@:", s[i]))
+			return false;
+	return true;
+}
+
+static void begin_nic(struct parse_ctx *p, const char *arg)
+{
+	char name[64];
+	size_t n = strlen(arg);
+	if (n >= 2 && arg[0] == '"' && arg[n - 1] == '"')
+		snprintf(name, sizeof(name), "%.*s", (int)(n - 2), arg + 1);
+	else
+		snprintf(name, sizeof(name), "%s", arg);
+	p->keys = NULL;
+	if (!valid_ifname(name))
+		return add_error(p, "[nic \"%s\"]: not a valid interface name (1-15 characters)", name);
+	if (config_find_nic(p->c, name))
+		return add_error(p, "[nic \"%s\"] is defined twice; merge the sections", name);
+	if (p->c->nnics == CONFIG_MAX_NICS)
+		return add_error(p, "more than %d [nic] sections", CONFIG_MAX_NICS);
+	p->nic = &p->c->nics[p->c->nnics++];
+	memset(p->nic, 0, sizeof(*p->nic));
+	snprintf(p->nic->name, sizeof(p->nic->name), "%s", name);
+	p->nic->engine = ENGINE_AF_PACKET;
+	p->nic->line = (int)p->line;
+	p->keys = nic_keys;
+}
+
+/* Section headers are handled here, as lines are read, so that empty
+ * sections and bad headers are seen too. */
+static void on_line(struct parse_ctx *p, const char *line)
+{
+	const char *s = line, *e;
+	char sec[80];
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s != '[' || !(e = strchr(s, ']')))
+		return;
+	snprintf(sec, sizeof(sec), "%.*s", (int)MIN((size_t)(e - s - 1), sizeof(sec) - 1), s + 1);
+	snprintf(p->section, sizeof(p->section), "%s", sec);
+	p->nic = NULL;
+	p->keys = NULL;
+	if (strncmp(sec, "nic ", 4) == 0)
+		return begin_nic(p, sec + 4);
+	for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
+		if (strcmp(sec, sections[i].name) == 0) {
+			p->keys = sections[i].keys;
+			return;
+		}
+	add_error(p, "unknown section [%s]; known: [daemon], [rate], [scan], [dpdk], [nic \"NAME\"]", sec);
+}
+
+static char *reader(char *str, int num, void *stream)
+{
+	struct parse_ctx *p = stream;
+	char *r = NULL;
+	if (p->f) {
+		r = fgets(str, num, p->f);
+	} else if (*p->text) {
+		size_t n = strcspn(p->text, "\n");
+		size_t take = MIN(n, (size_t)num - 2);
+		memcpy(str, p->text, take);
+		str[take] = '\n';
+		str[take + 1] = '\0';
+		p->text += n + (p->text[n] == '\n');
+		r = str;
+	}
+	if (r) {
+		p->line++;
+		on_line(p, r);
+	}
+	return r;
+}
+
+static void known_keys(const struct key *keys, char *buf, size_t len)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	for (const struct key *k = keys; k->name && off < len; k++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? ", " : "", k->name);
+}
+
+static int set_enum(void *dst, const char *const *names, size_t n, const char *v)
+{
+	int i = name_index(names, n, v);
+	if (i >= 0)
+		*(int *)dst = i;
+	return i;
+}
+
+/* Stores v into the field; returns NULL or the reason it is invalid. */
+static const char *set_value(struct parse_ctx *p, const struct key *k, char *base, const char *v,
+			     char *why, size_t wlen)
+{
+	void *dst = base + k->off;
+	uint64_t u;
+	double d;
+	char *end;
+	int i;
+
+	switch (k->type) {
+	case K_STR:
+		if (strlen(v) >= k->size)
+			return snprintf(why, wlen, "too long (at most %zu characters)", k->size - 1), why;
+		snprintf(dst, k->size, "%s", v);
+		return NULL;
+	case K_U64:
+	case K_UINT:
+		if (parse_u64(v, &u) < 0 || (double)u < k->min || (double)u > k->max)
+			return snprintf(why, wlen, "must be an integer between %.0f and %.0f", k->min, k->max), why;
+		if (k->type == K_U64)
+			*(uint64_t *)dst = u;
+		else
+			*(unsigned *)dst = (unsigned)u;
+		return NULL;
+	case K_BOOL:
+		if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on") || !strcmp(v, "1"))
+			*(bool *)dst = true;
+		else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "off") || !strcmp(v, "0"))
+			*(bool *)dst = false;
+		else
+			return "must be true or false";
+		return NULL;
+	case K_DOUBLE:
+		d = strtod(v, &end);
+		if (*end || end == v || !isfinite(d) || d <= k->min || d >= k->max)
+			return snprintf(why, wlen, "must be between %g and %g (exclusive), e.g. 0.7", k->min, k->max), why;
+		*(double *)dst = d;
+		return NULL;
+	case K_IP:
+		if (ipaddr_parse(v, dst) < 0)
+			return "must be an IPv4 or IPv6 address, e.g. 198.18.0.100";
+		break;
+	case K_MAC:
+		if (mac_parse(v, dst) < 0)
+			return "must be a MAC address like 02:00:00:00:00:02";
+		break;
+	case K_PORTS:
+		if (port_range_parse(v, &p->c->source_port_lo, &p->c->source_port_n) < 0)
+			return "must be a port range FIRST-LAST within 1-65535, e.g. 40000-40063";
+		return NULL;
+	case K_SHARD:
+		if (shard_parse(v, &p->c->shard_index, &p->c->shard_count) < 0)
+			return "must be INDEX/COUNT with 0 <= INDEX < COUNT <= 65536, e.g. 0/4";
+		break;
+	case K_LOG:
+		if ((i = name_index(log_names, ARRAY_SIZE(log_names), v)) < 0)
+			return "must be error, warning, notice, info or debug";
+		*(int *)dst = log_levels[i];
+		return NULL;
+	case K_ENGINE:
+		if (set_enum(dst, engine_names, ARRAY_SIZE(engine_names), v) < 0)
+			return "must be af_xdp, dpdk, af_packet or null";
+		return NULL;
+	case K_XDPMODE:
+		if (set_enum(dst, xdp_names, ARRAY_SIZE(xdp_names), v) < 0)
+			return "must be auto, zc, drv or skb";
+		return NULL;
+	}
+	if (k->has_off)
+		*(bool *)(base + k->has_off) = true;
+	return NULL;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_ctx *p = user;
+	char *base = p->nic ? (char *)p->nic : (char *)p->c;
+	char why[160], known[400];
+	const char *bad;
+	(void)section;
+	if (!p->keys)
+		return 1; /* unknown or broken section: reported once at its header */
+	for (const struct key *k = p->keys; k->name; k++) {
+		if (strcmp(k->name, name) != 0)
+			continue;
+		if ((bad = set_value(p, k, base, value, why, sizeof(why))))
+			add_error(p, "[%s] %s = %s: %s", p->section, name, value, bad);
+		return 1;
+	}
+	known_keys(p->keys, known, sizeof(known));
+	add_error(p, "unknown key \"%s\" in [%s]; known keys: %s", name, p->section, known);
+	return 1;
+}
+
+static int parse(struct parse_ctx *p)
+{
+	int r = ini_parse_stream(reader, p, handler, p);
+	if (r > 0) { /* inih reports the first line it could not parse */
+		p->line = (unsigned)r;
+		add_error(p, "syntax error: expected [section] or key = value");
+	}
+	return p->nerr ? -EINVAL : 0;
+}
+
+int config_load(struct config *c, const char *path, struct errbuf *err)
+{
+	struct parse_ctx p = { .c = c, .name = path, .err = err };
+	int r;
+	config_defaults(c);
+	err->msg[0] = '\0';
+	if (!(p.f = fopen(path, "re")))
+		return errbuf_set(err, -errno, "cannot read %s: %s", path, strerror(errno));
+	r = parse(&p);
+	fclose(p.f);
+	return r;
+}
+
+int config_load_string(struct config *c, const char *text, const char *name, struct errbuf *err)
+{
+	struct parse_ctx p = { .c = c, .name = name, .text = text, .err = err };
+	config_defaults(c);
+	err->msg[0] = '\0';
+	return parse(&p);
+}

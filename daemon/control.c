@@ -1,1 +1,391 @@
-/* placeholder: being written */
+/* Control socket transport (see control.h), in the spirit of OpenBSD
+ * relayd's control.c: a small accept loop that backs off on EMFILE, checks
+ * the peer, bounds every buffer and drops a misbehaving client alone. */
+#include "control.h"
+#include "log.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_OUTBUF (16u << 20)
+
+struct control_client {
+	struct control *ctl;
+	struct bufferevent *bev;
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	bool subscribed, closing, drop; /* closing: after flush; drop: now */
+	char sub_job[32];
+	time_t in_since, out_since; /* partial input / pending output since (0 = none) */
+	struct control_client *prev, *next;
+};
+
+struct control {
+	struct event_base *base;
+	struct control_opts o;
+	char path[108];
+	int fd;
+	bool own_path, has_gid;
+	gid_t gid;
+	struct event *accept_ev, *backoff_ev, *sweep_ev;
+	control_handler handler;
+	void *ctx;
+	unsigned n;
+	struct control_client *clients;
+};
+
+static time_t now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static void client_free(struct control_client *c)
+{
+	struct control *ctl = c->ctl;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		ctl->clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	bufferevent_free(c->bev);
+	ctl->n--;
+	free(c);
+}
+
+static void client_write(struct control_client *c, const char *line, size_t len)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	size_t max = c->ctl->o.max_outbuf ? c->ctl->o.max_outbuf : DEFAULT_OUTBUF;
+	if (c->closing)
+		return;
+	if (evbuffer_get_length(out) + len + 1 > max) {
+		log_warn("control: client pid %d does not read its replies (%zu bytes queued); dropping it",
+			 (int)c->pid, evbuffer_get_length(out));
+		c->closing = c->drop = true;
+		return;
+	}
+	if (evbuffer_get_length(out) == 0)
+		c->out_since = now_s();
+	evbuffer_add(out, line, len);
+	evbuffer_add(out, "\n", 1);
+}
+
+/* Sends one error line, then closes once it is flushed. */
+static void client_fail(struct control_client *c, int code, const char *msg)
+{
+	char line[512];
+	int n = snprintf(line, sizeof(line),
+			 "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":%d,\"message\":\"%s\"}}",
+			 code, msg);
+	client_write(c, line, (size_t)n);
+	c->closing = true;
+	bufferevent_disable(c->bev, EV_READ);
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+	struct control_client *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t max = c->ctl->o.max_line, rest;
+	char msg[96];
+
+	while (!c->closing) {
+		size_t len;
+		char *line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF);
+		if (!line)
+			break;
+		if (len && line[len - 1] == '\r')
+			line[--len] = '\0';
+		if (len > max) {
+			free(line);
+			break;
+		}
+		if (len) {
+			char *resp = c->ctl->handler(c->ctl->ctx, c, line, len);
+			if (resp)
+				client_write(c, resp, strlen(resp));
+			free(resp);
+		}
+		free(line);
+	}
+	rest = evbuffer_get_length(in);
+	if (!c->closing && rest > max) {
+		snprintf(msg, sizeof(msg), "request line exceeds %zu bytes ([daemon] max_line)", max);
+		client_fail(c, -32600, msg);
+	}
+	c->in_since = rest ? (c->in_since ? c->in_since : now_s()) : 0;
+	if (c->drop)
+		client_free(c);
+}
+
+static void on_write(struct bufferevent *bev, void *arg)
+{
+	struct control_client *c = arg;
+	if (evbuffer_get_length(bufferevent_get_output(bev)))
+		return;
+	c->out_since = 0;
+	if (c->closing)
+		client_free(c);
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		client_free(arg);
+}
+
+/* Root, our own uid, or a member of the configured group may connect. */
+static bool peer_allowed(const struct control *ctl, const struct control_client *c)
+{
+	char path[64], line[1024];
+	bool ok = false;
+	if (c->uid == 0 || c->uid == geteuid())
+		return true;
+	if (!ctl->has_gid)
+		return false;
+	if (c->gid == ctl->gid)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)c->pid);
+	FILE *f = fopen(path, "re");
+	while (f && !ok && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "Groups:", 7) != 0)
+			continue;
+		for (char *t = strtok(line + 7, " \t\n"); t && !ok; t = strtok(NULL, " \t\n"))
+			ok = (gid_t)strtoul(t, NULL, 10) == ctl->gid;
+	}
+	if (f)
+		fclose(f);
+	return ok;
+}
+
+static void client_new(struct control *ctl, int fd)
+{
+	struct control_client *c = calloc(1, sizeof(*c));
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	char msg[300];
+
+	if (!c || !(c->bev = bufferevent_socket_new(ctl->base, fd, BEV_OPT_CLOSE_ON_FREE))) {
+		free(c);
+		close(fd);
+		return;
+	}
+	c->ctl = ctl;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
+		c->uid = cred.uid;
+		c->gid = cred.gid;
+		c->pid = cred.pid;
+	} else {
+		c->uid = (uid_t)-1;
+	}
+	c->next = ctl->clients;
+	if (c->next)
+		c->next->prev = c;
+	ctl->clients = c;
+	ctl->n++;
+	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, ctl->o.max_line + 2);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	if (ctl->n > ctl->o.max_clients) {
+		snprintf(msg, sizeof(msg), "too many clients (%u, [daemon] max_clients); try again later",
+			 ctl->o.max_clients);
+		client_fail(c, -32001, msg);
+	} else if (!peer_allowed(ctl, c)) {
+		snprintf(msg, sizeof(msg),
+			 "permission denied: uid %u is not root and not in group %s; add the user to the group (usermod -aG %s USER)",
+			 (unsigned)c->uid, ctl->o.group && *ctl->o.group ? ctl->o.group : "(none configured)",
+			 ctl->o.group && *ctl->o.group ? ctl->o.group : "GROUP");
+		client_fail(c, -32003, msg);
+	}
+}
+
+static void on_accept(evutil_socket_t fd, short what, void *arg)
+{
+	struct control *ctl = arg;
+	(void)what;
+	for (int i = 0; i < 64; i++) {
+		int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (c >= 0) {
+			client_new(ctl, c);
+			continue;
+		}
+		if (errno == EMFILE || errno == ENFILE) {
+			struct timeval one = { 1, 0 };
+			log_warn("control: out of file descriptors (%s); pausing accept for 1 s",
+				 strerror(errno));
+			event_del(ctl->accept_ev);
+			event_add(ctl->backoff_ev, &one);
+		}
+		return; /* EAGAIN, ECONNABORTED, ... */
+	}
+}
+
+static void on_backoff(evutil_socket_t fd, short what, void *arg)
+{
+	struct control *ctl = arg;
+	(void)fd;
+	(void)what;
+	event_add(ctl->accept_ev, NULL);
+}
+
+/* Drops clients stalled mid-line or not reading for idle_timeout_s. */
+static void on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct control *ctl = arg;
+	time_t now = now_s(), t = ctl->o.idle_timeout_s;
+	(void)fd;
+	(void)what;
+	for (struct control_client *c = ctl->clients, *next; c; c = next) {
+		next = c->next;
+		bool stalled_in = c->in_since && now - c->in_since >= t;
+		bool stalled_out = c->out_since && now - c->out_since >= t;
+		if (c->drop || stalled_in || stalled_out) {
+			if (!c->drop)
+				log_warn("control: dropping client pid %d: %s for %ld s", (int)c->pid,
+					 stalled_in ? "half a request line" : "unread replies", (long)t);
+			client_free(c);
+		}
+	}
+}
+
+static int listen_socket(struct control *ctl, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[sizeof(sa.sun_path)], *slash;
+	int fd;
+
+	if (strlen(ctl->o.path) >= sizeof(sa.sun_path))
+		return snprintf(err, errlen, "socket path %s is too long (max %zu)", ctl->o.path,
+				sizeof(sa.sun_path) - 1), -ENAMETOOLONG;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", ctl->o.path);
+	snprintf(dir, sizeof(dir), "%s", ctl->o.path);
+	if ((slash = strrchr(dir, '/')) && slash != dir) {
+		*slash = '\0';
+		mkdir(dir, 0755);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return snprintf(err, errlen, "socket: %s", strerror(errno)), -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		close(fd);
+		return snprintf(err, errlen, "another scand is listening on %s; stop it first", sa.sun_path),
+		       -EADDRINUSE;
+	}
+	unlink(sa.sun_path); /* stale socket from a dead daemon */
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 128) < 0 ||
+	    chmod(sa.sun_path, 0660) < 0 ||
+	    (ctl->has_gid && chown(sa.sun_path, (uid_t)-1, ctl->gid) < 0)) {
+		int e = errno;
+		close(fd);
+		return snprintf(err, errlen, "cannot listen on %s: %s (check [daemon] socket and that its directory is writable)",
+				sa.sun_path, strerror(e)), -e;
+	}
+	ctl->own_path = true;
+	return fd;
+}
+
+struct control *control_new(struct event_base *base, const struct control_opts *o,
+			    control_handler h, void *ctx, char *err, size_t errlen)
+{
+	struct control *ctl = calloc(1, sizeof(*ctl));
+	struct timeval sec = { 1, 0 };
+	if (!ctl)
+		return snprintf(err, errlen, "out of memory"), NULL;
+	ctl->base = base;
+	ctl->o = *o;
+	ctl->handler = h;
+	ctl->ctx = ctx;
+	snprintf(ctl->path, sizeof(ctl->path), "%s", o->path);
+	ctl->o.path = ctl->path;
+	if (!ctl->o.max_line)
+		ctl->o.max_line = 1u << 20;
+	if (!ctl->o.idle_timeout_s)
+		ctl->o.idle_timeout_s = 30;
+	if (o->group && *o->group) {
+		struct group *g = getgrnam(o->group);
+		if (!g) {
+			snprintf(err, errlen, "socket group \"%s\" does not exist: create it (groupadd %s) or change [daemon] socket_group",
+				 o->group, o->group);
+			free(ctl);
+			return NULL;
+		}
+		ctl->gid = g->gr_gid;
+		ctl->has_gid = true;
+	}
+	ctl->fd = o->listen_fd >= 0 ? o->listen_fd : listen_socket(ctl, err, errlen);
+	if (ctl->fd < 0) {
+		free(ctl);
+		return NULL;
+	}
+	evutil_make_socket_nonblocking(ctl->fd);
+	ctl->accept_ev = event_new(base, ctl->fd, EV_READ | EV_PERSIST, on_accept, ctl);
+	ctl->backoff_ev = evtimer_new(base, on_backoff, ctl);
+	ctl->sweep_ev = event_new(base, -1, EV_PERSIST, on_sweep, ctl);
+	event_add(ctl->accept_ev, NULL);
+	event_add(ctl->sweep_ev, &sec);
+	return ctl;
+}
+
+void control_free(struct control *ctl)
+{
+	if (!ctl)
+		return;
+	while (ctl->clients)
+		client_free(ctl->clients);
+	event_free(ctl->accept_ev);
+	event_free(ctl->backoff_ev);
+	event_free(ctl->sweep_ev);
+	close(ctl->fd);
+	if (ctl->own_path)
+		unlink(ctl->path);
+	free(ctl);
+}
+
+unsigned control_nclients(const struct control *ctl)
+{
+	return ctl->n;
+}
+
+pid_t control_client_pid(const struct control_client *c)
+{
+	return c->pid;
+}
+
+uid_t control_client_uid(const struct control_client *c)
+{
+	return c->uid;
+}
+
+bool control_client_read_only(const struct control_client *c)
+{
+	return c->ctl->o.read_only;
+}
+
+void control_client_subscribe(struct control_client *c, const char *job_id)
+{
+	c->subscribed = true;
+	snprintf(c->sub_job, sizeof(c->sub_job), "%s", job_id ? job_id : "");
+}
+
+void control_notify(struct control *ctl, const char *job_id, const char *line)
+{
+	for (struct control_client *c = ctl->clients; c; c = c->next)
+		if (c->subscribed && (!c->sub_job[0] || (job_id && !strcmp(job_id, c->sub_job))))
+			client_write(c, line, strlen(line));
+}

@@ -111,13 +111,18 @@ static int run_resolve_nics(struct daemon *d, const struct job *j, struct nic **
 	return *nparts ? 0 : errbuf_set(err, -ENODEV, "the job has no NIC queues to run on");
 }
 
-void jobrun_set_rate(struct job *j, uint64_t pps)
+static void run_set_rate(struct job_run *run, uint64_t pps)
 {
-	struct job_run *run = j->run;
-	for (unsigned i = 0; run && i < run->nparts; i++) {
+	for (unsigned i = 0; i < run->nparts; i++) {
 		uint64_t share = pps / run->nparts + (i < pps % run->nparts);
 		atomic_store(&run->parts[i].rate_pps, share ? share : 1);
 	}
+}
+
+void jobrun_set_rate(struct job *j, uint64_t pps)
+{
+	if (j->run)
+		run_set_rate(j->run, pps);
 }
 
 static int run_build(struct daemon *d, struct job *j, struct job_run *run, struct errbuf *err)
@@ -153,7 +158,7 @@ static int run_build(struct daemon *d, struct job *j, struct job_run *run, struc
 			part_seek(p, 0);
 		}
 	}
-	jobrun_set_rate(j, j->spec.rate_pps);
+	run_set_rate(run, j->spec.rate_pps);
 	return 0;
 }
 

@@ -1,1 +1,455 @@
-/* placeholder: being written */
+/* job.submit parameters (see jobspec.h): strict JSON decoding with the
+ * field named in every error, defaults from the config, spec.json round trip. */
+#include "jobspec.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+
+#define MAX_TARGET_STRINGS 100000
+
+static const char *const known_fields[] = {
+	"targets", "ports", "probe", "rate_pps", "adaptive", "shard", "seed", "nics", "engine",
+	"source_ip", "source_ports", "gateway_mac", "blocklist", "cooldown_s", "name", NULL
+};
+
+static const char *json_type(const cJSON *v)
+{
+	if (cJSON_IsString(v))
+		return "string";
+	if (cJSON_IsNumber(v))
+		return "number";
+	if (cJSON_IsBool(v))
+		return "boolean";
+	if (cJSON_IsArray(v))
+		return "array";
+	if (cJSON_IsObject(v))
+		return "object";
+	return "null";
+}
+
+/* An integer field in [min, max]; absent -> def. */
+static int get_int(const cJSON *p, const char *field, const char *k, uint64_t min, uint64_t max,
+		   uint64_t def, uint64_t *out, struct rpc_error *err)
+{
+	const cJSON *v = k ? cJSON_GetObjectItemCaseSensitive(p, k) : p;
+	if (!v)
+		return *out = def, 0;
+	if (!cJSON_IsNumber(v))
+		return rpc_error_set(err, RPC_INVALID_PARAMS, field, "%s must be an integer, got %s",
+				     field, json_type(v));
+	double d = v->valuedouble;
+	if (!isfinite(d) || floor(d) != d)
+		return rpc_error_set(err, RPC_INVALID_PARAMS, field, "%s must be a whole number, got %g",
+				     field, d);
+	if (d < (double)min || d > (double)max)
+		return rpc_error_set(err, RPC_INVALID_PARAMS, field,
+				     "%s must be between %llu and %llu, got %.0f", field,
+				     (unsigned long long)min, (unsigned long long)max, d);
+	*out = (uint64_t)d;
+	return 0;
+}
+
+static int get_str(const cJSON *p, const char *k, const char **out, struct rpc_error *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, k);
+	*out = NULL;
+	if (!v)
+		return 0;
+	if (!cJSON_IsString(v))
+		return rpc_error_set(err, RPC_INVALID_PARAMS, k, "%s must be a string, got %s", k,
+				     json_type(v));
+	*out = v->valuestring;
+	return 0;
+}
+
+/* A string or an array of non-empty strings -> owned copies. */
+static int get_str_list(const cJSON *p, const char *k, size_t max, char ***out, size_t *n,
+			struct rpc_error *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, k), *it;
+	size_t i = 0, cnt;
+	*out = NULL;
+	*n = 0;
+	if (!v)
+		return 0;
+	if (!cJSON_IsArray(v) && !cJSON_IsString(v))
+		return rpc_error_set(err, RPC_INVALID_PARAMS, k,
+				     "%s must be an array of strings, got %s", k, json_type(v));
+	cnt = cJSON_IsString(v) ? 1 : (size_t)cJSON_GetArraySize(v);
+	if (cnt > max)
+		return rpc_error_set(err, RPC_INVALID_PARAMS, k, "%s has %zu entries; at most %zu",
+				     k, cnt, max);
+	if (!(*out = calloc(cnt + 1, sizeof(char *))))
+		return rpc_error_set(err, RPC_INTERNAL, k, "out of memory");
+	if (cJSON_IsString(v)) {
+		(*out)[0] = strdup(v->valuestring);
+		*n = 1;
+		return 0;
+	}
+	cJSON_ArrayForEach(it, v) {
+		if (!cJSON_IsString(it) || !it->valuestring[0])
+			return *n = i, rpc_error_set(err, RPC_INVALID_PARAMS, k,
+						     "%s[%zu] must be a non-empty string, got %s", k, i,
+						     cJSON_IsString(it) ? "\"\"" : json_type(it));
+		(*out)[i++] = strdup(it->valuestring);
+		*n = i;
+	}
+	return 0;
+}
+
+static int check_unknown(const cJSON *p, struct rpc_error *err)
+{
+	const cJSON *f;
+	cJSON_ArrayForEach(f, p) {
+		bool ok = false;
+		for (const char *const *k = known_fields; *k && !ok; k++)
+			ok = strcmp(f->string, *k) == 0;
+		if (!ok)
+			return rpc_error_set(err, RPC_INVALID_PARAMS, f->string,
+					     "unknown field \"%.40s\"; known: targets, ports, probe, rate_pps, adaptive, shard, seed, nics, engine, source_ip, source_ports, gateway_mac, blocklist, cooldown_s, name",
+					     f->string);
+	}
+	return 0;
+}
+
+static int get_shard(const cJSON *p, const struct config *cfg, struct job_spec *s,
+		     struct rpc_error *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, "shard");
+	uint64_t i, n;
+	s->shard_index = cfg->has_shard ? cfg->shard_index : 0;
+	s->shard_count = cfg->has_shard ? cfg->shard_count : 1;
+	if (!v)
+		return 0;
+	if (cJSON_IsString(v)) {
+		unsigned long a, b;
+		char end;
+		if (sscanf(v->valuestring, "%lu/%lu%c", &a, &b, &end) != 2 || !isdigit((unsigned char)v->valuestring[0]))
+			return rpc_error_set(err, RPC_INVALID_PARAMS, "shard",
+					     "shard must be \"INDEX/COUNT\" or {\"index\": I, \"count\": N}");
+		i = a;
+		n = b;
+	} else if (cJSON_IsObject(v)) {
+		if (get_int(v, "shard.count", "count", 1, 65536, 1, &n, err) < 0 ||
+		    get_int(v, "shard.index", "index", 0, 65535, 0, &i, err) < 0)
+			return -EINVAL;
+	} else {
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "shard",
+				     "shard must be an object {\"index\": I, \"count\": N}, got %s", json_type(v));
+	}
+	if (n < 1 || n > 65536)
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "shard.count",
+				     "shard count must be between 1 and 65536, got %llu", (unsigned long long)n);
+	if (i >= n)
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "shard.index",
+				     "shard index %llu must be less than the count %llu (shards are 0..%llu)",
+				     (unsigned long long)i, (unsigned long long)n, (unsigned long long)(n - 1));
+	s->shard_index = (uint32_t)i;
+	s->shard_count = (uint32_t)n;
+	return 0;
+}
+
+static int get_seed(const cJSON *p, struct job_spec *s, struct rpc_error *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, "seed");
+	uint64_t seed;
+	if (!v) {
+		if (getrandom(&s->seed, sizeof(s->seed), 0) != sizeof(s->seed))
+			return rpc_error_set(err, RPC_INTERNAL, "seed", "getrandom failed");
+		return 0;
+	}
+	if (cJSON_IsString(v)) {
+		char *end;
+		errno = 0;
+		seed = strtoull(v->valuestring, &end, 10);
+		if (!isdigit((unsigned char)v->valuestring[0]) || *end || errno)
+			return rpc_error_set(err, RPC_INVALID_PARAMS, "seed",
+					     "seed must be a decimal integer 0..18446744073709551615");
+		s->seed = seed;
+		return 0;
+	}
+	if (get_int(p, "seed", "seed", 0, 1ull << 53, 0, &seed, err) < 0)
+		return -EINVAL;
+	s->seed = seed;
+	return 0;
+}
+
+static int get_nics(const cJSON *p, const struct config *cfg, struct job_spec *s,
+		    struct rpc_error *err)
+{
+	char **names = NULL, list[512] = "";
+	size_t n = 0, off = 0;
+	int r = get_str_list(p, "nics", CONFIG_MAX_NICS, &names, &n, err);
+	for (unsigned i = 0; i < cfg->nnics && off < sizeof(list); i++)
+		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", i ? ", " : "", cfg->nics[i].name);
+	if (r == 0 && !cfg->nnics)
+		r = rpc_error_set(err, RPC_ENGINE, "nics", "no NICs configured; add a [nic \"NAME\"] section to the config");
+	if (r == 0 && cJSON_GetObjectItemCaseSensitive(p, "nics") && n == 0)
+		r = rpc_error_set(err, RPC_INVALID_PARAMS, "nics", "nics is empty; omit it to use every NIC (%s)", list);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		char f[32];
+		snprintf(f, sizeof(f), "nics[%zu]", i);
+		if (!config_find_nic(cfg, names[i]))
+			r = rpc_error_set(err, RPC_INVALID_PARAMS, f, "%s: no NIC \"%.20s\" configured; configured: %s", f, names[i], list);
+		for (size_t k = 0; r == 0 && k < i; k++)
+			if (strcmp(names[k], names[i]) == 0)
+				r = rpc_error_set(err, RPC_INVALID_PARAMS, f, "%s: NIC \"%s\" is listed twice", f, names[i]);
+		if (r == 0)
+			snprintf(s->nics[s->nnics++], IFNAMSIZ, "%s", names[i]);
+	}
+	for (unsigned i = 0; r == 0 && n == 0 && i < cfg->nnics; i++)
+		snprintf(s->nics[s->nnics++], IFNAMSIZ, "%s", cfg->nics[i].name);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return r;
+}
+
+static int get_engine_and_addrs(const cJSON *p, const struct config *cfg, struct job_spec *s,
+				struct rpc_error *err)
+{
+	const char *eng, *ip, *sp, *mac;
+	if (get_str(p, "engine", &eng, err) < 0 || get_str(p, "source_ip", &ip, err) < 0 ||
+	    get_str(p, "source_ports", &sp, err) < 0 || get_str(p, "gateway_mac", &mac, err) < 0)
+		return -EINVAL;
+	if (eng) {
+		if (engine_kind_parse(eng, &s->engine) < 0)
+			return rpc_error_set(err, RPC_INVALID_PARAMS, "engine",
+					     "unknown engine \"%.20s\"; use af_xdp, dpdk, af_packet or null", eng);
+		s->has_engine = true;
+		for (unsigned i = 0; i < s->nnics; i++) {
+			const struct nic_config *n = config_find_nic(cfg, s->nics[i]);
+			if (n->engine != s->engine)
+				return rpc_error_set(err, RPC_INVALID_PARAMS, "engine",
+						     "NIC %s runs the %s engine, not %s; pick nics that use %s or drop \"engine\"",
+						     n->name, engine_kind_name(n->engine), eng, eng);
+		}
+	}
+	if (ip) {
+		if (ipaddr_parse(ip, &s->source_ip) < 0)
+			return rpc_error_set(err, RPC_INVALID_PARAMS, "source_ip",
+					     "source_ip \"%.46s\" is not an IPv4 or IPv6 address", ip);
+		if (s->nnics != 1)
+			return rpc_error_set(err, RPC_INVALID_PARAMS, "source_ip",
+					     "source_ip is only valid for a job on one NIC (this job uses %u); set source_ip per [nic] instead",
+					     s->nnics);
+		s->has_source_ip = true;
+	}
+	s->sport_lo = cfg->source_port_lo;
+	s->sport_n = cfg->source_port_n;
+	if (sp && port_range_parse(sp, &s->sport_lo, &s->sport_n) < 0)
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "source_ports",
+				     "source_ports must be FIRST-LAST within 1-65535, e.g. \"40000-40063\"");
+	if (mac) {
+		if (mac_parse(mac, s->gateway_mac) < 0)
+			return rpc_error_set(err, RPC_INVALID_PARAMS, "gateway_mac",
+					     "gateway_mac must look like 02:00:00:00:00:02");
+		s->has_gateway_mac = true;
+	}
+	return 0;
+}
+
+static int get_misc(const cJSON *p, const struct config *cfg, struct job_spec *s,
+		    struct rpc_error *err)
+{
+	const cJSON *ad = cJSON_GetObjectItemCaseSensitive(p, "adaptive");
+	const char *probe, *name;
+	uint64_t v;
+	if (get_int(p, "rate_pps", "rate_pps", 1, 1000000000ull, 10000, &v, err) < 0)
+		return -EINVAL;
+	if (cfg->max_pps && v > cfg->max_pps)
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "rate_pps",
+				     "rate_pps %llu exceeds [rate] max_pps = %llu", (unsigned long long)v,
+				     (unsigned long long)cfg->max_pps);
+	s->rate_pps = v;
+	if (get_int(p, "cooldown_s", "cooldown_s", 0, 3600, cfg->cooldown_s, &v, err) < 0)
+		return -EINVAL;
+	s->cooldown_s = (unsigned)v;
+	if (ad && !cJSON_IsBool(ad))
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "adaptive", "adaptive must be true or false, got %s",
+				     json_type(ad));
+	s->adaptive = ad ? cJSON_IsTrue(ad) : cfg->adaptive;
+	if (get_str(p, "probe", &probe, err) < 0 || get_str(p, "name", &name, err) < 0)
+		return -EINVAL;
+	if (probe && strcmp(probe, "tcp_syn") != 0)
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "probe", "unknown probe \"%.20s\"; scand supports tcp_syn", probe);
+	snprintf(s->probe, sizeof(s->probe), "tcp_syn");
+	if (name) {
+		if (strlen(name) >= JOBSPEC_MAX_NAME)
+			return rpc_error_set(err, RPC_INVALID_PARAMS, "name", "name is longer than %d characters", JOBSPEC_MAX_NAME - 1);
+		for (const char *c = name; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				return rpc_error_set(err, RPC_INVALID_PARAMS, "name", "name contains control characters");
+		snprintf(s->name, sizeof(s->name), "%s", name);
+	}
+	return 0;
+}
+
+int jobspec_from_json(const cJSON *p, const struct config *cfg, struct job_spec *s,
+		      struct rpc_error *err)
+{
+	const cJSON *ports;
+	memset(s, 0, sizeof(*s));
+	if (!cJSON_IsObject(p))
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "params", "params must be an object");
+	if (check_unknown(p, err) < 0)
+		return -EINVAL;
+	if (!cJSON_GetObjectItemCaseSensitive(p, "targets"))
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "targets", "targets is required, e.g. [\"198.18.1.0/24\"]");
+	if (get_str_list(p, "targets", MAX_TARGET_STRINGS, &s->targets, &s->ntargets, err) < 0)
+		return -EINVAL;
+	if (!s->ntargets)
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "targets", "targets is empty; give addresses or prefixes");
+	ports = cJSON_GetObjectItemCaseSensitive(p, "ports");
+	if (!ports)
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "ports", "ports is required, e.g. \"22,80,443\"");
+	if (cJSON_IsNumber(ports)) {
+		uint64_t one;
+		if (get_int(ports, "ports", NULL, 1, 65535, 0, &one, err) < 0)
+			return -EINVAL;
+		s->ports = malloc(8);
+		snprintf(s->ports, 8, "%llu", (unsigned long long)one);
+	} else if (cJSON_IsString(ports)) {
+		s->ports = strdup(ports->valuestring);
+	} else {
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "ports", "ports must be a string like \"22,80,8000-8010\", got %s",
+				     json_type(ports));
+	}
+	if (get_str_list(p, "blocklist", JOBSPEC_MAX_BLOCKLIST, &s->blocklist, &s->nblocklist, err) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < s->nblocklist; i++) {
+		struct cidr_list tmp;
+		struct errbuf e;
+		char f[32];
+		cidr_list_init(&tmp);
+		int r = cidr_list_add(&tmp, s->blocklist[i], &e);
+		cidr_list_free(&tmp);
+		snprintf(f, sizeof(f), "blocklist[%zu]", i);
+		if (r < 0)
+			return rpc_error_set(err, RPC_INVALID_PARAMS, f, "%s: %s", f, e.msg);
+	}
+	if (get_misc(p, cfg, s, err) < 0 || get_shard(p, cfg, s, err) < 0 || get_seed(p, s, err) < 0 ||
+	    get_nics(p, cfg, s, err) < 0 || get_engine_and_addrs(p, cfg, s, err) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static cJSON *str_array(char *const *v, size_t n)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+	return a;
+}
+
+cJSON *jobspec_to_json(const struct job_spec *s)
+{
+	cJSON *o = cJSON_CreateObject(), *sh, *nics;
+	char buf[64];
+	cJSON_AddItemToObject(o, "targets", str_array(s->targets, s->ntargets));
+	cJSON_AddStringToObject(o, "ports", s->ports);
+	cJSON_AddStringToObject(o, "probe", s->probe);
+	cJSON_AddNumberToObject(o, "rate_pps", (double)s->rate_pps);
+	cJSON_AddBoolToObject(o, "adaptive", s->adaptive);
+	sh = cJSON_AddObjectToObject(o, "shard");
+	cJSON_AddNumberToObject(sh, "index", s->shard_index);
+	cJSON_AddNumberToObject(sh, "count", s->shard_count);
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)s->seed);
+	cJSON_AddStringToObject(o, "seed", buf);
+	nics = cJSON_AddArrayToObject(o, "nics");
+	for (unsigned i = 0; i < s->nnics; i++)
+		cJSON_AddItemToArray(nics, cJSON_CreateString(s->nics[i]));
+	if (s->has_engine)
+		cJSON_AddStringToObject(o, "engine", engine_kind_name(s->engine));
+	if (s->has_source_ip)
+		cJSON_AddStringToObject(o, "source_ip", ipaddr_str(&s->source_ip, buf, sizeof(buf)));
+	snprintf(buf, sizeof(buf), "%u-%u", s->sport_lo, s->sport_lo + s->sport_n - 1);
+	cJSON_AddStringToObject(o, "source_ports", buf);
+	if (s->has_gateway_mac) {
+		const uint8_t *m = s->gateway_mac;
+		snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+		cJSON_AddStringToObject(o, "gateway_mac", buf);
+	}
+	cJSON_AddItemToObject(o, "blocklist", str_array(s->blocklist, s->nblocklist));
+	cJSON_AddNumberToObject(o, "cooldown_s", s->cooldown_s);
+	cJSON_AddStringToObject(o, "name", s->name);
+	return o;
+}
+
+void jobspec_free(struct job_spec *s)
+{
+	for (size_t i = 0; s->targets && i < s->ntargets; i++)
+		free(s->targets[i]);
+	for (size_t i = 0; s->blocklist && i < s->nblocklist; i++)
+		free(s->blocklist[i]);
+	free(s->targets);
+	free(s->blocklist);
+	free(s->ports);
+	memset(s, 0, sizeof(*s));
+}
+
+static int outside_allow(const struct range_set *t, const struct range_set *allow,
+			 struct rpc_error *err, const char *allow_text)
+{
+	u128 out;
+	char buf[64];
+	struct ipaddr a;
+	if (ranges_covers(allow, t, &out))
+		return 0;
+	a.af = t->af;
+	a.v = out;
+	return rpc_error_set(err, RPC_INVALID_PARAMS, "targets",
+			     "%s is outside the allowed ranges ([scan] allow = %.200s); scan only inside them",
+			     ipaddr_str(&a, buf, sizeof(buf)), allow_text);
+}
+
+int jobspec_build_space(const struct job_spec *s, const struct config *cfg,
+			const struct cidr_list *config_blocklist, const struct cidr_list *allow,
+			struct space *out, struct rpc_error *err)
+{
+	struct range_set v4, v6;
+	struct port_list ports = { 0 };
+	struct cidr_list block;
+	struct errbuf e;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	ranges_init(&v4, AF_INET);
+	ranges_init(&v6, AF_INET6);
+	cidr_list_init(&block);
+	r = targets_parse((const char *const *)s->targets, s->ntargets, cfg->max_targets_len, 0, &v4, &v6, &e);
+	if (r < 0) {
+		rpc_error_set(err, RPC_INVALID_PARAMS, "targets", "%s", e.msg);
+		goto out;
+	}
+	if (allow && (allow->v4.n || allow->v6.n) &&
+	    ((r = outside_allow(&v4, &allow->v4, err, cfg->allow)) < 0 ||
+	     (r = outside_allow(&v6, &allow->v6, err, cfg->allow)) < 0))
+		goto out;
+	if ((r = ports_parse(s->ports, &ports, &e)) < 0) {
+		rpc_error_set(err, RPC_INVALID_PARAMS, "ports", "%s", e.msg);
+		goto out;
+	}
+	for (size_t i = 0; config_blocklist && i < config_blocklist->v4.n; i++)
+		ranges_add(&block.v4, config_blocklist->v4.r[i].lo, config_blocklist->v4.r[i].hi);
+	for (size_t i = 0; config_blocklist && i < config_blocklist->v6.n; i++)
+		ranges_add(&block.v6, config_blocklist->v6.r[i].lo, config_blocklist->v6.r[i].hi);
+	for (size_t i = 0; i < s->nblocklist; i++)
+		cidr_list_add(&block, s->blocklist[i], NULL);
+	cidr_list_normalize(&block);
+	if ((r = space_build(out, &v4, &v6, &ports, &block, &e)) < 0)
+		rpc_error_set(err, RPC_INVALID_PARAMS, "targets", "%s", e.msg);
+out:
+	if (r < 0)
+		space_free(out);
+	ranges_free(&v4);
+	ranges_free(&v6);
+	ports_free(&ports);
+	cidr_list_free(&block);
+	return r;
+}

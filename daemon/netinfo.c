@@ -1,1 +1,229 @@
-/* placeholder: being written */
+/* Interface facts (see netinfo.h): ioctls, getifaddrs, sysfs and rtnetlink. */
+#include "netinfo.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int netinfo_iface(const char *ifname, int *ifindex, uint8_t mac[6], unsigned *mtu, bool *up,
+		  struct errbuf *err)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = 0;
+	if (fd < 0)
+		return errbuf_set(err, -errno, "socket: %s", strerror(errno));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0) {
+		r = errbuf_set(err, -errno, "%s: no such interface: check [nic \"%s\"] in the config or `ip link`",
+			       ifname, ifname);
+		goto out;
+	}
+	*ifindex = ifr.ifr_ifindex;
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) == 0)
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	if (ioctl(fd, SIOCGIFMTU, &ifr) == 0)
+		*mtu = (unsigned)ifr.ifr_mtu;
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0)
+		*up = (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
+out:
+	close(fd);
+	return r;
+}
+
+int netinfo_iface_addr(const char *ifname, int af, struct ipaddr *out)
+{
+	struct ifaddrs *ifa, *i;
+	int r = -ENOENT;
+	if (getifaddrs(&ifa) < 0)
+		return -errno;
+	for (i = ifa; i && r; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != af || strcmp(i->ifa_name, ifname))
+			continue;
+		if (af == AF_INET) {
+			ipaddr_from_bytes(out, AF_INET, (const uint8_t *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr);
+			r = 0;
+		} else {
+			const struct in6_addr *a = &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+			if (IN6_IS_ADDR_LINKLOCAL(a))
+				continue;
+			ipaddr_from_bytes(out, AF_INET6, a->s6_addr);
+			r = 0;
+		}
+	}
+	freeifaddrs(ifa);
+	return r;
+}
+
+int netinfo_numa_node(const char *ifname)
+{
+	char path[128];
+	int node = -1;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/device/numa_node", ifname);
+	FILE *f = fopen(path, "re");
+	if (f) {
+		if (fscanf(f, "%d", &node) != 1)
+			node = -1;
+		fclose(f);
+	}
+	return node < 0 ? 0 : node;
+}
+
+int netinfo_rx_queues(const char *ifname)
+{
+	char path[128];
+	struct dirent *de;
+	int n = 0;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/queues", ifname);
+	DIR *d = opendir(path);
+	if (!d)
+		return 1;
+	while ((de = readdir(d)))
+		n += strncmp(de->d_name, "rx-", 3) == 0;
+	closedir(d);
+	return n ? n : 1;
+}
+
+struct nl_req {
+	struct nlmsghdr nh;
+	union {
+		struct rtmsg rt;
+		struct ndmsg nd;
+	};
+	char attrs[64];
+};
+
+static void nl_attr(struct nl_req *q, unsigned short type, const void *data, size_t len)
+{
+	struct rtattr *a = (struct rtattr *)((char *)q + NLMSG_ALIGN(q->nh.nlmsg_len));
+	a->rta_type = type;
+	a->rta_len = (unsigned short)RTA_LENGTH(len);
+	memcpy(RTA_DATA(a), data, len);
+	q->nh.nlmsg_len = NLMSG_ALIGN(q->nh.nlmsg_len) + RTA_ALIGN(a->rta_len);
+}
+
+/* Sends q and calls fn on each reply message until done; fn returns 1 to stop. */
+static int nl_talk(struct nl_req *q, int (*fn)(struct nlmsghdr *, void *), void *arg)
+{
+	char buf[32768];
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), r = -ENOENT;
+	struct timeval tv = { 2, 0 };
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (send(fd, q, q->nh.nlmsg_len, 0) < 0) {
+		r = -errno;
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n <= 0) {
+			r = n < 0 ? -errno : r;
+			goto out;
+		}
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
+		     h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == NLMSG_DONE)
+				goto out;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(h);
+				r = e->error ? e->error : r;
+				goto out;
+			}
+			if (fn(h, arg) == 1) {
+				r = 0;
+				if (!(q->nh.nlmsg_flags & NLM_F_DUMP))
+					goto out;
+			}
+		}
+	}
+out:
+	close(fd);
+	return r;
+}
+
+struct hop {
+	int af, ifindex;
+	uint8_t addr[16];
+	uint8_t mac[6];
+	bool found;
+};
+
+static int on_route(struct nlmsghdr *h, void *arg)
+{
+	struct hop *hop = arg;
+	struct rtmsg *rt = NLMSG_DATA(h);
+	int len = (int)RTM_PAYLOAD(h);
+	for (struct rtattr *a = RTM_RTA(rt); RTA_OK(a, len); a = RTA_NEXT(a, len))
+		if (a->rta_type == RTA_GATEWAY)
+			memcpy(hop->addr, RTA_DATA(a), hop->af == AF_INET ? 4 : 16);
+	return 1;
+}
+
+static int on_neigh(struct nlmsghdr *h, void *arg)
+{
+	struct hop *hop = arg;
+	struct ndmsg *nd = NLMSG_DATA(h);
+	int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*nd)));
+	const uint8_t *dst = NULL, *ll = NULL;
+	if (h->nlmsg_type != RTM_NEWNEIGH || nd->ndm_ifindex != hop->ifindex ||
+	    !(nd->ndm_state & (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT)))
+		return 0;
+	for (struct rtattr *a = (struct rtattr *)((char *)nd + NLMSG_ALIGN(sizeof(*nd)));
+	     RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == NDA_DST)
+			dst = RTA_DATA(a);
+		if (a->rta_type == NDA_LLADDR && RTA_PAYLOAD(a) == 6)
+			ll = RTA_DATA(a);
+	}
+	if (!dst || !ll || memcmp(dst, hop->addr, hop->af == AF_INET ? 4 : 16))
+		return 0;
+	memcpy(hop->mac, ll, 6);
+	hop->found = true;
+	return 1;
+}
+
+int netinfo_gateway_mac(const char *ifname, const struct ipaddr *dst, uint8_t mac[6],
+			struct errbuf *err)
+{
+	struct hop hop = { .af = dst->af, .ifindex = (int)if_nametoindex(ifname) };
+	struct nl_req q = { 0 };
+	char dbuf[64], gbuf[64];
+	struct ipaddr gw;
+	int alen = dst->af == AF_INET ? 4 : 16, r;
+
+	if (!hop.ifindex)
+		return errbuf_set(err, -ENODEV, "%s: no such interface", ifname);
+	ipaddr_to_bytes(dst, hop.addr); /* on-link unless the route names a gateway */
+	q.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
+	q.nh.nlmsg_type = RTM_GETROUTE;
+	q.nh.nlmsg_flags = NLM_F_REQUEST;
+	q.rt.rtm_family = dst->af;
+	q.rt.rtm_dst_len = (unsigned char)(alen * 8);
+	nl_attr(&q, RTA_DST, hop.addr, (size_t)alen);
+	nl_attr(&q, RTA_OIF, &hop.ifindex, sizeof(hop.ifindex));
+	if ((r = nl_talk(&q, on_route, &hop)) < 0)
+		return errbuf_set(err, r, "%s: no route to %s: %s; add a route or set gateway_mac",
+				  ifname, ipaddr_str(dst, dbuf, sizeof(dbuf)), strerror(-r));
+	memset(&q, 0, sizeof(q));
+	q.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ndmsg));
+	q.nh.nlmsg_type = RTM_GETNEIGH;
+	q.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	q.nd.ndm_family = dst->af;
+	nl_talk(&q, on_neigh, &hop);
+	ipaddr_from_bytes(&gw, dst->af, hop.addr);
+	if (!hop.found)
+		return errbuf_set(err, -EHOSTUNREACH,
+				  "%s: no neighbour entry for gateway %s: ping it once, or set gateway_mac in [nic \"%s\"] or the job",
+				  ifname, ipaddr_str(&gw, gbuf, sizeof(gbuf)), ifname);
+	memcpy(mac, hop.mac, 6);
+	return 0;
+}

@@ -1,1 +1,57 @@
-int main(void) { return 77; }
+/* The null engine counts what it is given per queue and receives nothing. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "engine.h"
+
+#include <string.h>
+
+static void test_counts(void **st)
+{
+	struct engine e = { .ops = &engine_null_ops };
+	struct nic_config conf = { .name = "n0", .engine = ENGINE_NULL, .queues = 3 };
+	uint8_t frame[74] = { 0 };
+	struct pkt pkts[4] = { { frame, 74 }, { frame, 74 }, { frame, 60 }, { frame, 74 } };
+	struct engine_qstats qs;
+	struct pkt rx[8];
+	(void)st;
+	assert_int_equal(engine_lookup(ENGINE_NULL)->open(&e, &conf, NULL), 0);
+	assert_int_equal(e.nqueues, 3);
+	assert_string_equal(e.mode, "null");
+	assert_int_equal(e.ops->tx_burst(&e, 1, pkts, 4), 4);
+	assert_int_equal(e.ops->tx_burst(&e, 2, pkts, 2), 2);
+	assert_int_equal(e.ops->rx_burst(&e, 1, rx, 8), 0);
+	e.ops->stats(&e, 1, &qs);
+	assert_int_equal(qs.tx_packets, 4);
+	assert_int_equal(qs.tx_bytes, 74 * 3 + 60);
+	assert_int_equal(qs.rx_ring_empty, 1);
+	e.ops->stats(&e, 0, &qs);
+	assert_int_equal(qs.tx_packets, 0);
+	e.ops->stats(&e, 2, &qs);
+	assert_int_equal(qs.tx_packets, 2);
+	e.ops->close(&e);
+	assert_null(e.priv);
+}
+
+static void test_default_one_queue(void **st)
+{
+	struct engine e = { .ops = &engine_null_ops };
+	struct nic_config conf = { .name = "n1", .engine = ENGINE_NULL };
+	(void)st;
+	assert_int_equal(e.ops->open(&e, &conf, NULL), 0);
+	assert_int_equal(e.nqueues, 1);
+	assert_string_equal(e.ifname, "n1");
+	e.ops->close(&e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_counts),
+		cmocka_unit_test(test_default_one_queue),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

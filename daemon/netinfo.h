@@ -1,0 +1,18 @@
+/* Facts about local interfaces, asked of the kernel: index, MAC, MTU, link
+ * state, addresses, NUMA node, queue count, and the gateway MAC for a target
+ * (rtnetlink route + neighbour lookups). Works inside a network namespace. */
+#pragma once
+#include "common.h"
+
+int netinfo_iface(const char *ifname, int *ifindex, uint8_t mac[6], unsigned *mtu, bool *up,
+		  struct errbuf *err);
+/* First address of family af on ifname; -ENOENT when none. */
+int netinfo_iface_addr(const char *ifname, int af, struct ipaddr *out);
+/* /sys/class/net/X/device/numa_node; -1 or missing -> 0. */
+int netinfo_numa_node(const char *ifname);
+/* Number of RX queues (/sys/class/net/X/queues/rx-*), at least 1. */
+int netinfo_rx_queues(const char *ifname);
+/* MAC of the next hop toward dst out of ifname (the gateway, or dst itself
+ * when on-link), from the kernel's neighbour table. */
+int netinfo_gateway_mac(const char *ifname, const struct ipaddr *dst, uint8_t mac[6],
+			struct errbuf *err);
