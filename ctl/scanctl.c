@@ -1,1 +1,457 @@
-int main(void) { return 1; }
+/* scanctl: the command-line client of scand (DESIGN §4). Commands build
+ * JSON-RPC requests; output is human by default, raw JSON with --json. */
+#include "client.h"
+#include "progress.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: scanctl [--socket PATH] [--json] COMMAND [ARGS]\n\n"
+		"Commands:\n"
+		"  submit TARGET... -p PORTS [-r PPS] [--shard i/N] [--seed N] [-i NIC]...\n"
+		"         [--engine E] [--source-ip IP] [--source-ports A-B] [--gateway-mac MAC]\n"
+		"         [--blocklist CIDR]... [--cooldown S] [--name NAME] [--no-adaptive]\n"
+		"         [--wait] [-o FILE] [-O ndjson|csv]\n"
+		"                          submit a scan; prints the job id. --wait shows progress\n"
+		"                          on stderr and writes the results to -o (default stdout)\n"
+		"  status JOB              state, sent/total, replies, open/closed, pps, ETA\n"
+		"  jobs [--state S]        list jobs\n"
+		"  watch JOB               live progress until the job ends\n"
+		"  results JOB [-O csv] [-o FILE]   all results (NDJSON by default)\n"
+		"  cancel JOB              stop a job (results so far are kept)\n"
+		"  rate JOB PPS            change a job's rate\n"
+		"  nics                    NICs, engines, modes, errors\n"
+		"  telemetry [--prometheus]  per-NIC counters and rate control\n"
+		"  heartbeat               liveness summary\n"
+		"  info                    daemon version, features, NICs\n\n"
+		"Options:\n"
+		"  --socket PATH   control socket (default $SCAND_SOCKET or /run/scand/control.sock)\n"
+		"  --json          print the daemon's raw JSON result\n\n"
+		"Exit status: 0 ok, 1 scand returned an error, 2 usage error, 3 cannot reach scand.\n");
+}
+
+static _Noreturn void usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "scanctl: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'scanctl --help'.\n");
+	exit(EXIT_USAGE);
+}
+
+static void print_json(const cJSON *v)
+{
+	char *s = cJSON_Print(v);
+	printf("%s\n", s);
+	free(s);
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsString(v) ? v->valuestring : "-";
+}
+
+static double num(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static cJSON *job_param(const char *id)
+{
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "job_id", id);
+	return p;
+}
+
+static bool final_state(const char *s)
+{
+	return !strcmp(s, "done") || !strcmp(s, "failed") || !strcmp(s, "cancelled");
+}
+
+/* Polls job.status until a final state; draws progress on stderr. Returns
+ * the final status (caller frees). */
+static cJSON *wait_job(struct client *c, const char *id)
+{
+	bool tty = isatty(2);
+	double last_line = 0;
+	for (;;) {
+		cJSON *st = client_call(c, "job.status", job_param(id));
+		bool fin = final_state(str(st, "state"));
+		if (tty) {
+			progress_draw(st, true);
+		} else if (fin || progress_now() - last_line >= 2) {
+			progress_draw(st, false);
+			last_line = progress_now();
+		}
+		if (fin) {
+			if (tty)
+				fputc('\n', stderr);
+			return st;
+		}
+		cJSON_Delete(st);
+		usleep(tty ? 200000 : 500000);
+	}
+}
+
+/* Writes every result of a job, paging with job.results. */
+static int write_results(struct client *c, const char *id, const char *path, bool csv)
+{
+	FILE *f = path && strcmp(path, "-") ? fopen(path, "w") : stdout;
+	double off = 0;
+	if (!f) {
+		perror(path);
+		return EXIT_USAGE;
+	}
+	for (bool first = true;; first = false) {
+		cJSON *p = job_param(id), *r, *it;
+		cJSON_AddNumberToObject(p, "offset", off);
+		cJSON_AddNumberToObject(p, "limit", 10000);
+		cJSON_AddStringToObject(p, "format", csv ? "csv" : "ndjson");
+		r = client_call(c, "job.results", p);
+		if (csv && first)
+			fprintf(f, "%s\n", str(r, "header"));
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(r, "results")) {
+			char *s = cJSON_IsString(it) ? NULL : cJSON_PrintUnformatted(it);
+			fprintf(f, "%s\n", s ? s : it->valuestring);
+			free(s);
+		}
+		double count = num(r, "count");
+		off = num(r, "next_offset");
+		cJSON_Delete(r);
+		if (count == 0)
+			break;
+	}
+	if (f != stdout)
+		fclose(f);
+	return 0;
+}
+
+static bool parse_format(const char *s)
+{
+	if (!strcmp(s, "csv"))
+		return true;
+	if (strcmp(s, "ndjson"))
+		usage_error("-O must be ndjson or csv, not \"%s\"", s);
+	return false;
+}
+
+static void add_list(cJSON *p, const char *k, const char *v)
+{
+	cJSON *a = cJSON_GetObjectItemCaseSensitive(p, k);
+	if (!a)
+		a = cJSON_AddArrayToObject(p, k);
+	cJSON_AddItemToArray(a, cJSON_CreateString(v));
+}
+
+static void add_shard(cJSON *p, const char *s)
+{
+	unsigned long i, n;
+	char end;
+	if (sscanf(s, "%lu/%lu%c", &i, &n, &end) != 2 || n == 0 || i >= n)
+		usage_error("--shard must be INDEX/COUNT with INDEX < COUNT, e.g. 0/4 (got \"%s\")", s);
+	cJSON *o = cJSON_AddObjectToObject(p, "shard");
+	cJSON_AddNumberToObject(o, "index", (double)i);
+	cJSON_AddNumberToObject(o, "count", (double)n);
+}
+
+static void add_number(cJSON *p, const char *k, const char *s, const char *opt)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (!*s || *end || *s == '-')
+		usage_error("%s needs a non-negative integer", opt);
+	if (v > (1ull << 53))
+		cJSON_AddStringToObject(p, k, s);
+	else
+		cJSON_AddNumberToObject(p, k, (double)v);
+}
+
+static int cmd_submit(struct client *c, int argc, char **argv)
+{
+	enum { O_SHARD = 256, O_SEED, O_ENGINE, O_SRCIP, O_SPORTS, O_GWMAC, O_BLOCK, O_COOL, O_NAME,
+	       O_NOADAPT, O_WAIT };
+	static const struct option opts[] = {
+		{ "ports", 1, 0, 'p' }, { "rate", 1, 0, 'r' }, { "nic", 1, 0, 'i' },
+		{ "output", 1, 0, 'o' }, { "format", 1, 0, 'O' }, { "shard", 1, 0, O_SHARD },
+		{ "seed", 1, 0, O_SEED }, { "engine", 1, 0, O_ENGINE }, { "source-ip", 1, 0, O_SRCIP },
+		{ "source-ports", 1, 0, O_SPORTS }, { "gateway-mac", 1, 0, O_GWMAC },
+		{ "blocklist", 1, 0, O_BLOCK }, { "cooldown", 1, 0, O_COOL }, { "name", 1, 0, O_NAME },
+		{ "no-adaptive", 0, 0, O_NOADAPT }, { "wait", 0, 0, O_WAIT }, { "help", 0, 0, 'h' },
+		{ 0 } };
+	cJSON *p = cJSON_CreateObject(), *r, *st;
+	const char *out = NULL;
+	bool wait = false, csv = false, ports = false;
+	char id[64];
+	int o;
+
+	while ((o = getopt_long(argc, argv, "p:r:i:o:O:h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'p': cJSON_AddStringToObject(p, "ports", optarg); ports = true; break;
+		case 'r': add_number(p, "rate_pps", optarg, "-r"); break;
+		case 'i': add_list(p, "nics", optarg); break;
+		case 'o': out = optarg; break;
+		case 'O': csv = parse_format(optarg); break;
+		case O_SHARD: add_shard(p, optarg); break;
+		case O_SEED: add_number(p, "seed", optarg, "--seed"); break;
+		case O_ENGINE: cJSON_AddStringToObject(p, "engine", optarg); break;
+		case O_SRCIP: cJSON_AddStringToObject(p, "source_ip", optarg); break;
+		case O_SPORTS: cJSON_AddStringToObject(p, "source_ports", optarg); break;
+		case O_GWMAC: cJSON_AddStringToObject(p, "gateway_mac", optarg); break;
+		case O_BLOCK: add_list(p, "blocklist", optarg); break;
+		case O_COOL: add_number(p, "cooldown_s", optarg, "--cooldown"); break;
+		case O_NAME: cJSON_AddStringToObject(p, "name", optarg); break;
+		case O_NOADAPT: cJSON_AddFalseToObject(p, "adaptive"); break;
+		case O_WAIT: wait = true; break;
+		case 'h': usage(stdout); exit(0);
+		default: usage_error("%s", "bad submit option");
+		}
+	}
+	if (optind >= argc)
+		usage_error("%s", "submit needs at least one TARGET (e.g. 198.18.1.0/24)");
+	if (!ports)
+		usage_error("%s", "submit needs -p PORTS (e.g. -p 22,80,443)");
+	for (int i = optind; i < argc; i++)
+		add_list(p, "targets", argv[i]);
+	r = client_call(c, "job.submit", p);
+	snprintf(id, sizeof(id), "%s", str(r, "job_id"));
+	if (c->json && !wait)
+		print_json(r);
+	else if (wait && !out)
+		fprintf(stderr, "job %s\n", id);
+	else
+		printf("%s\n", id);
+	fflush(stdout);
+	cJSON_Delete(r);
+	if (!wait)
+		return 0;
+	st = wait_job(c, id);
+	bool done = !strcmp(str(st, "state"), "done");
+	if (!done)
+		fprintf(stderr, "scanctl: job %s %s%s%s\n", id, str(st, "state"),
+			cJSON_IsString(cJSON_GetObjectItem(st, "error")) ? ": " : "",
+			cJSON_IsString(cJSON_GetObjectItem(st, "error")) ? str(st, "error") : "");
+	cJSON_Delete(st);
+	int w = write_results(c, id, out, csv);
+	return w ? w : done ? 0 : EXIT_DAEMON_ERROR;
+}
+
+static void print_status(const cJSON *st)
+{
+	static const char *const keys[] = { "job_id", "name", "state", "sent", "total", "replies",
+					    "open", "closed", "pps", "rate_pps", "tx_rate_pps",
+					    "eta_s", "error", "submitted_at", "started_at",
+					    "finished_at", "elapsed_s", NULL };
+	for (const char *const *k = keys; *k; k++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(st, *k);
+		if (cJSON_IsString(v))
+			printf("%-13s %s\n", *k, v->valuestring);
+		else if (cJSON_IsNumber(v))
+			printf("%-13s %.15g\n", *k, v->valuedouble);
+		else
+			printf("%-13s -\n", *k);
+	}
+}
+
+static int cmd_jobs(struct client *c, int argc, char **argv)
+{
+	cJSON *p = cJSON_CreateObject(), *r, *j;
+	if (argc == 3 && !strcmp(argv[1], "--state"))
+		cJSON_AddStringToObject(p, "state", argv[2]);
+	else if (argc != 1)
+		usage_error("%s", "usage: scanctl jobs [--state STATE]");
+	r = client_call(c, "job.list", p);
+	if (c->json) {
+		print_json(r);
+	} else {
+		printf("%-15s %-16s %-9s %6s %s\n", "JOB", "NAME", "STATE", "DONE", "SENT/TOTAL");
+		cJSON_ArrayForEach(j, cJSON_GetObjectItemCaseSensitive(r, "jobs"))
+			printf("%-15s %-16.16s %-9s %5.1f%% %.0f/%.0f\n", str(j, "job_id"), str(j, "name"),
+			       str(j, "state"), num(j, "progress") * 100, num(j, "sent"), num(j, "total"));
+	}
+	cJSON_Delete(r);
+	return 0;
+}
+
+static int cmd_job(struct client *c, int argc, char **argv)
+{
+	const char *cmd = argv[0];
+	cJSON *r;
+	if (argc < 2)
+		usage_error("%s needs a JOB id", cmd);
+	if (!strcmp(cmd, "results")) {
+		const char *out = NULL, *id = argv[1]; /* getopt permutes argv */
+		bool csv = false;
+		int o;
+		optind = 0;
+		while ((o = getopt(argc, argv, "o:O:")) != -1) {
+			if (o == 'o')
+				out = optarg;
+			else if (o == 'O')
+				csv = parse_format(optarg);
+			else
+				usage_error("%s", "usage: scanctl results JOB [-O ndjson|csv] [-o FILE]");
+		}
+		return write_results(c, id, out, csv);
+	}
+	if (!strcmp(cmd, "watch")) {
+		r = wait_job(c, argv[1]);
+		if (c->json)
+			print_json(r);
+		bool ok = !strcmp(str(r, "state"), "done");
+		cJSON_Delete(r);
+		return ok ? 0 : EXIT_DAEMON_ERROR;
+	}
+	if (!strcmp(cmd, "rate")) {
+		cJSON *p = job_param(argv[1]);
+		if (argc != 3)
+			usage_error("%s", "usage: scanctl rate JOB PPS");
+		add_number(p, "rate_pps", argv[2], "PPS");
+		r = client_call(c, "rate.set", p);
+	} else {
+		r = client_call(c, !strcmp(cmd, "status") ? "job.status" : "job.cancel", job_param(argv[1]));
+	}
+	if (c->json)
+		print_json(r);
+	else if (!strcmp(cmd, "status"))
+		print_status(r);
+	else if (!strcmp(cmd, "cancel"))
+		printf("%s %s\n", str(r, "job_id"), str(r, "state"));
+	else
+		printf("%s rate %.0f pps\n", str(r, "job_id"), num(r, "rate_pps"));
+	cJSON_Delete(r);
+	return 0;
+}
+
+static int cmd_nics(struct client *c, bool info)
+{
+	cJSON *r = client_call(c, "daemon.info", NULL), *n, *e;
+	if (c->json) {
+		print_json(r);
+		cJSON_Delete(r);
+		return 0;
+	}
+	if (info) {
+		printf("scand %s, up %.0f s\nengines:", str(r, "version"), num(r, "uptime_s"));
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(r, "engines"))
+			printf(" %s", e->valuestring);
+		printf("\n");
+	}
+	printf("%-10s %-10s %-7s %-24s %6s %4s %5s %s\n", "NIC", "ENGINE", "STATE", "MODE", "QUEUES",
+	       "NUMA", "MTU", "ERROR/NOTES");
+	cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(r, "nics")) {
+		const char *err = str(n, "error");
+		printf("%-10s %-10s %-7s %-24s %6.0f %4.0f %5.0f %s\n", str(n, "name"), str(n, "engine"),
+		       str(n, "state"), str(n, "mode"), num(n, "queues"), num(n, "numa_node"),
+		       num(n, "mtu"), strcmp(err, "-") ? err : str(n, "notes"));
+	}
+	cJSON_Delete(r);
+	return 0;
+}
+
+static void prom_metric(const char *name, const char *type, const char *help)
+{
+	printf("# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static int cmd_telemetry(struct client *c, bool prom)
+{
+	cJSON *r = client_call(c, "telemetry.get", NULL), *n;
+	cJSON *rate = cJSON_GetObjectItemCaseSensitive(r, "rate");
+	char a[16], b[16];
+	if (c->json) {
+		print_json(r);
+	} else if (prom) {
+		static const struct { const char *key, *name, *type, *help; } m[] = {
+			{ "tx_packets", "scand_nic_tx_packets_total", "counter", "Probes sent by the NIC's engine." },
+			{ "rx_packets", "scand_nic_rx_packets_total", "counter", "Frames received by the NIC's engine." },
+			{ "tx_pps", "scand_nic_tx_pps", "gauge", "Probes per second over the last tick." },
+			{ "rx_pps", "scand_nic_rx_pps", "gauge", "Frames received per second over the last tick." },
+			{ "drops", "scand_nic_rx_drops_total", "counter", "Frames dropped by the RX ring." },
+			{ "tx_ring_full", "scand_nic_tx_ring_full_total", "counter", "TX bursts that found the ring full." },
+		};
+		for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+			prom_metric(m[i].name, m[i].type, m[i].help);
+			cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(r, "nics"))
+				printf("%s{nic=\"%s\"} %.15g\n", m[i].name, str(n, "name"), num(n, m[i].key));
+		}
+		prom_metric("scand_rate_target_pps", "gauge", "Sum of the running jobs' target rates.");
+		printf("scand_rate_target_pps %.15g\n", num(rate, "target"));
+	} else {
+		printf("%-10s %12s %12s %9s %9s %8s %9s %s\n", "NIC", "TX", "RX", "TX/s", "RX/s", "DROPS",
+		       "RINGFULL", "ENA");
+		cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(r, "nics"))
+			printf("%-10s %12.0f %12.0f %9s %9s %8.0f %9.0f %s\n", str(n, "name"),
+			       num(n, "tx_packets"), num(n, "rx_packets"), human(num(n, "tx_pps"), a, sizeof(a)),
+			       human(num(n, "rx_pps"), b, sizeof(b)), num(n, "drops"), num(n, "tx_ring_full"),
+			       cJSON_IsNull(cJSON_GetObjectItem(n, "ena")) ? "-" : "yes");
+		printf("rate: target %.0f pps, current %.0f pps, pressure %s, cuts %.0f\n",
+		       num(rate, "target"), num(rate, "current"), str(rate, "pressure"), num(rate, "cuts"));
+	}
+	cJSON_Delete(r);
+	return 0;
+}
+
+static int cmd_heartbeat(struct client *c)
+{
+	cJSON *r = client_call(c, "heartbeat", NULL);
+	cJSON *jobs = cJSON_GetObjectItemCaseSensitive(r, "jobs");
+	if (c->json)
+		print_json(r);
+	else
+		printf("ok, scand %s up %.0f s, %.0f running / %.0f queued jobs, %.0f of %.0f NICs up, %.0f pps target\n",
+		       str(r, "version"), num(r, "uptime_s"), num(jobs, "running"), num(jobs, "queued"),
+		       num(r, "nics_up"), num(r, "nics"), num(r, "rate_pps"));
+	cJSON_Delete(r);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = { { "socket", 1, 0, 's' }, { "json", 0, 0, 'j' },
+					       { "help", 0, 0, 'h' }, { 0 } };
+	struct client c = { .path = getenv("SCAND_SOCKET") ? getenv("SCAND_SOCKET")
+							    : "/run/scand/control.sock",
+			    .fd = -1 };
+	const char *cmd;
+	int o;
+
+	while ((o = getopt_long(argc, argv, "+s:jh", opts, NULL)) != -1) {
+		switch (o) {
+		case 's': c.path = optarg; break;
+		case 'j': c.json = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc)
+		usage_error("%s", "missing COMMAND");
+	cmd = argv[optind];
+	argc -= optind;
+	argv += optind;
+	optind = 0; /* glibc: 0 re-initialises getopt for the subcommand */
+	if (argc > 1 && !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "submit"))
+		return cmd_submit(&c, argc, argv);
+	if (!strcmp(cmd, "jobs"))
+		return cmd_jobs(&c, argc, argv);
+	if (!strcmp(cmd, "status") || !strcmp(cmd, "cancel") || !strcmp(cmd, "results") ||
+	    !strcmp(cmd, "watch") || !strcmp(cmd, "rate"))
+		return cmd_job(&c, argc, argv);
+	if ((!strcmp(cmd, "nics") || !strcmp(cmd, "info")) && argc == 1)
+		return cmd_nics(&c, !strcmp(cmd, "info"));
+	if (!strcmp(cmd, "telemetry") && (argc == 1 || (argc == 2 && !strcmp(argv[1], "--prometheus"))))
+		return cmd_telemetry(&c, argc == 2);
+	if (!strcmp(cmd, "heartbeat") && argc == 1)
+		return cmd_heartbeat(&c);
+	usage_error("unknown command or arguments: \"%s\"", cmd);
+}

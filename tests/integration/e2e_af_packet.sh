@@ -13,7 +13,7 @@ make_truth 50 "$PORTS" "$T/truth"
 scand_config "$T/scand.conf"
 scand_start "$T/scand.conf"
 
-ctl submit 198.18.1.0/24 -p "$PORTS" -r 20000 --seed 7 --name e2e --wait -o "$T/results.ndjson" \
+ctl submit 198.18.1.1-198.18.1.254 -p "$PORTS" -r 20000 --seed 7 --name e2e --wait -o "$T/results.ndjson" \
 	2>"$T/progress" || fail "submit --wait failed: $(cat "$T/progress")"
 check_results "$T/results.ndjson" "$T/truth" $((254 * 5)) || fail "results differ from ground truth"
 

@@ -14,7 +14,7 @@ tg_rx() { ip netns exec "$TARGET_NS" cat /sys/class/net/tg0/statistics/rx_packet
 check_rate() { # rate ports
 	local rate=$1 ports=$2 before job st
 	before=$(tg_rx)
-	job=$(ctl submit 198.18.1.0/24 -p "$ports" -r "$rate" --cooldown 0) || fail "submit"
+	job=$(ctl submit 198.18.1.1-198.18.1.254 -p "$ports" -r "$rate" --cooldown 0) || fail "submit"
 	WAIT_S=120 wait_state "$job" done
 	st=$(ctl --json status "$job")
 	local total=$(jget "$st" 'r["total"]') achieved=$(jget "$st" 'r["tx_rate_pps"]')
@@ -31,7 +31,7 @@ check_rate 20000 1-200
 check_rate 100000 1-600
 
 # cancel: stops within 100 ms
-job=$(ctl submit 198.18.1.0/24 -p 1-1000 -r 5000) || fail submit
+job=$(ctl submit 198.18.1.1-198.18.1.254 -p 1-1000 -r 5000) || fail submit
 wait_state "$job" running
 sleep 0.5
 ctl cancel "$job" >/dev/null || fail "cancel"

@@ -13,7 +13,7 @@ scand_config "$T/scand.conf"
 
 run_interrupted() { # signal
 	scand_start "$T/scand.conf"
-	job=$(ctl submit 198.18.1.0/24 -p "$PORTS" -r 400 --seed 11) || fail "submit"
+	job=$(ctl submit 198.18.1.1-198.18.1.254 -p "$PORTS" -r 400 --seed 11) || fail "submit"
 	sleep 1.6
 	sent1=$(jget "$(ctl --json status "$job")" 'r["sent"]')
 	[ "$sent1" -gt 100 ] && [ "$sent1" -lt 1270 ] || fail "not mid-job: sent $sent1"
