@@ -19,8 +19,8 @@ static int parse_range(const char *tok, struct ipaddr *lo, u128 *hi, struct errb
 {
 	char a[64], *dash;
 	struct ipaddr b;
-	snprintf(a, sizeof(a), "%s", tok);
-	dash = strchr(a, '-');
+	if (snprintf(a, sizeof(a), "%s", tok) >= (int)sizeof(a) || !(dash = strchr(a, '-')))
+		return errbuf_set(e, -EINVAL, "token is too long to be an address range");
 	*dash = '\0';
 	if (ipaddr_parse(a, lo) < 0 || ipaddr_parse(dash + 1, &b) < 0)
 		return errbuf_set(e, -EINVAL, "not an address range; write FIRST-LAST, e.g. 198.18.1.10-198.18.1.20");

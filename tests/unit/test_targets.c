@@ -62,6 +62,9 @@ static void test_target_errors(void **st)
 	expect_target_error(" , ,", "targets is empty");
 	expect_target_error("1.2.3.4/x", "prefix length \"x\"");
 	expect_target_error("2001:db8::-2001:db8::1:0:0", "more than 2^32 addresses");
+	/* found by fuzzing: a long token whose '-' lies past the range buffer */
+	expect_target_error("1111111111111111111111111111111111111111111111111111111111111111111111-1",
+			    "too long to be an address range");
 }
 
 static void test_limits(void **st)
