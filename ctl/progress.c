@@ -47,7 +47,7 @@ void progress_draw(const cJSON *st, bool tty)
 		snprintf(eta, sizeof(eta), "%.0fs", e->valuedouble);
 	else
 		snprintf(eta, sizeof(eta), "-");
-	fprintf(stderr, "%s[%s] %3.0f%% %.0f/%.0f pps %s replies %.0f open %.0f ETA %s %s%s",
+	fprintf(stderr, "%s[%s] %3.0f%% %.0f/%.0f  %s pps  replies %.0f  open %.0f  ETA %s  %s%s",
 		tty ? "\r" : "", bar, frac * 100, sent, total, human(field(st, "pps"), pps, sizeof(pps)),
 		field(st, "replies"), field(st, "open"), eta,
 		cJSON_IsString(state) ? state->valuestring : "", tty ? "   " : "\n");

@@ -102,21 +102,6 @@ static int get_str_list(const cJSON *p, const char *k, size_t max, char ***out, 
 	return 0;
 }
 
-static int check_unknown(const cJSON *p, struct rpc_error *err)
-{
-	const cJSON *f;
-	cJSON_ArrayForEach(f, p) {
-		bool ok = false;
-		for (const char *const *k = known_fields; *k && !ok; k++)
-			ok = strcmp(f->string, *k) == 0;
-		if (!ok)
-			return rpc_error_set(err, RPC_INVALID_PARAMS, f->string,
-					     "unknown field \"%.40s\"; known: targets, ports, probe, rate_pps, adaptive, shard, seed, nics, engine, source_ip, source_ports, gateway_mac, blocklist, cooldown_s, name",
-					     f->string);
-	}
-	return 0;
-}
-
 static int get_shard(const cJSON *p, const struct config *cfg, struct job_spec *s,
 		     struct rpc_error *err)
 {
@@ -297,7 +282,7 @@ int jobspec_from_json(const cJSON *p, const struct config *cfg, struct job_spec 
 	memset(s, 0, sizeof(*s));
 	if (!cJSON_IsObject(p))
 		return rpc_error_set(err, RPC_INVALID_PARAMS, "params", "params must be an object");
-	if (check_unknown(p, err) < 0)
+	if (rpc_check_fields(p, known_fields, err) < 0)
 		return -EINVAL;
 	if (!cJSON_GetObjectItemCaseSensitive(p, "targets"))
 		return rpc_error_set(err, RPC_INVALID_PARAMS, "targets", "targets is required, e.g. [\"198.18.1.0/24\"]");

@@ -44,21 +44,6 @@ bool rpc_utf8_valid(const char *s, size_t len)
 	return true;
 }
 
-/* Only the listed fields are accepted; the error names the first stranger. */
-static int check_fields(const cJSON *params, const char *const *known, struct rpc_error *err)
-{
-	const cJSON *f;
-	cJSON_ArrayForEach(f, params) {
-		bool ok = false;
-		for (const char *const *k = known; *k && !ok; k++)
-			ok = strcmp(f->string, *k) == 0;
-		if (!ok)
-			return rpc_error_set(err, RPC_INVALID_PARAMS, f->string,
-					     "unknown field \"%.40s\"", f->string);
-	}
-	return 0;
-}
-
 static int get_u64(const cJSON *params, const char *k, uint64_t def, uint64_t max, uint64_t *out,
 		   struct rpc_error *err)
 {
@@ -87,6 +72,14 @@ static struct job *get_job(struct daemon *d, const cJSON *params, struct rpc_err
 		rpc_error_set(err, RPC_NOT_FOUND, "job_id",
 			      "no job \"%.40s\"; list jobs with `scanctl jobs`", v->valuestring);
 	return j;
+}
+
+/* Methods whose only parameter is job_id. */
+static struct job *job_only(struct daemon *d, const cJSON *p, struct rpc_error *err)
+{
+	if (rpc_check_fields(p, (const char *const[]){ "job_id", NULL }, err) < 0)
+		return NULL;
+	return get_job(d, p, err);
 }
 
 static void add_mac(cJSON *o, const char *k, const uint8_t *m)
@@ -132,7 +125,7 @@ static cJSON *m_daemon_info(struct daemon *d, struct control_client *c, const cJ
 {
 	cJSON *o, *f, *e, *nics, *sh;
 	(void)c;
-	if (check_fields(p, (const char *const[]){ NULL }, err) < 0)
+	if (rpc_check_fields(p, (const char *const[]){ NULL }, err) < 0)
 		return NULL;
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "version", SCAND_VERSION);
@@ -170,12 +163,9 @@ static cJSON *m_submit(struct daemon *d, struct control_client *c, const cJSON *
 static cJSON *m_status(struct daemon *d, struct control_client *c, const cJSON *p,
 		       struct rpc_error *err)
 {
-	struct job *j;
+	struct job *j = job_only(d, p, err);
 	(void)c;
-	if (check_fields(p, (const char *const[]){ "job_id", NULL }, err) < 0 ||
-	    !(j = get_job(d, p, err)))
-		return NULL;
-	return job_status_json(j);
+	return j ? job_status_json(j) : NULL;
 }
 
 static cJSON *m_list(struct daemon *d, struct control_client *c, const cJSON *p,
@@ -183,7 +173,7 @@ static cJSON *m_list(struct daemon *d, struct control_client *c, const cJSON *p,
 {
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(p, "state");
 	(void)c;
-	if (check_fields(p, (const char *const[]){ "state", NULL }, err) < 0)
+	if (rpc_check_fields(p, (const char *const[]){ "state", NULL }, err) < 0)
 		return NULL;
 	if (st && !cJSON_IsString(st))
 		return rpc_error_set(err, RPC_INVALID_PARAMS, "state", "state must be a string"),
@@ -194,10 +184,9 @@ static cJSON *m_list(struct daemon *d, struct control_client *c, const cJSON *p,
 static cJSON *m_cancel(struct daemon *d, struct control_client *c, const cJSON *p,
 		       struct rpc_error *err)
 {
-	struct job *j;
+	struct job *j = job_only(d, p, err);
 	(void)c;
-	if (check_fields(p, (const char *const[]){ "job_id", NULL }, err) < 0 ||
-	    !(j = get_job(d, p, err)))
+	if (!j)
 		return NULL;
 	jobs_cancel(d->jobs, j);
 	cJSON *o = cJSON_CreateObject();
@@ -215,7 +204,7 @@ static cJSON *m_results(struct daemon *d, struct control_client *c, const cJSON 
 	uint64_t off, lim;
 	struct job *j;
 	(void)c;
-	if (check_fields(p, known, err) < 0 || !(j = get_job(d, p, err)) ||
+	if (rpc_check_fields(p, known, err) < 0 || !(j = get_job(d, p, err)) ||
 	    get_u64(p, "offset", 0, 1ull << 53, &off, err) < 0 ||
 	    get_u64(p, "limit", 1000, 1ull << 53, &lim, err) < 0)
 		return NULL;
@@ -231,7 +220,7 @@ static cJSON *m_rate_set(struct daemon *d, struct control_client *c, const cJSON
 	struct job *j;
 	uint64_t pps;
 	(void)c;
-	if (check_fields(p, (const char *const[]){ "job_id", "rate_pps", NULL }, err) < 0 ||
+	if (rpc_check_fields(p, (const char *const[]){ "job_id", "rate_pps", NULL }, err) < 0 ||
 	    !(j = get_job(d, p, err)))
 		return NULL;
 	if (!cJSON_GetObjectItemCaseSensitive(p, "rate_pps"))
@@ -288,7 +277,7 @@ static cJSON *m_telemetry(struct daemon *d, struct control_client *c, const cJSO
 	cJSON *o, *nics, *rate;
 	double current = 0;
 	(void)c;
-	if (check_fields(p, (const char *const[]){ NULL }, err) < 0)
+	if (rpc_check_fields(p, (const char *const[]){ NULL }, err) < 0)
 		return NULL;
 	o = cJSON_CreateObject();
 	nics = cJSON_AddArrayToObject(o, "nics");
@@ -310,7 +299,7 @@ static cJSON *m_heartbeat(struct daemon *d, struct control_client *c, const cJSO
 	unsigned running, queued, up = 0;
 	cJSON *o, *jobs;
 	(void)c;
-	if (check_fields(p, (const char *const[]){ NULL }, err) < 0)
+	if (rpc_check_fields(p, (const char *const[]){ NULL }, err) < 0)
 		return NULL;
 	jobs_counts(d->jobs, &running, &queued);
 	for (unsigned i = 0; i < d->nnics; i++)
@@ -332,7 +321,7 @@ static cJSON *m_subscribe(struct daemon *d, struct control_client *c, const cJSO
 			  struct rpc_error *err)
 {
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(p, "job_id");
-	if (check_fields(p, (const char *const[]){ "job_id", NULL }, err) < 0 ||
+	if (rpc_check_fields(p, (const char *const[]){ "job_id", NULL }, err) < 0 ||
 	    (id && !get_job(d, p, err)))
 		return NULL;
 	if (c)

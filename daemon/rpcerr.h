@@ -19,3 +19,8 @@ struct rpc_error {
 
 int rpc_error_set(struct rpc_error *e, int code, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+struct cJSON;
+/* Only the fields named in known (NULL-terminated) may appear in the object
+ * params; the error names the first stranger and lists the known ones. */
+int rpc_check_fields(const struct cJSON *params, const char *const *known, struct rpc_error *e);

@@ -11,15 +11,8 @@
 
 #include "dedup.h"
 
-static uint64_t rng_state = 0x13198a2e03707344ull;
-static uint64_t rnd(void)
-{
-	uint64_t x = rng_state;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return rng_state = x;
-}
+#define TEST_SEED 0x13198a2e03707344ull
+#include "testutil.h"
 
 static void test_exact(void **state)
 {

@@ -14,15 +14,8 @@
 #include "output.h"
 #include "validate.h"
 
-static uint64_t rng_state = 0xa4093822299f31d0ull;
-static uint64_t rnd(void)
-{
-	uint64_t x = rng_state;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return rng_state = x;
-}
+#define TEST_SEED 0xa4093822299f31d0ull
+#include "testutil.h"
 
 static const char DESIGN_NDJSON[] = "{\"ip\":\"198.18.1.7\",\"port\":80,\"status\":\"open\","
 				    "\"ttl\":64,\"ts\":\"2026-11-25T10:00:00.123Z\",\"nic\":\"sc0\"}\n";
@@ -39,9 +32,7 @@ static struct result design_result(void)
 /* Exact-size heap copy so ASan sees any read past len. */
 static int parse_line(const char *s, size_t len, struct result *r)
 {
-	char *c = malloc(len ? len : 1);
-	assert_non_null(c);
-	memcpy(c, s, len);
+	char *c = heap_copy(s, len);
 	int rc = output_parse_ndjson(c, len, r);
 	free(c);
 	return rc;

@@ -17,15 +17,8 @@
 static const uint8_t SMAC[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 static const uint8_t DMAC[6] = { 0x02, 0, 0, 0, 0, 0x02 };
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-static uint64_t rnd(void)
-{
-	uint64_t x = rng_state;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return rng_state = x;
-}
+#define TEST_SEED 0x9e3779b97f4a7c15ull
+#include "testutil.h"
 
 static uint16_t be16(const uint8_t *p)
 {

@@ -29,15 +29,8 @@ static const uint64_t SIP_VEC[33] = {
 	0x7127512f72f27cceull,
 };
 
-static uint64_t rng_state = 0x243f6a8885a308d3ull;
-static uint64_t rnd(void)
-{
-	uint64_t x = rng_state;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return rng_state = x;
-}
+#define TEST_SEED 0x243f6a8885a308d3ull
+#include "testutil.h"
 
 static void put16(uint8_t *p, uint32_t v)
 {
@@ -180,9 +173,7 @@ static struct rspec reply_to_probe(const struct validator *v, int af, uint8_t fl
 static int parse(const uint8_t *f, size_t len, struct reply *r)
 {
 	/* exact-size heap copy so ASan catches any read past the frame */
-	uint8_t *c = malloc(len ? len : 1);
-	assert_non_null(c);
-	memcpy(c, f, len);
+	uint8_t *c = heap_copy(f, len);
 	int rc = reply_parse(c, len, r);
 	free(c);
 	return rc;
