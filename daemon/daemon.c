@@ -8,6 +8,7 @@
 #include "notify.h"
 #include "rpc.h"
 #include "statefile.h"
+#include "telemetry.h"
 #include "worker.h"
 #include "scand-config.h"
 
@@ -149,40 +150,6 @@ void daemon_close_nics(struct daemon *d)
 		nic_close(&d->nics[i]);
 }
 
-static void nics_tick(struct daemon *d, double dt)
-{
-	for (unsigned i = 0; i < d->nnics; i++) {
-		struct nic *n = &d->nics[i];
-		uint64_t tx = 0, rx = 0;
-		for (unsigned q = 0; n->up && q < n->eng.nqueues; q++) {
-			struct engine_qstats st = { 0 };
-			n->eng.ops->stats(&n->eng, q, &st);
-			tx += st.tx_packets;
-			rx += st.rx_packets;
-		}
-		n->tx_pps = dt > 0 ? (double)(tx - n->last_tx) / dt : 0;
-		n->rx_pps = dt > 0 ? (double)(rx - n->last_rx) / dt : 0;
-		n->last_tx = tx;
-		n->last_rx = rx;
-	}
-}
-
-/* "2 jobs, 812k pps, sc0 406k sc1 406k" */
-static void status_line(struct daemon *d, char *buf, size_t len)
-{
-	unsigned running, queued;
-	double total = 0;
-	size_t off;
-	jobs_counts(d->jobs, &running, &queued);
-	for (unsigned i = 0; i < d->nnics; i++)
-		total += d->nics[i].tx_pps;
-	off = (size_t)snprintf(buf, len, "%u job%s running, %u queued, %.0fk pps", running,
-			       running == 1 ? "" : "s", queued, total / 1e3);
-	for (unsigned i = 0; i < d->nnics && off < len; i++)
-		off += (size_t)snprintf(buf + off, len - off, ", %s %s%.0fk", d->nics[i].conf.name,
-					d->nics[i].up ? "" : "FAILED ", d->nics[i].tx_pps / 1e3);
-}
-
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
@@ -190,10 +157,14 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	char status[512];
 	(void)fd;
 	(void)what;
-	nics_tick(d, d->last_tick ? now - d->last_tick : 0);
+	telemetry_tick(d, d->last_tick ? now - d->last_tick : 0);
 	d->last_tick = now;
 	jobs_tick(d->jobs);
-	status_line(d, status, sizeof(status));
+	int r = telemetry_write_prometheus(d);
+	if (r < 0 && r != d->prom_error)
+		log_errno(r, "cannot write %s ([daemon] prometheus_textfile)", d->cfg.prometheus_textfile);
+	d->prom_error = r;
+	telemetry_status_line(d, status, sizeof(status));
 	notify_status(status);
 	notify_watchdog();
 }
@@ -300,7 +271,7 @@ int daemon_run(struct daemon *d)
 	if (r == 0 && (r = jobs_load(d->jobs)) < 0)
 		log_errno(r, "cannot read %s; continuing without old jobs", jobs_dir);
 	if (d->ctl && d->tick_ev) {
-		status_line(d, status, sizeof(status));
+		telemetry_status_line(d, status, sizeof(status));
 		notify_ready(status);
 		log_info("scand %s ready on %s (%u NIC(s))", SCAND_VERSION, d->cfg.socket, d->nnics);
 		event_base_dispatch(d->base);

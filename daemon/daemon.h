@@ -2,6 +2,7 @@
  * opened NICs with their queue workers, the job manager and the control socket. */
 #pragma once
 #include "config.h"
+#include "ena.h"
 #include "scan/blocklist.h"
 #include "../engines/engine.h"
 #include <event2/event.h>
@@ -19,9 +20,15 @@ struct nic {
 	struct ipaddr src4, src6; /* resolved source addresses (af 0 when none) */
 	unsigned nworkers;
 	struct worker *workers;	 /* one per engine queue */
-	/* telemetry, main thread only */
-	uint64_t last_tx, last_rx;
+	/* telemetry (telemetry.c), main thread only */
+	struct ena ena;
+	int ena_error;		/* last ena_read() result */
+	uint64_t last_tx, last_rx, last_tx_full;
 	double tx_pps, rx_pps;
+	uint64_t tx_full_delta; /* ring-full events in the last tick */
+	double busy_max;	/* busiest worker's busy ratio in the last tick */
+	double busy[ENGINE_MAX_QUEUES];
+	uint64_t last_busy_ns[ENGINE_MAX_QUEUES], last_total_ns[ENGINE_MAX_QUEUES];
 };
 
 struct daemon {
@@ -36,6 +43,7 @@ struct daemon {
 	struct jobs *jobs;
 	struct timespec started; /* CLOCK_MONOTONIC */
 	double last_tick;
+	int prom_error; /* last Prometheus write result, to log changes only */
 	bool stopping;
 };
 

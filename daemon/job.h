@@ -3,6 +3,7 @@
  * jobstore.c under state_dir/jobs/<id>/. Main thread only. */
 #pragma once
 #include "jobspec.h"
+#include "ratectl.h"
 #include "scan/dedup.h"
 #include "worker.h"
 
@@ -29,8 +30,9 @@ struct job {
 	/* active run */
 	struct job_run *run;
 	uint64_t *ckpt_prev; /* per part done, one tick old (the safe resume point) */
-	uint64_t last_sent;
+	uint64_t last_sent, last_replies;
 	double pps, last_tick;
+	struct ratectl rc; /* AIMD state when spec.adaptive */
 	/* results */
 	int results_fd;
 	uint64_t *offsets; /* byte offset of each result row */

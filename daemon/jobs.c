@@ -224,6 +224,8 @@ static void job_start(struct jobs *js, struct job *j)
 		return;
 	}
 	js->nrunning++;
+	ratectl_init(&j->rc, j->spec.rate_pps, js->d->cfg.aimd_increase_pps, js->d->cfg.aimd_decrease);
+	j->last_replies = j->replies;
 	if (!j->started_ms)
 		j->started_ms = realtime_ms();
 	log_info("job %s running: %llu probes at %llu pps on %u queue(s)", j->id,
@@ -417,6 +419,33 @@ static void job_notify_progress(struct jobs *js, const struct job *j)
 	cJSON_Delete(o);
 }
 
+/* Evidence for the job's AIMD controller: allowance counters of its NICs,
+ * its send and reply rates, the busiest of its workers. */
+static void job_ratectl(struct jobs *js, struct job *j, double reply_pps)
+{
+	struct ratectl_sample s = { .sent_pps = j->pps, .reply_pps = reply_pps };
+	const char *why = "";
+	if (!j->spec.adaptive)
+		return;
+	for (unsigned i = 0; i < j->spec.nnics; i++) {
+		const struct nic *n = daemon_find_nic(js->d, j->spec.nics[i]);
+		if (!n)
+			continue;
+		s.allowance_exceeded += n->ena.delta[ENA_PPS_EXCEEDED] + n->ena.delta[ENA_BW_IN_EXCEEDED] +
+					n->ena.delta[ENA_BW_OUT_EXCEEDED];
+		s.cpu_busy = MAX(s.cpu_busy, n->busy_max);
+		s.tx_ring_full += n->tx_full_delta;
+	}
+	enum pressure before = j->rc.pressure;
+	if (ratectl_step(&j->rc, &s, &why)) {
+		jobrun_set_rate(j, j->rc.rate);
+		log_info("job %s: rate %llu pps (%s)", j->id, (unsigned long long)j->rc.rate, why);
+	} else if (j->rc.pressure != before) {
+		log_info("job %s: pressure %s%s%s", j->id, pressure_name(j->rc.pressure),
+			 j->rc.pressure ? ": " : "", j->rc.pressure ? why : "");
+	}
+}
+
 void jobs_tick(struct jobs *js)
 {
 	double now = mono_now();
@@ -427,10 +456,14 @@ void jobs_tick(struct jobs *js)
 		uint64_t sent = job_sent(j);
 		if (now > j->last_tick)
 			j->pps = (double)(sent - j->last_sent) / (now - j->last_tick);
+		double reply_pps = now > j->last_tick ? (double)(j->replies - j->last_replies) / (now - j->last_tick) : 0;
 		j->last_sent = sent;
+		j->last_replies = j->replies;
 		j->last_tick = now;
-		if (j->state == JOB_RUNNING)
+		if (j->state == JOB_RUNNING) {
 			j->tx_rate = jobrun_tx_rate(j);
+			job_ratectl(js, j, reply_pps);
+		}
 		job_persist(js, j); /* writes the snapshot taken one tick ago */
 		if (j->run)
 			jobrun_snapshot(j);
@@ -476,6 +509,7 @@ int jobs_set_rate(struct jobs *js, struct job *j, uint64_t pps, struct rpc_error
 				     "job %s is %s; the rate applies to queued or running jobs", j->id,
 				     job_state_name(j->state));
 	j->spec.rate_pps = pps;
+	ratectl_set_ceiling(&j->rc, pps);
 	jobrun_set_rate(j, pps);
 	jobstore_save_spec(j);
 	log_info("job %s: rate set to %llu pps", j->id, (unsigned long long)pps);
@@ -524,4 +558,46 @@ cJSON *jobs_list_json(struct jobs *js, const char *state, struct rpc_error *err)
 		if (!state || j->state == st)
 			cJSON_AddItemToArray(arr, jobs_list_row(j));
 	return o;
+}
+
+cJSON *jobs_rate_json(const struct jobs *js)
+{
+	cJSON *o = cJSON_CreateObject();
+	uint64_t target = 0, ceiling = 0, cuts = 0;
+	enum pressure worst = PRESSURE_NONE;
+	for (const struct job *j = js->head; j; j = j->next) {
+		cuts += j->rc.cuts;
+		if (j->state != JOB_RUNNING)
+			continue;
+		target += j->spec.adaptive ? j->rc.rate : j->spec.rate_pps;
+		ceiling += j->spec.rate_pps;
+		worst = MAX(worst, j->rc.pressure);
+	}
+	cJSON_AddNumberToObject(o, "target", (double)target);
+	cJSON_AddNumberToObject(o, "ceiling", (double)ceiling);
+	cJSON_AddStringToObject(o, "pressure", pressure_name(worst));
+	cJSON_AddNumberToObject(o, "cuts", (double)cuts);
+	return o;
+}
+
+void jobs_prometheus(const struct jobs *js, FILE *f)
+{
+	static const char *const names[] = { "scand_job_sent_total", "scand_job_replies_total",
+					     "scand_job_open_total" };
+	cJSON *rate = jobs_rate_json(js);
+	for (size_t k = 0; k < ARRAY_SIZE(names); k++) {
+		fprintf(f, "# HELP %s Per active job.\n# TYPE %s counter\n", names[k], names[k]);
+		for (const struct job *j = js->head; j; j = j->next) {
+			uint64_t v = k == 0 ? job_sent(j) : k == 1 ? j->replies : j->open;
+			if (!job_state_final(j->state))
+				fprintf(f, "%s{job=\"%s\"} %llu\n", names[k], j->id, (unsigned long long)v);
+		}
+	}
+	fprintf(f, "# HELP scand_rate_target_pps Sum of the running jobs' current target rates.\n"
+		   "# TYPE scand_rate_target_pps gauge\nscand_rate_target_pps %.0f\n"
+		   "# HELP scand_rate_cuts_total AIMD cuts on network pressure.\n"
+		   "# TYPE scand_rate_cuts_total counter\nscand_rate_cuts_total %.0f\n",
+		cJSON_GetObjectItem(rate, "target")->valuedouble,
+		cJSON_GetObjectItem(rate, "cuts")->valuedouble);
+	cJSON_Delete(rate);
 }

@@ -28,5 +28,10 @@ void jobs_tick(struct jobs *js);  /* every tick: pps, checkpoints, progress even
 void jobs_shutdown(struct jobs *js);
 void jobs_counts(const struct jobs *js, unsigned *running, unsigned *queued);
 uint64_t jobs_rate_target(const struct jobs *js);
+/* telemetry.get "rate": target (sum of the running jobs' current rates),
+ * ceiling (sum of their rate_pps), worst pressure, cuts. */
+cJSON *jobs_rate_json(const struct jobs *js);
+/* Prometheus lines for active jobs and rate control. */
+void jobs_prometheus(const struct jobs *js, FILE *f);
 /* Per NIC: probes/s the running jobs ask of it. */
 uint64_t jobs_nic_rate(const struct jobs *js, const struct nic *n);

@@ -51,6 +51,11 @@ cJSON *job_status_json(const struct job *j)
 	cJSON_AddNumberToObject(o, "pps", j->run ? j->pps : 0);
 	cJSON_AddNumberToObject(o, "rate_pps", (double)j->spec.rate_pps);
 	cJSON_AddNumberToObject(o, "tx_rate_pps", j->tx_rate);
+	cJSON_AddNumberToObject(o, "rate_current_pps",
+				(double)(j->spec.adaptive && j->run ? j->rc.rate : j->spec.rate_pps));
+	cJSON_AddBoolToObject(o, "adaptive", j->spec.adaptive);
+	cJSON_AddStringToObject(o, "pressure", pressure_name(j->rc.pressure));
+	cJSON_AddNumberToObject(o, "cuts", j->rc.cuts);
 	if (job_state_final(j->state))
 		cJSON_AddNullToObject(o, "eta_s");
 	else

@@ -3,6 +3,7 @@
 #include "rpc.h"
 #include "control.h"
 #include "jobs.h"
+#include "telemetry.h"
 #include "scand-config.h"
 
 #include <errno.h>
@@ -235,62 +236,13 @@ static cJSON *m_rate_set(struct daemon *d, struct control_client *c, const cJSON
 	return o;
 }
 
-static cJSON *nic_telemetry(struct daemon *d, struct nic *n)
-{
-	cJSON *o = cJSON_CreateObject(), *qs = cJSON_CreateArray();
-	struct engine_qstats sum = { 0 };
-	for (unsigned q = 0; n->up && q < n->eng.nqueues; q++) {
-		struct engine_qstats st = { 0 };
-		struct worker *w = &n->workers[q];
-		uint64_t total = atomic_load(&w->total_ns);
-		cJSON *qo = cJSON_CreateObject();
-		n->eng.ops->stats(&n->eng, q, &st);
-		cJSON_AddNumberToObject(qo, "queue", q);
-		cJSON_AddNumberToObject(qo, "tx_packets", (double)st.tx_packets);
-		cJSON_AddNumberToObject(qo, "rx_packets", (double)st.rx_packets);
-		cJSON_AddNumberToObject(qo, "tx_ring_full", (double)st.tx_ring_full);
-		cJSON_AddNumberToObject(qo, "rx_drops", (double)st.rx_drops);
-		cJSON_AddNumberToObject(qo, "busy", total ? (double)atomic_load(&w->busy_ns) / (double)total : 0);
-		cJSON_AddItemToArray(qs, qo);
-		sum.tx_packets += st.tx_packets;
-		sum.rx_packets += st.rx_packets;
-		sum.tx_ring_full += st.tx_ring_full;
-		sum.rx_drops += st.rx_drops;
-	}
-	cJSON_AddStringToObject(o, "name", n->conf.name);
-	cJSON_AddStringToObject(o, "state", n->up ? "up" : "failed");
-	cJSON_AddNumberToObject(o, "tx_packets", (double)sum.tx_packets);
-	cJSON_AddNumberToObject(o, "rx_packets", (double)sum.rx_packets);
-	cJSON_AddNumberToObject(o, "tx_pps", n->tx_pps);
-	cJSON_AddNumberToObject(o, "rx_pps", n->rx_pps);
-	cJSON_AddNumberToObject(o, "drops", (double)sum.rx_drops);
-	cJSON_AddNumberToObject(o, "tx_ring_full", (double)sum.tx_ring_full);
-	cJSON_AddNumberToObject(o, "rate_target_pps", (double)jobs_nic_rate(d->jobs, n));
-	cJSON_AddItemToObject(o, "queues", qs);
-	cJSON_AddNullToObject(o, "ena");
-	return o;
-}
-
 static cJSON *m_telemetry(struct daemon *d, struct control_client *c, const cJSON *p,
 			  struct rpc_error *err)
 {
-	cJSON *o, *nics, *rate;
-	double current = 0;
 	(void)c;
 	if (rpc_check_fields(p, (const char *const[]){ NULL }, err) < 0)
 		return NULL;
-	o = cJSON_CreateObject();
-	nics = cJSON_AddArrayToObject(o, "nics");
-	for (unsigned i = 0; i < d->nnics; i++) {
-		cJSON_AddItemToArray(nics, nic_telemetry(d, &d->nics[i]));
-		current += d->nics[i].tx_pps;
-	}
-	rate = cJSON_AddObjectToObject(o, "rate");
-	cJSON_AddNumberToObject(rate, "target", (double)jobs_rate_target(d->jobs));
-	cJSON_AddNumberToObject(rate, "current", current);
-	cJSON_AddStringToObject(rate, "pressure", "none");
-	cJSON_AddNumberToObject(rate, "cuts", 0);
-	return o;
+	return telemetry_json(d);
 }
 
 static cJSON *m_heartbeat(struct daemon *d, struct control_client *c, const cJSON *p,
