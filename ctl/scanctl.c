@@ -27,7 +27,8 @@ static void usage(FILE *f)
 		"  cancel JOB              stop a job (results so far are kept)\n"
 		"  rate JOB PPS            change a job's rate\n"
 		"  nics                    NICs, engines, modes, errors\n"
-		"  telemetry [--prometheus]  per-NIC counters and rate control\n"
+		"  telemetry [--prometheus]  per-NIC counters, ENA allowance counters, rate control\n"
+		"  top [-n COUNT]          live per-NIC view, refreshed every second\n"
 		"  heartbeat               liveness summary\n"
 		"  info                    daemon version, features, NICs\n\n"
 		"Options:\n"
@@ -355,46 +356,90 @@ static int cmd_nics(struct client *c, bool info)
 	return 0;
 }
 
-static void prom_metric(const char *name, const char *type, const char *help)
+static void print_nic_table(const cJSON *r)
 {
-	printf("# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	const cJSON *n, *rate = cJSON_GetObjectItemCaseSensitive(r, "rate");
+	char a[16], b[16];
+	printf("%-10s %12s %12s %9s %9s %6s %8s %9s %s\n", "NIC", "TX", "RX", "TX/s", "RX/s", "BUSY",
+	       "DROPS", "RINGFULL", "ENA pps/bw_in/bw_out exceeded (+this tick)");
+	cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(r, "nics")) {
+		const cJSON *ena = cJSON_GetObjectItemCaseSensitive(n, "ena");
+		const cJSON *dl = cJSON_GetObjectItemCaseSensitive(ena, "delta");
+		char enabuf[96] = "-";
+		if (cJSON_IsObject(ena))
+			snprintf(enabuf, sizeof(enabuf), "%.0f/%.0f/%.0f (+%.0f/+%.0f/+%.0f)",
+				 num(ena, "pps_allowance_exceeded"), num(ena, "bw_in_allowance_exceeded"),
+				 num(ena, "bw_out_allowance_exceeded"), num(dl, "pps_allowance_exceeded"),
+				 num(dl, "bw_in_allowance_exceeded"), num(dl, "bw_out_allowance_exceeded"));
+		printf("%-10s %12.0f %12.0f %9s %9s %5.0f%% %8.0f %9.0f %s\n", str(n, "name"),
+		       num(n, "tx_packets"), num(n, "rx_packets"), human(num(n, "tx_pps"), a, sizeof(a)),
+		       human(num(n, "rx_pps"), b, sizeof(b)), num(n, "busy_max") * 100, num(n, "drops"),
+		       num(n, "tx_ring_full"), enabuf);
+	}
+	printf("rate: target %s pps (ceiling %.0f), current %s pps, pressure %s, cuts %.0f\n",
+	       human(num(rate, "target"), a, sizeof(a)), num(rate, "ceiling"),
+	       human(num(rate, "current"), b, sizeof(b)), str(rate, "pressure"), num(rate, "cuts"));
+}
+
+static void print_prometheus(const cJSON *r)
+{
+	static const struct { const char *key, *name, *type, *help; } m[] = {
+		{ "tx_packets", "scand_nic_tx_packets_total", "counter", "Probes sent by the NIC's engine." },
+		{ "rx_packets", "scand_nic_rx_packets_total", "counter", "Frames received by the NIC's engine." },
+		{ "tx_pps", "scand_nic_tx_pps", "gauge", "Probes per second over the last tick." },
+		{ "rx_pps", "scand_nic_rx_pps", "gauge", "Frames received per second over the last tick." },
+		{ "drops", "scand_nic_rx_drops_total", "counter", "Frames dropped by the RX ring." },
+		{ "tx_ring_full", "scand_nic_tx_ring_full_total", "counter", "TX bursts that found the ring full." },
+	};
+	const cJSON *n, *rate = cJSON_GetObjectItemCaseSensitive(r, "rate");
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		printf("# HELP %s %s\n# TYPE %s %s\n", m[i].name, m[i].help, m[i].name, m[i].type);
+		cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(r, "nics"))
+			printf("%s{nic=\"%s\"} %.15g\n", m[i].name, str(n, "name"), num(n, m[i].key));
+	}
+	printf("# HELP scand_rate_target_pps Sum of the running jobs' current target rates.\n"
+	       "# TYPE scand_rate_target_pps gauge\nscand_rate_target_pps %.15g\n", num(rate, "target"));
 }
 
 static int cmd_telemetry(struct client *c, bool prom)
 {
-	cJSON *r = client_call(c, "telemetry.get", NULL), *n;
-	cJSON *rate = cJSON_GetObjectItemCaseSensitive(r, "rate");
-	char a[16], b[16];
-	if (c->json) {
+	cJSON *r = client_call(c, "telemetry.get", NULL);
+	if (c->json)
 		print_json(r);
-	} else if (prom) {
-		static const struct { const char *key, *name, *type, *help; } m[] = {
-			{ "tx_packets", "scand_nic_tx_packets_total", "counter", "Probes sent by the NIC's engine." },
-			{ "rx_packets", "scand_nic_rx_packets_total", "counter", "Frames received by the NIC's engine." },
-			{ "tx_pps", "scand_nic_tx_pps", "gauge", "Probes per second over the last tick." },
-			{ "rx_pps", "scand_nic_rx_pps", "gauge", "Frames received per second over the last tick." },
-			{ "drops", "scand_nic_rx_drops_total", "counter", "Frames dropped by the RX ring." },
-			{ "tx_ring_full", "scand_nic_tx_ring_full_total", "counter", "TX bursts that found the ring full." },
-		};
-		for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
-			prom_metric(m[i].name, m[i].type, m[i].help);
-			cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(r, "nics"))
-				printf("%s{nic=\"%s\"} %.15g\n", m[i].name, str(n, "name"), num(n, m[i].key));
-		}
-		prom_metric("scand_rate_target_pps", "gauge", "Sum of the running jobs' target rates.");
-		printf("scand_rate_target_pps %.15g\n", num(rate, "target"));
-	} else {
-		printf("%-10s %12s %12s %9s %9s %8s %9s %s\n", "NIC", "TX", "RX", "TX/s", "RX/s", "DROPS",
-		       "RINGFULL", "ENA");
-		cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(r, "nics"))
-			printf("%-10s %12.0f %12.0f %9s %9s %8.0f %9.0f %s\n", str(n, "name"),
-			       num(n, "tx_packets"), num(n, "rx_packets"), human(num(n, "tx_pps"), a, sizeof(a)),
-			       human(num(n, "rx_pps"), b, sizeof(b)), num(n, "drops"), num(n, "tx_ring_full"),
-			       cJSON_IsNull(cJSON_GetObjectItem(n, "ena")) ? "-" : "yes");
-		printf("rate: target %.0f pps, current %.0f pps, pressure %s, cuts %.0f\n",
-		       num(rate, "target"), num(rate, "current"), str(rate, "pressure"), num(rate, "cuts"));
-	}
+	else if (prom)
+		print_prometheus(r);
+	else
+		print_nic_table(r);
 	cJSON_Delete(r);
+	return 0;
+}
+
+/* Live per-NIC view, redrawn every second (-n COUNT refreshes, then exit). */
+static int cmd_top(struct client *c, int argc, char **argv)
+{
+	long count = -1;
+	bool tty = isatty(1);
+	if (argc == 3 && !strcmp(argv[1], "-n"))
+		count = strtol(argv[2], NULL, 10);
+	else if (argc != 1)
+		usage_error("%s", "usage: scanctl top [-n COUNT]");
+	for (long i = 0; count < 0 || i < count; i++) {
+		cJSON *hb = client_call(c, "heartbeat", NULL), *r = client_call(c, "telemetry.get", NULL);
+		const cJSON *jobs = cJSON_GetObjectItemCaseSensitive(hb, "jobs");
+		if (tty)
+			printf("\033[H\033[2J");
+		printf("scand %s  up %.0f s  jobs: %.0f running, %.0f queued  NICs up: %.0f/%.0f\n\n",
+		       str(hb, "version"), num(hb, "uptime_s"), num(jobs, "running"), num(jobs, "queued"),
+		       num(hb, "nics_up"), num(hb, "nics"));
+		print_nic_table(r);
+		if (!tty)
+			printf("\n");
+		fflush(stdout);
+		cJSON_Delete(hb);
+		cJSON_Delete(r);
+		if (count < 0 || i + 1 < count)
+			sleep(1);
+	}
 	return 0;
 }
 
@@ -451,6 +496,8 @@ int main(int argc, char **argv)
 		return cmd_nics(&c, !strcmp(cmd, "info"));
 	if (!strcmp(cmd, "telemetry") && (argc == 1 || (argc == 2 && !strcmp(argv[1], "--prometheus"))))
 		return cmd_telemetry(&c, argc == 2);
+	if (!strcmp(cmd, "top"))
+		return cmd_top(&c, argc, argv);
 	if (!strcmp(cmd, "heartbeat") && argc == 1)
 		return cmd_heartbeat(&c);
 	usage_error("unknown command or arguments: \"%s\"", cmd);

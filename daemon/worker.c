@@ -195,12 +195,12 @@ static void *worker_main(void *arg)
 				work += part_send(w, p, start, &wait);
 		}
 		work += worker_receive(w);
-		uint64_t end = mono_ns();
 		if (work)
-			atomic_fetch_add_explicit(&w->busy_ns, end - start, memory_order_relaxed);
-		atomic_fetch_add_explicit(&w->total_ns, end - start, memory_order_relaxed);
-		if (!work)
+			atomic_fetch_add_explicit(&w->busy_ns, mono_ns() - start, memory_order_relaxed);
+		else
 			sleep_ns(active ? MIN(wait, 200000) : 2000000);
+		/* total includes idle sleeps: busy/total is the worker's load */
+		atomic_fetch_add_explicit(&w->total_ns, mono_ns() - start, memory_order_relaxed);
 	}
 	return NULL;
 }

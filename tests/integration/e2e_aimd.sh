@@ -58,5 +58,10 @@ for m in '# TYPE scand_nic_tx_packets_total counter' 'scand_nic_tx_packets_total
 	'scand_worker_busy_ratio{nic="sc0",queue="0"}'; do
 	grep -qF "$m" "$T/scand.prom" || { cat "$T/scand.prom"; fail "Prometheus file lacks: $m"; }
 done
+# scanctl top: two refreshes of the live per-NIC view
+ctl top -n 2 >"$T/top" || fail "scanctl top"
+grep -q '^sc0 .* [0-9]*/0/0 (+0/+0/+0)' "$T/top" || { cat "$T/top"; fail "scanctl top lacks the sc0 row with ENA counters"; }
+[ "$(grep -c '^rate: target' "$T/top")" = 2 ] || fail "scanctl top did not refresh twice"
+cat "$T/top" | tail -4
 ctl cancel "$job" >/dev/null
 echo PASS
