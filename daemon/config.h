@@ -7,7 +7,7 @@
 #define CONFIG_MAX_NICS 32
 
 enum engine_kind { ENGINE_AF_XDP, ENGINE_DPDK, ENGINE_AF_PACKET, ENGINE_NULL };
-enum xdp_mode_cfg { XDP_MODE_AUTO, XDP_MODE_ZC, XDP_MODE_DRV, XDP_MODE_SKB };
+enum xdp_mode_cfg { XDPCFG_AUTO, XDPCFG_ZC, XDPCFG_DRV, XDPCFG_SKB };
 
 struct nic_config {
 	char name[IFNAMSIZ];

@@ -4,7 +4,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <ifaddrs.h>
+#include <linux/ethtool.h>
 #include <linux/neighbour.h>
+#include <linux/sockios.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -226,4 +228,31 @@ int netinfo_gateway_mac(const char *ifname, const struct ipaddr *dst, uint8_t ma
 				  ifname, ipaddr_str(&gw, gbuf, sizeof(gbuf)), ifname);
 	memcpy(mac, hop.mac, 6);
 	return 0;
+}
+
+bool netinfo_ena_channels_ok(const char *driver, unsigned combined, unsigned max_combined)
+{
+	return strcmp(driver, "ena") != 0 || max_combined == 0 || combined < max_combined;
+}
+
+int netinfo_ena_channels_check(const char *ifname, struct errbuf *err)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = 0;
+	if (fd < 0)
+		return 0;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&info;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) == 0) {
+		ifr.ifr_data = (void *)&ch;
+		if (ioctl(fd, SIOCETHTOOL, &ifr) == 0 &&
+		    !netinfo_ena_channels_ok(info.driver, ch.combined_count, ch.max_combined))
+			r = errbuf_set(err, -EBUSY,
+				       "%s: ena needs free queue pairs for XDP but all %u combined channels are in use: ethtool -L %s combined %u",
+				       ifname, ch.combined_count, ifname, MAX(ch.max_combined / 2, 1u));
+	}
+	close(fd);
+	return r;
 }

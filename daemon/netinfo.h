@@ -16,3 +16,8 @@ int netinfo_rx_queues(const char *ifname);
  * when on-link), from the kernel's neighbour table. */
 int netinfo_gateway_mac(const char *ifname, const struct ipaddr *dst, uint8_t mac[6],
 			struct errbuf *err);
+/* ENA's in-tree driver attaches XDP only with free queue pairs: false for
+ * driver "ena" with every combined channel in use. */
+bool netinfo_ena_channels_ok(const char *driver, unsigned combined, unsigned max_combined);
+/* The check above for a live interface, with an error naming `ethtool -L`. */
+int netinfo_ena_channels_check(const char *ifname, struct errbuf *err);

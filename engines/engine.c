@@ -1,5 +1,6 @@
 /* Static engine registry: the engines compiled into this binary. */
 #include "engine.h"
+#include "scand-config.h"
 
 #include <stddef.h>
 
@@ -10,6 +11,10 @@ const struct engine_ops *engine_lookup(enum engine_kind kind)
 		return &engine_null_ops;
 	case ENGINE_AF_PACKET:
 		return &engine_af_packet_ops;
+#if HAVE_AF_XDP
+	case ENGINE_AF_XDP:
+		return &engine_af_xdp_ops;
+#endif
 	default:
 		return NULL;
 	}
@@ -17,6 +22,10 @@ const struct engine_ops *engine_lookup(enum engine_kind kind)
 
 const char *const *engine_compiled(void)
 {
-	static const char *const names[] = { "null", "af_packet", NULL };
+	static const char *const names[] = { "null", "af_packet",
+#if HAVE_AF_XDP
+					     "af_xdp",
+#endif
+					     NULL };
 	return names;
 }

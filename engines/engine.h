@@ -70,3 +70,4 @@ const char *const *engine_compiled(void);
 
 extern const struct engine_ops engine_null_ops;
 extern const struct engine_ops engine_af_packet_ops;
+extern const struct engine_ops engine_af_xdp_ops;

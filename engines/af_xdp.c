@@ -1,0 +1,515 @@
+/* The af_xdp engine: one XSK per (NIC, queue) sharing one UMEM per NIC
+ * (placed on the NIC's NUMA node), scand_xdp.bpf.o redirecting only scan
+ * replies, and a mode ladder zero-copy -> driver copy -> skb copy in which
+ * every failed step undoes all it did. Hot path: batched rings, a sendto kick
+ * only when the kernel asks for one (need_wakeup). */
+#include "engine.h"
+#include "../daemon/log.h"
+#include "../daemon/netinfo.h"
+#include "bpf/scand_xdp.h"
+#include "scand-config.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <xdp/libxdp.h>
+#include <xdp/xsk.h>
+#include <bpf/bpf.h>
+#include <linux/if_link.h>
+#include <sys/socket.h>
+#if HAVE_NUMA
+#include <numa.h>
+#endif
+
+#define RING 1024u		     /* descriptors per ring; frames per queue = 2 x RING */
+#define FRAME 2048u		     /* UMEM chunk */
+#define QUEUE_BYTES (2ull * RING * FRAME)
+#define RX_MAX 64u
+
+enum xmode { XM_ZC, XM_DRV, XM_SKB };
+static const char *const xmode_names[] = { "zc", "drv", "skb" };
+
+struct xq {
+	struct xsk_socket *xsk;
+	struct xsk_ring_cons rx, comp;
+	struct xsk_ring_prod tx, fill;
+	uint64_t free[RING]; /* TX frames not in flight */
+	unsigned nfree, rx_held;
+	uint64_t held[RX_MAX];
+	_Atomic uint64_t tx_packets, tx_bytes, tx_full, rx_packets, rx_bytes, rx_empty;
+};
+
+struct axdp {
+	unsigned nq;
+	uint8_t *area;
+	size_t size;
+	struct xsk_umem *umem;
+	struct xdp_program *prog;
+	enum xdp_attach_mode attach_mode;
+	int filter_fd;
+	struct xq q[];
+};
+
+/* Test-only failure injection: SCAND_TEST_XDP_FAIL="step[:mode],..." makes a
+ * step of the ladder fail (steps: open, attach, umem, socket, xskmap). */
+static int inject(const char *step, enum xmode m)
+{
+	const char *spec = getenv("SCAND_TEST_XDP_FAIL");
+	char want[32], with_mode[32];
+	if (!spec)
+		return 0;
+	snprintf(want, sizeof(want), "%s", step);
+	snprintf(with_mode, sizeof(with_mode), "%s:%s", step, xmode_names[m]);
+	for (const char *p = spec; *p;) {
+		size_t n = strcspn(p, ",");
+		if ((n == strlen(want) && !strncmp(p, want, n)) ||
+		    (n == strlen(with_mode) && !strncmp(p, with_mode, n)))
+			return -EIO;
+		p += n + (p[n] == ',');
+	}
+	return 0;
+}
+
+/* libxdp and libbpf talk on stderr by default; route them to our log. */
+static int lib_print(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	char line[512];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	log_msg(level == LIBXDP_WARN ? LOG_INFO : LOG_DEBUG, "libxdp: %s", line);
+	return 0;
+}
+
+static int bpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return lib_print(level == LIBBPF_WARN ? LIBXDP_WARN : LIBXDP_DEBUG, fmt, ap);
+}
+
+static const char *bpf_object_path(void)
+{
+	static const char *const paths[] = { SCAND_XDP_OBJ_INSTALL, SCAND_XDP_OBJ_BUILD };
+	const char *env = getenv("SCAND_XDP_OBJ");
+	if (env)
+		return env;
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
+		if (access(paths[i], R_OK) == 0)
+			return paths[i];
+	return paths[0];
+}
+
+static bool have_cap_ipc_lock(void)
+{
+	char line[256];
+	unsigned long long eff = 0;
+	FILE *f = fopen("/proc/self/status", "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return eff & (1ull << 14); /* CAP_IPC_LOCK */
+}
+
+/* The UMEM is pinned memory: without CAP_IPC_LOCK it counts against
+ * RLIMIT_MEMLOCK, and the kernel's ENOBUFS would not say why. */
+static int check_memlock(const char *ifname, size_t need, struct errbuf *why)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= need + (1u << 20) || have_cap_ipc_lock())
+		return 0;
+	return errbuf_set(why, -ENOBUFS,
+			  "%s: RLIMIT_MEMLOCK is %llu KiB but the AF_XDP UMEM needs %zu KiB: set LimitMEMLOCK=infinity in scand.service (or ulimit -l unlimited), or grant CAP_IPC_LOCK",
+			  ifname, (unsigned long long)rl.rlim_cur / 1024, need / 1024 + 1024);
+}
+
+static int area_alloc(struct axdp *a, int node)
+{
+	a->area = mmap(NULL, a->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (a->area == MAP_FAILED) {
+		a->area = NULL;
+		return -errno;
+	}
+#if HAVE_NUMA
+	if (numa_available() >= 0)
+		numa_tonode_memory(a->area, a->size, node); /* mbind: pages come from the NIC's node */
+#else
+	(void)node;
+#endif
+	return 0;
+}
+
+/* Undoes whatever try_mode() got done, in reverse order. */
+static void undo(struct engine *e, struct axdp *a)
+{
+	for (unsigned i = 0; i < a->nq; i++) {
+		if (a->q[i].xsk)
+			xsk_socket__delete(a->q[i].xsk);
+		memset(&a->q[i], 0, sizeof(a->q[i]));
+	}
+	if (a->umem)
+		xsk_umem__delete(a->umem);
+	a->umem = NULL;
+	if (a->prog) {
+		if (a->attach_mode != XDP_MODE_UNSPEC)
+			xdp_program__detach(a->prog, e->ifindex, a->attach_mode, 0);
+		xdp_program__close(a->prog);
+	}
+	a->prog = NULL;
+	a->attach_mode = XDP_MODE_UNSPEC;
+	a->filter_fd = -1;
+}
+
+static int attach_prog(struct engine *e, struct axdp *a, enum xmode m, struct errbuf *why)
+{
+	const char *path = bpf_object_path();
+	enum xdp_attach_mode am = m == XM_SKB ? XDP_MODE_SKB : XDP_MODE_NATIVE;
+	int r = inject("open", m);
+	struct xdp_program *p = r ? NULL : xdp_program__open_file(path, "xdp", NULL);
+	if (!r && (r = (int)libxdp_get_error(p)) != 0)
+		p = NULL;
+	if (!p)
+		return errbuf_set(why, r ? r : -ENOENT, "cannot open %s: %s (reinstall scand or set SCAND_XDP_OBJ)",
+				  path, strerror(-(r ? r : -ENOENT)));
+	a->prog = p;
+	if ((r = inject("attach", m)) < 0 || (r = xdp_program__attach(p, e->ifindex, am, 0)) < 0) {
+		if (r == -EPERM)
+			return errbuf_set(why, r, "attaching XDP needs CAP_NET_ADMIN and CAP_BPF (run as root or grant AmbientCapabilities)");
+		if (e->mtu > 3498 && (r == -EINVAL || r == -ERANGE || r == -EOPNOTSUPP))
+			return errbuf_set(why, r, "XDP attach failed (%s) at MTU %u: XDP needs MTU <= 3498 on ena: ip link set %s mtu 3498",
+					  strerror(-r), e->mtu, e->ifname);
+		return errbuf_set(why, r, "XDP attach in %s mode: %s", m == XM_SKB ? "skb" : "native", strerror(-r));
+	}
+	a->attach_mode = am;
+	struct bpf_map *fm = bpf_object__find_map_by_name(xdp_program__bpf_obj(p), "scan_filter");
+	a->filter_fd = fm ? bpf_map__fd(fm) : -1;
+	return 0;
+}
+
+static int socket_create(struct engine *e, struct axdp *a, unsigned qi, enum xmode m)
+{
+	struct xq *q = &a->q[qi];
+	struct xsk_socket_config cfg = {
+		.rx_size = RING, .tx_size = RING,
+		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
+		.xdp_flags = m == XM_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE,
+		.bind_flags = (uint16_t)((m == XM_ZC ? XDP_ZEROCOPY : XDP_COPY) | XDP_USE_NEED_WAKEUP),
+	};
+	int r = inject("socket", m);
+	/* a queue just released by an earlier socket can be EBUSY for a few hundred ms */
+	for (unsigned delay = 20000; r == 0; delay *= 2) {
+		r = xsk_socket__create_shared(&q->xsk, e->ifname, qi, a->umem, &q->rx, &q->tx, &q->fill,
+					      &q->comp, &cfg);
+		if (r != -EBUSY || delay > 640000)
+			break;
+		usleep(delay);
+	}
+	return r;
+}
+
+/* Puts the queue's RX frames on its fill ring and its TX frames on the free stack. */
+static void queue_frames(struct xq *q, unsigned qi)
+{
+	uint64_t base = (uint64_t)qi * 2 * RING * FRAME;
+	uint32_t idx = 0;
+	unsigned n = xsk_ring_prod__reserve(&q->fill, RING, &idx);
+	for (unsigned i = 0; i < n; i++)
+		*xsk_ring_prod__fill_addr(&q->fill, idx + i) = base + (uint64_t)i * FRAME;
+	xsk_ring_prod__submit(&q->fill, n);
+	for (unsigned i = 0; i < RING; i++)
+		q->free[i] = base + (uint64_t)(RING + i) * FRAME;
+	q->nfree = RING;
+}
+
+static int try_mode(struct engine *e, struct axdp *a, enum xmode m, struct errbuf *why)
+{
+	struct xsk_umem_config ucfg = { .fill_size = RING, .comp_size = RING, .frame_size = FRAME };
+	struct bpf_map *xm;
+	int r;
+
+	if ((r = attach_prog(e, a, m, why)) < 0)
+		goto fail;
+	xm = bpf_object__find_map_by_name(xdp_program__bpf_obj(a->prog), "xsks_map");
+	if ((r = inject("umem", m)) < 0 ||
+	    (r = xsk_umem__create(&a->umem, a->area, a->size, &a->q[0].fill, &a->q[0].comp, &ucfg)) < 0) {
+		a->umem = NULL;
+		errbuf_set(why, r, "UMEM of %zu KiB: %s", a->size / 1024, strerror(-r));
+		goto fail;
+	}
+	for (unsigned i = 0; i < a->nq; i++) {
+		if ((r = socket_create(e, a, i, m)) < 0) {
+			a->q[i].xsk = NULL;
+			errbuf_set(why, r, "AF_XDP socket on queue %u: %s%s", i, strerror(-r),
+				   r == -EOPNOTSUPP && m == XM_ZC ? " (the driver has no zero-copy)" : "");
+			goto fail;
+		}
+		if ((r = inject("xskmap", m)) < 0 || !xm ||
+		    (r = xsk_socket__update_xskmap(a->q[i].xsk, bpf_map__fd(xm))) < 0) {
+			errbuf_set(why, r ? r : -ENOENT, "xsks_map update for queue %u: %s", i,
+				   strerror(r ? -r : ENOENT));
+			r = r ? r : -ENOENT;
+			goto fail;
+		}
+		queue_frames(&a->q[i], i);
+	}
+	return 0;
+fail:
+	undo(e, a);
+	return r;
+}
+
+static int ladder(struct engine *e, struct axdp *a, enum xdp_mode_cfg want, struct errbuf *why)
+{
+	static const char *const mode_str[] = { "xdp-zc", "xdp-drv-copy", "xdp-skb-copy" };
+	size_t off = 0;
+	int r = -EOPNOTSUPP;
+	e->notes[0] = '\0';
+	for (enum xmode m = XM_ZC; m <= XM_SKB; m++) {
+		struct errbuf step = { { 0 } };
+		if (want != XDPCFG_AUTO && (int)want - 1 != (int)m)
+			continue; /* config forces one mode: zc=1, drv=2, skb=3 */
+		if ((r = try_mode(e, a, m, &step)) == 0) {
+			snprintf(e->mode, sizeof(e->mode), "%s", mode_str[m]);
+			return 0;
+		}
+		off += (size_t)snprintf(e->notes + off, sizeof(e->notes) - MIN(off, sizeof(e->notes)),
+					"%s%s: %s", off ? "; " : "", xmode_names[m], step.msg);
+		off = MIN(off, sizeof(e->notes));
+	}
+	return errbuf_set(why, r, "%s: no AF_XDP mode works (%s)", e->ifname, e->notes);
+}
+
+static void axdp_close(struct engine *e)
+{
+	struct axdp *a = e->priv;
+	if (!a)
+		return;
+	undo(e, a);
+	if (a->area)
+		munmap(a->area, a->size);
+	free(a);
+	e->priv = NULL;
+}
+
+static int axdp_open(struct engine *e, const struct nic_config *conf, struct errbuf *why)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned nq = conf->queues ? conf->queues : (unsigned)MIN((long)netinfo_rx_queues(conf->name), cores);
+	bool up = false;
+	struct axdp *a;
+	int r;
+
+	snprintf(e->ifname, sizeof(e->ifname), "%s", conf->name);
+	if ((r = netinfo_iface(conf->name, &e->ifindex, e->mac, &e->mtu, &up, why)) < 0)
+		return r;
+	if (!up)
+		return errbuf_set(why, -ENETDOWN, "%s is down: ip link set %s up", conf->name, conf->name);
+	libxdp_set_print(lib_print);
+	libbpf_set_print(bpf_print);
+	if (nq > SCAND_XDP_MAX_QUEUES)
+		return errbuf_set(why, -EINVAL, "%s: at most %d AF_XDP queues", conf->name, SCAND_XDP_MAX_QUEUES);
+	if ((r = netinfo_ena_channels_check(conf->name, why)) < 0)
+		return r;
+	if ((r = check_memlock(conf->name, nq * QUEUE_BYTES, why)) < 0)
+		return r;
+	if (!(a = calloc(1, sizeof(*a) + nq * sizeof(a->q[0]))))
+		return errbuf_set(why, -ENOMEM, "%s: out of memory", conf->name);
+	a->nq = nq;
+	a->size = nq * QUEUE_BYTES;
+	a->filter_fd = -1;
+	e->priv = a;
+	e->numa_node = netinfo_numa_node(conf->name);
+	if ((r = area_alloc(a, e->numa_node)) < 0) {
+		axdp_close(e);
+		return errbuf_set(why, r, "%s: cannot map %zu KiB for the UMEM", conf->name, a->size / 1024);
+	}
+	if ((r = ladder(e, a, conf->xdp_mode, why)) < 0) {
+		axdp_close(e);
+		return r;
+	}
+	e->nqueues = nq;
+	return 0;
+}
+
+static void reclaim(struct xq *q)
+{
+	uint32_t idx = 0;
+	unsigned n = xsk_ring_cons__peek(&q->comp, RING, &idx);
+	for (unsigned i = 0; i < n; i++)
+		q->free[q->nfree++] = *xsk_ring_cons__comp_addr(&q->comp, idx + i);
+	xsk_ring_cons__release(&q->comp, n);
+}
+
+static unsigned axdp_tx(struct engine *e, unsigned qi, const struct pkt *pkts, unsigned n)
+{
+	struct axdp *a = e->priv;
+	struct xq *q = &a->q[qi];
+	uint32_t idx = 0;
+	uint64_t bytes = 0;
+	unsigned k;
+
+	reclaim(q);
+	k = MIN(n, q->nfree);
+	if (k && xsk_ring_prod__reserve(&q->tx, k, &idx) != k)
+		k = 0;
+	for (unsigned i = 0; i < k; i++) {
+		struct xdp_desc *d = xsk_ring_prod__tx_desc(&q->tx, idx + i);
+		d->addr = q->free[--q->nfree];
+		d->len = pkts[i].len;
+		memcpy(a->area + d->addr, pkts[i].data, pkts[i].len);
+		bytes += pkts[i].len;
+	}
+	if (k)
+		xsk_ring_prod__submit(&q->tx, k);
+	if (xsk_ring_prod__needs_wakeup(&q->tx))
+		sendto(xsk_socket__fd(q->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0);
+	if (k < n)
+		atomic_fetch_add_explicit(&q->tx_full, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&q->tx_packets, k, memory_order_relaxed);
+	atomic_fetch_add_explicit(&q->tx_bytes, bytes, memory_order_relaxed);
+	return k;
+}
+
+/* Gives the frames handed out by the previous rx_burst back to the fill ring. */
+static void refill(struct xq *q)
+{
+	uint32_t idx = 0;
+	if (!q->rx_held)
+		return;
+	xsk_ring_cons__release(&q->rx, q->rx_held);
+	if (xsk_ring_prod__reserve(&q->fill, q->rx_held, &idx) == q->rx_held) {
+		for (unsigned i = 0; i < q->rx_held; i++)
+			*xsk_ring_prod__fill_addr(&q->fill, idx + i) = q->held[i] - q->held[i] % FRAME;
+		xsk_ring_prod__submit(&q->fill, q->rx_held);
+	}
+	q->rx_held = 0;
+}
+
+static unsigned axdp_rx(struct engine *e, unsigned qi, struct pkt *pkts, unsigned n)
+{
+	struct axdp *a = e->priv;
+	struct xq *q = &a->q[qi];
+	uint32_t idx = 0;
+	uint64_t bytes = 0;
+	unsigned got;
+
+	refill(q);
+	got = xsk_ring_cons__peek(&q->rx, MIN(n, RX_MAX), &idx);
+	if (!got) {
+		if (xsk_ring_prod__needs_wakeup(&q->fill))
+			recvfrom(xsk_socket__fd(q->xsk), NULL, 0, MSG_DONTWAIT, NULL, NULL);
+		atomic_fetch_add_explicit(&q->rx_empty, 1, memory_order_relaxed);
+		return 0;
+	}
+	for (unsigned i = 0; i < got; i++) {
+		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&q->rx, idx + i);
+		pkts[i].data = xsk_umem__get_data(a->area, d->addr);
+		pkts[i].len = (uint16_t)MIN(d->len, 65535u);
+		q->held[i] = d->addr;
+		bytes += d->len;
+	}
+	q->rx_held = got;
+	atomic_fetch_add_explicit(&q->rx_packets, got, memory_order_relaxed);
+	atomic_fetch_add_explicit(&q->rx_bytes, bytes, memory_order_relaxed);
+	return got;
+}
+
+static void filter_key(const struct ipaddr *a, struct scand_filter_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->af = a->af == AF_INET ? 4 : 6;
+	ipaddr_to_bytes(a, k->addr);
+}
+
+/* Desired map contents: one port range per address (the union when two jobs
+ * share an address). Returns the number of entries. */
+static unsigned filter_wanted(const struct rx_filter *f, struct scand_filter_key *keys,
+			      struct scand_port_range *ranges)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < f->n; i++) {
+		struct scand_filter_key k;
+		unsigned j = 0;
+		filter_key(&f->e[i].dst, &k);
+		while (j < n && memcmp(&keys[j], &k, sizeof(k)))
+			j++;
+		if (j == n) {
+			keys[n] = k;
+			ranges[n++] = (struct scand_port_range){ f->e[i].port_lo, f->e[i].port_hi };
+		} else {
+			ranges[j].lo = MIN(ranges[j].lo, f->e[i].port_lo);
+			ranges[j].hi = MAX(ranges[j].hi, f->e[i].port_hi);
+		}
+	}
+	return n;
+}
+
+/* Writes the wanted entries first, then deletes stale ones, so a running
+ * job's replies are never unmatched during the update. */
+static int axdp_set_filter(struct engine *e, const struct rx_filter *f)
+{
+	struct axdp *a = e->priv;
+	struct scand_filter_key keys[ENGINE_MAX_FILTER], k, next;
+	struct scand_port_range ranges[ENGINE_MAX_FILTER];
+	unsigned n = filter_wanted(f, keys, ranges);
+	bool more;
+	if (a->filter_fd < 0)
+		return -EBADF;
+	for (unsigned i = 0; i < n; i++)
+		if (bpf_map_update_elem(a->filter_fd, &keys[i], &ranges[i], BPF_ANY) < 0)
+			return -errno;
+	for (more = bpf_map_get_next_key(a->filter_fd, NULL, &next) == 0; more;) {
+		bool wanted = false;
+		k = next;
+		more = bpf_map_get_next_key(a->filter_fd, &k, &next) == 0;
+		for (unsigned i = 0; i < n && !wanted; i++)
+			wanted = !memcmp(&keys[i], &k, sizeof(k));
+		if (!wanted)
+			bpf_map_delete_elem(a->filter_fd, &k);
+	}
+	return 0;
+}
+
+static void axdp_stats(struct engine *e, unsigned qi, struct engine_qstats *st)
+{
+	struct xq *q = &((struct axdp *)e->priv)->q[qi];
+	struct xdp_statistics xs = { 0 };
+	socklen_t len = sizeof(xs);
+	memset(st, 0, sizeof(*st));
+	if (q->xsk && getsockopt(xsk_socket__fd(q->xsk), SOL_XDP, XDP_STATISTICS, &xs, &len) == 0) {
+		st->rx_drops = xs.rx_dropped + xs.rx_ring_full;
+		st->invalid_descs = xs.rx_invalid_descs + xs.tx_invalid_descs;
+		st->rx_ring_empty = xs.rx_fill_ring_empty_descs;
+	}
+	st->tx_packets = atomic_load(&q->tx_packets);
+	st->tx_bytes = atomic_load(&q->tx_bytes);
+	st->tx_ring_full = atomic_load(&q->tx_full);
+	st->rx_packets = atomic_load(&q->rx_packets);
+	st->rx_bytes = atomic_load(&q->rx_bytes);
+}
+
+static int axdp_probe(const struct nic_config *conf, struct errbuf *why)
+{
+	int fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
+	(void)conf;
+	if (fd < 0)
+		return errbuf_set(why, -errno, "AF_XDP sockets unavailable: %s", strerror(errno));
+	close(fd);
+	return 0;
+}
+
+const struct engine_ops engine_af_xdp_ops = {
+	.name = "af_xdp",
+	.probe = axdp_probe,
+	.open = axdp_open,
+	.close = axdp_close,
+	.tx_burst = axdp_tx,
+	.rx_burst = axdp_rx,
+	.set_filter = axdp_set_filter,
+	.stats = axdp_stats,
+};

@@ -1,0 +1,75 @@
+/* scand's XDP program: redirects to the queue's AF_XDP socket only TCP
+ * replies to an active scan (destination = a job's source address, port in
+ * its source-port range, per the scan_filter map the daemon updates);
+ * everything else, ssh and DHCP included, goes on to the kernel (XDP_PASS). */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "scand_xdp.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_XSKMAP);
+	__uint(max_entries, SCAND_XDP_MAX_QUEUES);
+	__type(key, __u32);
+	__type(value, __u32);
+} xsks_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SCAND_XDP_MAX_FILTER);
+	__type(key, struct scand_filter_key);
+	__type(value, struct scand_port_range);
+} scan_filter SEC(".maps");
+
+static __always_inline int match(struct scand_filter_key *k, const struct tcphdr *tcp,
+				 void *end, struct xdp_md *ctx)
+{
+	struct scand_port_range *pr;
+	__u16 port;
+	if ((void *)(tcp + 1) > end)
+		return XDP_PASS;
+	pr = bpf_map_lookup_elem(&scan_filter, k);
+	if (!pr)
+		return XDP_PASS;
+	port = bpf_ntohs(tcp->dest);
+	if (port < pr->lo || port > pr->hi)
+		return XDP_PASS;
+	return bpf_redirect_map(&xsks_map, ctx->rx_queue_index, XDP_PASS);
+}
+
+SEC("xdp")
+int scand_xdp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct scand_filter_key k = {};
+
+	if ((void *)(eth + 1) > end)
+		return XDP_PASS;
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = (void *)(eth + 1);
+		if ((void *)(ip + 1) > end || ip->protocol != IPPROTO_TCP || ip->ihl < 5 ||
+		    (ip->frag_off & bpf_htons(0x1fff)))
+			return XDP_PASS;
+		k.af = 4;
+		__builtin_memcpy(k.addr, &ip->daddr, 4);
+		return match(&k, (void *)ip + ip->ihl * 4, end, ctx);
+	}
+	if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+		if ((void *)(ip6 + 1) > end || ip6->nexthdr != IPPROTO_TCP)
+			return XDP_PASS;
+		k.af = 6;
+		__builtin_memcpy(k.addr, &ip6->daddr, 16);
+		return match(&k, (void *)(ip6 + 1), end, ctx);
+	}
+	return XDP_PASS;
+}
+
+char _license[] SEC("license") = "GPL";
