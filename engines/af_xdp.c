@@ -147,14 +147,14 @@ static int area_alloc(struct axdp *a, int node)
 /* Undoes whatever try_mode() got done, in reverse order. */
 static void undo(struct engine *e, struct axdp *a)
 {
-	for (unsigned i = 0; i < a->nq; i++) {
+	for (unsigned i = 0; i < a->nq; i++)
 		if (a->q[i].xsk)
 			xsk_socket__delete(a->q[i].xsk);
-		memset(&a->q[i], 0, sizeof(a->q[i]));
-	}
+	/* the UMEM unmaps its fill/completion rings through q[0]: clear after */
 	if (a->umem)
 		xsk_umem__delete(a->umem);
 	a->umem = NULL;
+	memset(a->q, 0, a->nq * sizeof(a->q[0]));
 	if (a->prog) {
 		if (a->attach_mode != XDP_MODE_UNSPEC)
 			xdp_program__detach(a->prog, e->ifindex, a->attach_mode, 0);
@@ -200,14 +200,18 @@ static int socket_create(struct engine *e, struct axdp *a, unsigned qi, enum xmo
 		.xdp_flags = m == XM_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE,
 		.bind_flags = (uint16_t)((m == XM_ZC ? XDP_ZEROCOPY : XDP_COPY) | XDP_USE_NEED_WAKEUP),
 	};
+	unsigned delay = 20000, waited = 0;
 	int r = inject("socket", m);
-	/* a queue just released by an earlier socket can be EBUSY for a few hundred ms */
-	for (unsigned delay = 20000; r == 0; delay *= 2) {
-		r = xsk_socket__create_shared(&q->xsk, e->ifname, qi, a->umem, &q->rx, &q->tx, &q->fill,
-					      &q->comp, &cfg);
-		if (r != -EBUSY || delay > 640000)
-			break;
+	if (r < 0)
+		return r;
+	/* a queue just released by an earlier socket stays EBUSY until the kernel's
+	 * deferred release has run: retry with backoff, up to ~3 s */
+	while ((r = xsk_socket__create_shared(&q->xsk, e->ifname, qi, a->umem, &q->rx, &q->tx,
+					      &q->fill, &q->comp, &cfg)) == -EBUSY &&
+	       waited < 3000000) {
 		usleep(delay);
+		waited += delay;
+		delay = MIN(delay * 2, 500000u);
 	}
 	return r;
 }

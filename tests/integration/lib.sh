@@ -44,9 +44,10 @@ CFG
 }
 
 # scand_start CONFIG: runs scand in the scanner namespace, waits for the socket.
+# SCAND_WRAP is put in front of the command (env, setpriv, prlimit ...).
 scand_start() {
 	SCAND_CFG=$1
-	ip netns exec "$SCAN_NS" "$SCAND" --config "$SCAND_CFG" >>"$T/scand.log" 2>&1 &
+	ip netns exec "$SCAN_NS" ${SCAND_WRAP:-} "$SCAND" --config "$SCAND_CFG" >>"$T/scand.log" 2>&1 &
 	SCAND_PID=$!
 	for _ in $(seq 100); do
 		[ -S "$T/control.sock" ] && ctl heartbeat >/dev/null 2>&1 && return 0
@@ -56,6 +57,7 @@ scand_start() {
 	fail "scand did not answer on $T/control.sock within 10 s"
 }
 
+# scand_stop: SIGTERM, then SIGKILL after 5 s; SCAND_EXIT holds the exit status.
 scand_stop() {
 	[ -n "${SCAND_PID:-}" ] || return 0
 	kill -TERM "$SCAND_PID" 2>/dev/null
@@ -65,6 +67,7 @@ scand_stop() {
 	done
 	kill -KILL "$SCAND_PID" 2>/dev/null
 	wait "$SCAND_PID" 2>/dev/null
+	SCAND_EXIT=$?
 	SCAND_PID=
 }
 
