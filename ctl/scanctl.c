@@ -3,6 +3,7 @@
 #include "client.h"
 #include "progress.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: scanctl [--socket PATH] [--json] COMMAND [ARGS]\n\n"
 		"Commands:\n"
-		"  submit TARGET... -p PORTS [-r PPS] [--shard i/N] [--seed N] [-i NIC]...\n"
+		"  submit TARGET... | -I FILE  -p PORTS [-r PPS] [--shard i/N] [--seed N] [-i NIC]...\n"
 		"         [--engine E] [--source-ip IP] [--source-ports A-B] [--gateway-mac MAC]\n"
 		"         [--blocklist CIDR]... [--cooldown S] [--name NAME] [--no-adaptive]\n"
 		"         [--wait] [-o FILE] [-O ndjson|csv]\n"
@@ -151,6 +152,32 @@ static void add_list(cJSON *p, const char *k, const char *v)
 	cJSON_AddItemToArray(a, cJSON_CreateString(v));
 }
 
+/* -I FILE: one target per line; blank lines and '#' comments are skipped. */
+static void add_targets_file(cJSON *p, const char *path)
+{
+	char line[256];
+	unsigned n = 0;
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	if (!f) {
+		fprintf(stderr, "scanctl: -I %s: %s\n", path, strerror(errno));
+		exit(EXIT_USAGE);
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *s = line + strspn(line, " \t"), *e;
+		if ((e = strchr(s, '#')))
+			*e = '\0';
+		s[strcspn(s, " \t\r\n")] = '\0';
+		if (*s) {
+			add_list(p, "targets", s);
+			n++;
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	if (!n)
+		usage_error("-I %s lists no targets", path);
+}
+
 static void add_shard(cJSON *p, const char *s)
 {
 	unsigned long i, n;
@@ -185,6 +212,7 @@ static int cmd_submit(struct client *c, int argc, char **argv)
 		{ "source-ports", 1, 0, O_SPORTS }, { "gateway-mac", 1, 0, O_GWMAC },
 		{ "blocklist", 1, 0, O_BLOCK }, { "cooldown", 1, 0, O_COOL }, { "name", 1, 0, O_NAME },
 		{ "no-adaptive", 0, 0, O_NOADAPT }, { "wait", 0, 0, O_WAIT }, { "help", 0, 0, 'h' },
+		{ "input-file", 1, 0, 'I' },
 		{ 0 } };
 	cJSON *p = cJSON_CreateObject(), *r, *st;
 	const char *out = NULL;
@@ -192,8 +220,9 @@ static int cmd_submit(struct client *c, int argc, char **argv)
 	char id[64];
 	int o;
 
-	while ((o = getopt_long(argc, argv, "p:r:i:o:O:h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "p:r:i:o:O:I:h", opts, NULL)) != -1) {
 		switch (o) {
+		case 'I': add_targets_file(p, optarg); break;
 		case 'p': cJSON_AddStringToObject(p, "ports", optarg); ports = true; break;
 		case 'r': add_number(p, "rate_pps", optarg, "-r"); break;
 		case 'i': add_list(p, "nics", optarg); break;
@@ -214,8 +243,8 @@ static int cmd_submit(struct client *c, int argc, char **argv)
 		default: usage_error("%s", "bad submit option");
 		}
 	}
-	if (optind >= argc)
-		usage_error("%s", "submit needs at least one TARGET (e.g. 198.18.1.0/24)");
+	if (optind >= argc && !cJSON_GetObjectItemCaseSensitive(p, "targets"))
+		usage_error("%s", "submit needs at least one TARGET (e.g. 198.18.1.0/24) or -I FILE");
 	if (!ports)
 		usage_error("%s", "submit needs -p PORTS (e.g. -p 22,80,443)");
 	for (int i = optind; i < argc; i++)

@@ -9,6 +9,7 @@
 #include "rpc.h"
 #include "statefile.h"
 #include "telemetry.h"
+#include "threadplan.h"
 #include "worker.h"
 #include "scand-config.h"
 
@@ -17,6 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
+#if HAVE_NUMA
+#include <numa.h>
+#endif
 
 double mono_now(void)
 {
@@ -98,7 +103,7 @@ static int nic_open(struct daemon *d, struct nic *n)
 	n->nworkers = n->eng.nqueues;
 	n->workers = calloc(n->nworkers, sizeof(*n->workers));
 	for (unsigned q = 0; n->workers && q < n->nworkers; q++) {
-		if ((r = worker_start(&n->workers[q], n, q)) < 0) {
+		if ((r = worker_start(&n->workers[q], n, q, q < PLAN_MAX_QUEUES ? n->cores[q] : -1)) < 0) {
 			for (unsigned k = 0; k < q; k++)
 				worker_stop(&n->workers[k]);
 			break;
@@ -129,6 +134,41 @@ static void nic_close(struct nic *n)
 	n->up = false;
 }
 
+/* Decides queue counts (where the config says 0) and worker cores for every
+ * NIC from the cores, their NUMA nodes and the NICs' nodes. */
+static void daemon_plan(struct daemon *d)
+{
+	int core_node[4096];
+	struct plan_nic pn[CONFIG_MAX_NICS];
+	struct plan_out out[CONFIG_MAX_NICS];
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned ncores = n < 1 ? 1 : (unsigned)MIN(n, 4096L);
+
+	for (unsigned c = 0; c < ncores; c++)
+		core_node[c] = 0;
+#if HAVE_NUMA
+	for (unsigned c = 0; numa_available() >= 0 && c < ncores; c++)
+		core_node[c] = MAX(numa_node_of_cpu((int)c), 0);
+#endif
+	for (unsigned i = 0; i < d->nnics; i++) {
+		const struct nic_config *c = &d->nics[i].conf;
+		bool real = c->engine != ENGINE_NULL;
+		pn[i] = (struct plan_nic){ .node = real ? netinfo_numa_node(c->name) : 0,
+					   .configured = c->queues,
+					   .hw_queues = real ? (unsigned)netinfo_rx_queues(c->name) : 1 };
+	}
+	unsigned total = threadplan(core_node, ncores, pn, d->nnics, out);
+	for (unsigned i = 0; i < d->nnics; i++) {
+		struct nic *nic = &d->nics[i];
+		if (!nic->conf.queues)
+			nic->conf.queues = out[i].queues;
+		memcpy(nic->cores, out[i].core, sizeof(nic->cores));
+		if (out[i].oversubscribed)
+			log_warn("%s: %u queue workers share cores (%u workers on %u cores); fewer queues avoid busy threads fighting for cores",
+				 nic->conf.name, out[i].queues, total, ncores);
+	}
+}
+
 /* Opens every NIC that is not up; a failure marks that NIC, not the daemon. */
 void daemon_open_nics(struct daemon *d)
 {
@@ -136,6 +176,7 @@ void daemon_open_nics(struct daemon *d)
 		d->nnics = d->cfg.nnics;
 		for (unsigned i = 0; i < d->nnics; i++)
 			d->nics[i].conf = d->cfg.nics[i];
+		daemon_plan(d);
 	}
 	for (unsigned i = 0; i < d->nnics; i++) {
 		struct nic *n = &d->nics[i];

@@ -20,6 +20,7 @@ struct nic {
 	struct ipaddr src4, src6; /* resolved source addresses (af 0 when none) */
 	unsigned nworkers;
 	struct worker *workers;	 /* one per engine queue */
+	int cores[64];		 /* core each queue worker is pinned to (threadplan.c) */
 	/* telemetry (telemetry.c), main thread only */
 	struct ena ena;
 	int ena_error;		/* last ena_read() result */

@@ -1,6 +1,7 @@
 /* job.submit parameters (see jobspec.h): strict JSON decoding with the
  * field named in every error, defaults from the config, spec.json round trip. */
 #include "jobspec.h"
+#include "statefile.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -14,7 +15,7 @@
 
 static const char *const known_fields[] = {
 	"targets", "ports", "probe", "rate_pps", "adaptive", "shard", "seed", "nics", "engine",
-	"source_ip", "source_ports", "gateway_mac", "blocklist", "cooldown_s", "name", NULL
+	"source_ip", "source_ports", "gateway_mac", "blocklist", "cooldown_s", "name", "targets_file", NULL
 };
 
 static const char *json_type(const cJSON *v)
@@ -100,6 +101,43 @@ static int get_str_list(const cJSON *p, const char *k, size_t max, char ***out, 
 		*n = i;
 	}
 	return 0;
+}
+
+/* targets_file: one target per line ('#' comments, blank lines skipped),
+ * read by the daemon, bounded by [scan] max_targets_len; the lines are
+ * appended to the targets (spec.json keeps them, not the path). */
+static int read_targets_file(const cJSON *v, const struct config *cfg, struct job_spec *s,
+			     struct rpc_error *err)
+{
+	char *text = NULL, *save = NULL;
+	size_t len = 0, cap = s->ntargets;
+	int r;
+	if (!cJSON_IsString(v))
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "targets_file", "targets_file must be a path string");
+	r = statefile_read(v->valuestring, cfg->max_targets_len, &text, &len);
+	if (r < 0)
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "targets_file", "cannot read targets_file %.200s: %s%s",
+				     v->valuestring, strerror(-r),
+				     r == -EFBIG ? " (larger than [scan] max_targets_len)" : "");
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *c = strchr(l, '#');
+		if (c)
+			*c = '\0';
+		l += strspn(l, " \t\r");
+		l[strcspn(l, " \t\r")] = '\0';
+		if (!*l)
+			continue;
+		if (s->ntargets == cap) {
+			cap = cap ? cap * 2 : 256;
+			char **t = realloc(s->targets, (cap + 1) * sizeof(*t));
+			if (!t)
+				break;
+			s->targets = t;
+		}
+		s->targets[s->ntargets++] = strdup(l);
+	}
+	free(text);
+	return s->ntargets ? 0 : rpc_error_set(err, RPC_INVALID_PARAMS, "targets_file", "targets_file lists no targets");
 }
 
 static int get_shard(const cJSON *p, const struct config *cfg, struct job_spec *s,
@@ -284,9 +322,11 @@ int jobspec_from_json(const cJSON *p, const struct config *cfg, struct job_spec 
 		return rpc_error_set(err, RPC_INVALID_PARAMS, "params", "params must be an object");
 	if (rpc_check_fields(p, known_fields, err) < 0)
 		return -EINVAL;
-	if (!cJSON_GetObjectItemCaseSensitive(p, "targets"))
+	const cJSON *tf = cJSON_GetObjectItemCaseSensitive(p, "targets_file");
+	if (!cJSON_GetObjectItemCaseSensitive(p, "targets") && !tf)
 		return rpc_error_set(err, RPC_INVALID_PARAMS, "targets", "targets is required, e.g. [\"198.18.1.0/24\"]");
-	if (get_str_list(p, "targets", MAX_TARGET_STRINGS, &s->targets, &s->ntargets, err) < 0)
+	if (get_str_list(p, "targets", MAX_TARGET_STRINGS, &s->targets, &s->ntargets, err) < 0 ||
+	    (tf && read_targets_file(tf, cfg, s, err) < 0))
 		return -EINVAL;
 	if (!s->ntargets)
 		return rpc_error_set(err, RPC_INVALID_PARAMS, "targets", "targets is empty; give addresses or prefixes");

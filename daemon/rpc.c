@@ -118,6 +118,9 @@ static cJSON *nic_info(const struct nic *n)
 	else
 		cJSON_AddStringToObject(o, "error", n->error);
 	cJSON_AddStringToObject(o, "notes", n->eng.notes);
+	cJSON *cores = cJSON_AddArrayToObject(o, "worker_cores");
+	for (unsigned q = 0; n->up && q < n->nworkers && q < 64; q++)
+		cJSON_AddItemToArray(cores, cJSON_CreateNumber(n->cores[q]));
 	return o;
 }
 

@@ -4,6 +4,8 @@
 #include "daemon.h"
 #include "log.h"
 
+#include <sched.h>
+
 #include <errno.h>
 #include <string.h>
 #include <time.h>
@@ -205,7 +207,7 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-int worker_start(struct worker *w, struct nic *nic, unsigned queue)
+int worker_start(struct worker *w, struct nic *nic, unsigned queue, int core)
 {
 	memset(w, 0, sizeof(*w));
 	w->nic = nic;
@@ -217,6 +219,13 @@ int worker_start(struct worker *w, struct nic *nic, unsigned queue)
 	char name[16];
 	snprintf(name, sizeof(name), "w-%.8s-%u", nic->conf.name, queue);
 	pthread_setname_np(w->th, name);
+	if (core >= 0) {
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET(core, &set);
+		if (pthread_setaffinity_np(w->th, sizeof(set), &set) != 0)
+			log_warn("%s q%u: cannot pin the worker to core %d", nic->conf.name, queue, core);
+	}
 	return 0;
 }
 

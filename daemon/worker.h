@@ -78,7 +78,8 @@ struct worker {
 	_Atomic uint64_t busy_ns, total_ns, tx_full;
 };
 
-int worker_start(struct worker *w, struct nic *nic, unsigned queue);
+/* Starts the thread, pinned to core (>= 0). */
+int worker_start(struct worker *w, struct nic *nic, unsigned queue, int core);
 void worker_stop(struct worker *w);
 /* Publishes p on a free slot; -EBUSY when all slots are taken. */
 int worker_attach(struct worker *w, struct job_part *p);

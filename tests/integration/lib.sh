@@ -13,10 +13,10 @@ fail() {
 	exit 1
 }
 
-# Test blocklist: the shipped IANA list minus 198.18.0.0/15, so the testbed
-# range is scannable and everything else reserved stays blocked.
+# Test blocklist: the shipped IANA list minus 198.18.0.0/15 and 2001:db8::/32,
+# so the testbed ranges are scannable and everything else reserved stays blocked.
 test_blocklist() {
-	grep -v '^198\.18\.0\.0/15' "$SRCDIR/config/blocklist.conf" >"$1"
+	grep -v '^198\.18\.0\.0/15\|^2001:db8::/32' "$SRCDIR/config/blocklist.conf" >"$1"
 }
 
 # scand_config FILE [NIC_SECTION_TEXT]: a config in $T with one NIC by default;
@@ -38,7 +38,7 @@ source_ip = 198.18.0.100
 source_ports = 40000-40063
 cooldown_s = 1
 blocklist_file = $T/blocklist.conf
-allow = 198.18.0.0/15
+allow = 198.18.0.0/15, 2001:db8::/32
 $nics
 CFG
 }
@@ -162,7 +162,7 @@ for line in open(sys.argv[1]):
     s = socket.socket(fam, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if fam == socket.AF_INET6:
-        s.setsockopt(socket.SOL_IP, 19, 1)  # IP_FREEBIND
+        s.setsockopt(41, 78, 1)  # SOL_IPV6, IPV6_FREEBIND
     else:
         s.setsockopt(socket.SOL_IP, 15, 1)  # IP_FREEBIND
     s.bind((host, int(port)))
