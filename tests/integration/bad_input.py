@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""Bad-input catalogue against a live scand control socket (issue 9).
+
+Each case sends raw bytes, expects one JSON-RPC error with the exact code and,
+where a field is at fault, data.field and a message naming it; after every
+case the daemon must still answer heartbeat on a fresh connection and the
+background job must keep running. Usage: bad_input.py SOCKET JOB_ID"""
+import json, socket, sys, time
+
+SOCK, JOB = sys.argv[1], sys.argv[2]
+
+def send(raw, timeout=10):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect(SOCK)
+    try:
+        s.sendall(raw)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # scand rejected an over-long line and closed: its error is queued
+    buf = b""
+    while b"\n" not in buf:
+        try:
+            chunk = s.recv(65536)
+        except (socket.timeout, ConnectionResetError):
+            break
+        if not chunk:
+            break
+        buf += chunk
+    s.close()
+    return buf.split(b"\n")[0]
+
+def req(method, params=None, rid=1):
+    o = {"jsonrpc": "2.0", "id": rid, "method": method}
+    if params is not None:
+        o["params"] = params
+    return (json.dumps(o) + "\n").encode()
+
+def submit(**kw):
+    p = {"targets": ["198.18.1.0/24"], "ports": "80"}
+    p.update(kw)
+    return req("job.submit", {k: v for k, v in p.items() if v is not DROP})
+
+DROP = object()
+P, IR, MN, IP, BUSY, NF = -32700, -32600, -32601, -32602, -32001, -32002
+C = []  # (name, raw bytes, code, field or None, message substring or None)
+def case(name, raw, code, field=None, msg=None):
+    C.append((name, raw, code, field, msg))
+
+# framing and envelope
+case("malformed JSON", b'{"jsonrpc":"2.0",,}\n', P)
+case("truncated line", b'{"jsonrpc":"2.0","id":1,"method":"heart\n', P)
+case("trailing garbage", b'{"jsonrpc":"2.0","id":1,"method":"heartbeat"} x\n', P)
+case("NUL byte", b'{"jsonrpc":"2.0","id":1,"method":"heart\x00beat"}\n', P, msg="UTF-8")
+case("invalid UTF-8", b'{"jsonrpc":"2.0","id":1,"method":"\xc3\x28"}\n', P, msg="UTF-8")
+case("overlong UTF-8", b'{"jsonrpc":"2.0","id":1,"method":"\xc0\xaf"}\n', P)
+case("UTF-16 surrogate", b'{"jsonrpc":"2.0","id":1,"method":"\xed\xa0\x80"}\n', P)
+case("deep nesting", b'{"jsonrpc":"2.0","id":1,"method":"heartbeat","params":' + b'[' * 5000 + b']' * 5000 + b'}\n', P)
+case("2 MiB line", b'{"x":"' + b'a' * (2 << 20) + b'"}\n', IR, msg="exceeds")
+case("batch request", b'[{"jsonrpc":"2.0","id":1,"method":"heartbeat"}]\n', IR, msg="batch")
+case("empty batch", b'[]\n', IR)
+case("not an object", b'42\n', IR)
+case("string request", b'"heartbeat"\n', IR)
+case("no jsonrpc", b'{"id":1,"method":"heartbeat"}\n', IR, "jsonrpc")
+case("jsonrpc 1.0", b'{"jsonrpc":"1.0","id":1,"method":"heartbeat"}\n', IR, "jsonrpc")
+case("no id", b'{"jsonrpc":"2.0","method":"heartbeat"}\n', IR, "id")
+case("object id", b'{"jsonrpc":"2.0","id":{},"method":"heartbeat"}\n', IR, "id")
+case("array id", b'{"jsonrpc":"2.0","id":[1],"method":"heartbeat"}\n', IR, "id")
+case("no method", b'{"jsonrpc":"2.0","id":1}\n', IR, "method")
+case("numeric method", b'{"jsonrpc":"2.0","id":1,"method":7}\n', IR, "method")
+case("unknown method", req("job.explode"), MN, "method", "job.explode")
+case("params array", b'{"jsonrpc":"2.0","id":1,"method":"heartbeat","params":[]}\n', IP, "params")
+case("params string", b'{"jsonrpc":"2.0","id":1,"method":"job.submit","params":"x"}\n', IP, "params")
+case("unknown param on heartbeat", req("heartbeat", {"verbose": True}), IP, "verbose")
+# job.submit: every field, wrong types and values
+case("targets missing", submit(targets=DROP), IP, "targets")
+case("ports missing", submit(ports=DROP), IP, "ports")
+case("targets number", submit(targets=5), IP, "targets", "array of strings")
+case("targets empty list", submit(targets=[]), IP, "targets", "empty")
+case("targets non-string item", submit(targets=["198.18.1.1", 7]), IP, "targets", "targets[1]")
+case("targets empty string", submit(targets=[""]), IP, "targets")
+case("targets garbage", submit(targets=["not-an-ip"]), IP, "targets", "not-an-ip")
+case("targets /33", submit(targets=["198.18.1.0/33"]), IP, "targets", "prefix length")
+case("targets IPv6 /64", submit(targets=["2001:db8::/64"]), IP, "targets", "/96")
+case("targets reversed range", submit(targets=["198.18.1.9-198.18.1.1"]), IP, "targets", "after its end")
+case("targets outside allow", submit(targets=["8.8.8.0/24"]), IP, "targets", "outside the allowed")
+case("targets all blocked", submit(targets=["198.18.1.0/24"], blocklist=["198.18.0.0/16"]), IP, "targets", "blocklist")
+case("targets 10^6 expression", submit(targets=[",".join(["198.18.1.1"] * 1000000)]), IR, None, "exceeds")
+case("targets > 10^5 tokens", submit(targets=[",".join(["1.1.1.1"] * 100001)]), IP, "targets", "more than 100000")
+case("ports number 0", submit(ports=0), IP, "ports")
+case("ports 0", submit(ports="0"), IP, "ports", "port 0")
+case("ports 65536", submit(ports="65536"), IP, "ports", "65536")
+case("ports 80-22", submit(ports="80-22"), IP, "ports", "22-80")
+case("ports empty", submit(ports=""), IP, "ports", "empty")
+case("ports list type", submit(ports=[80]), IP, "ports", "string")
+case("ports words", submit(ports="http"), IP, "ports")
+case("probe unknown", submit(probe="udp"), IP, "probe", "tcp_syn")
+case("rate string", submit(rate_pps="fast"), IP, "rate_pps", "integer")
+case("rate negative", submit(rate_pps=-5), IP, "rate_pps")
+case("rate zero", submit(rate_pps=0), IP, "rate_pps")
+case("rate fractional", submit(rate_pps=1.5), IP, "rate_pps", "whole")
+case("rate huge", submit(rate_pps=10**12), IP, "rate_pps")
+case("adaptive string", submit(adaptive="yes"), IP, "adaptive")
+case("shard 3/3", submit(shard={"index": 3, "count": 3}), IP, "shard.index", "less than")
+case("shard 0/0", submit(shard={"index": 0, "count": 0}), IP, "shard.count")
+case("shard string 1/0", submit(shard="1/0"), IP, "shard.count")
+case("shard negative", submit(shard={"index": -1, "count": 2}), IP, "shard.index")
+case("shard array", submit(shard=[0, 1]), IP, "shard")
+case("seed negative", submit(seed=-1), IP, "seed")
+case("seed text", submit(seed="abc"), IP, "seed")
+case("nics not list", submit(nics=3), IP, "nics")
+case("nics empty", submit(nics=[]), IP, "nics")
+case("nics unknown", submit(nics=["eth9"]), IP, "nics[0]", "eth9")
+case("nics duplicate", submit(nics=["sc0", "sc0"]), IP, "nics[1]", "twice")
+case("engine unknown", submit(engine="pfring"), IP, "engine", "pfring")
+case("engine mismatch", submit(engine="dpdk"), IP, "engine", "af_packet")
+case("source_ip garbage", submit(source_ip="1.2.3"), IP, "source_ip")
+case("source_ip number", submit(source_ip=5), IP, "source_ip", "string")
+case("source_ports reversed", submit(source_ports="50000-40000"), IP, "source_ports")
+case("gateway_mac short", submit(gateway_mac="02:00:00"), IP, "gateway_mac")
+case("blocklist not list", submit(blocklist=5), IP, "blocklist")
+case("blocklist bad cidr", submit(blocklist=["10.0.0.0/40"]), IP, "blocklist[0]")
+case("cooldown huge", submit(cooldown_s=99999), IP, "cooldown_s")
+case("name too long", submit(name="x" * 300), IP, "name", "longer")
+case("name control chars", submit(name="a\nb"), IP, "name")
+case("unknown field", submit(colour="red"), IP, "colour", "unknown field")
+case("targets_file missing", submit(targets=DROP, targets_file="/nonexistent/x"), IP, "targets_file")
+# other methods
+case("status unknown job", req("job.status", {"job_id": "j999999-0000"}), NF, "job_id")
+case("status no job_id", req("job.status", {}), IP, "job_id")
+case("status numeric id", req("job.status", {"job_id": 5}), IP, "job_id")
+case("cancel unknown job", req("job.cancel", {"job_id": "nope"}), NF, "job_id")
+case("results unknown job", req("job.results", {"job_id": "nope"}), NF, "job_id")
+case("results limit 0", req("job.results", {"job_id": JOB, "limit": 0}), IP, "limit")
+case("results limit huge", req("job.results", {"job_id": JOB, "limit": 10**6}), IP, "limit")
+case("results negative offset", req("job.results", {"job_id": JOB, "offset": -1}), IP, "offset")
+case("results bad format", req("job.results", {"job_id": JOB, "format": "xml"}), IP, "format")
+case("rate.set missing rate", req("rate.set", {"job_id": JOB}), IP, "rate_pps")
+case("rate.set zero", req("rate.set", {"job_id": JOB, "rate_pps": 0}), IP, "rate_pps")
+case("job.list bad state", req("job.list", {"state": "sleeping"}), IP, "state")
+case("subscribe unknown job", req("events.subscribe", {"job_id": "nope"}), NF, "job_id")
+
+def heartbeat_ok():
+    r = json.loads(send(req("heartbeat")))
+    return r.get("result", {}).get("ok") is True
+
+def job_state():
+    return json.loads(send(req("job.status", {"job_id": JOB})))["result"]
+
+failed = 0
+sent0 = job_state()["sent"]
+for name, raw, code, field, msg in C:
+    try:
+        resp = json.loads(send(raw))
+        err = resp.get("error") or {}
+        ok = err.get("code") == code
+        if ok and field is not None:
+            ok = (err.get("data") or {}).get("field") == field
+        if ok and msg is not None:
+            ok = msg in err.get("message", "")
+    except Exception as e:  # no answer, bad JSON
+        ok, resp = False, repr(e)
+    alive = heartbeat_ok()
+    if not ok or not alive:
+        failed += 1
+        print(f"FAIL {name}: expected {code} {field or ''} {msg or ''}; got {resp}; alive={alive}")
+st = job_state()
+print(f"{len(C)} bad inputs, {failed} failed; background job {st['state']}, sent {sent0} -> {st['sent']}")
+if st["state"] not in ("running", "cooldown", "done") or st["sent"] <= sent0:
+    print("FAIL: the background job did not keep running")
+    failed += 1
+# duplicate ids and cancel twice are fine, not errors
+a = json.loads(send(req("heartbeat", rid=7) + req("heartbeat", rid=7)))
+assert a["id"] == 7
+sys.exit(1 if failed else 0)
