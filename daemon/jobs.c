@@ -246,6 +246,8 @@ static void jobs_schedule(struct jobs *js)
 /* Shard slice, key, dedup: what a new or reloaded job needs besides its spec. */
 static int job_prepare(struct jobs *js, struct job *j, bool fresh)
 {
+	if (!j->space_ok || !j->spec.shard_count) /* a job whose spec could not be read */
+		return j->total = 0, 0;
 	struct slice s = shard_slice(j->space.total, j->spec.shard_index, j->spec.shard_count, 0, 1);
 	j->total = s.end - s.begin;
 	if (!fresh)

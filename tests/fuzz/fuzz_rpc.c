@@ -1,0 +1,60 @@
+/* libFuzzer target: one JSON-RPC request line through the full handler
+ * (envelope, every method, job.submit decoding) of a daemon with one null
+ * NIC and a temporary state directory; the response must be valid JSON. */
+#include "daemon.h"
+#include "jobs.h"
+#include "rpc.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char state_dir[] = "/tmp/scand-fuzz-XXXXXX";
+
+static void remove_state(void)
+{
+	char cmd[64];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", state_dir);
+	if (system(cmd) != 0)
+		return;
+}
+
+static struct daemon *daemon_once(void)
+{
+	static struct daemon *d;
+	if (d)
+		return d;
+	d = calloc(1, sizeof(*d));
+	config_defaults(&d->cfg);
+	if (!mkdtemp(state_dir))
+		abort();
+	atexit(remove_state);
+	snprintf(d->cfg.state_dir, sizeof(d->cfg.state_dir), "%s", state_dir);
+	d->cfg.max_queued_jobs = 4;
+	d->cfg.nnics = 1;
+	snprintf(d->cfg.nics[0].name, sizeof(d->cfg.nics[0].name), "n0");
+	d->cfg.nics[0].engine = ENGINE_NULL;
+	d->cfg.has_source_ip = true;
+	ipaddr_parse("198.18.0.100", &d->cfg.source_ip);
+	cidr_list_init(&d->blocklist);
+	cidr_list_init(&d->allow);
+	cidr_list_add(&d->allow, "198.18.0.0/15", NULL);
+	cidr_list_normalize(&d->allow);
+	clock_gettime(CLOCK_MONOTONIC, &d->started);
+	daemon_open_nics(d);
+	d->jobs = jobs_new(d);
+	return d;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct daemon *d = daemon_once();
+	char *out = rpc_handle(d, NULL, (const char *)data, size);
+	cJSON *r = out ? cJSON_Parse(out) : NULL;
+	if (!r || (!cJSON_GetObjectItem(r, "result") && !cJSON_GetObjectItem(r, "error")))
+		abort(); /* every request gets a well-formed response */
+	cJSON_Delete(r);
+	free(out);
+	jobs_drain(d->jobs); /* let accepted jobs progress and finish */
+	return 0;
+}
