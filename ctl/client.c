@@ -2,6 +2,7 @@
 #include "client.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 void client_connect(struct client *c)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	signal(SIGPIPE, SIG_IGN);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", c->path);
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c->fd >= 0 && connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
@@ -84,6 +86,8 @@ cJSON *client_call(struct client *c, const char *method, cJSON *params)
 	text[len++] = '\n'; /* replaces the NUL; we send len bytes */
 	while (off < len) {
 		ssize_t n = write(c->fd, text + off, len - off);
+		if (n < 0 && errno == EPIPE)
+			break; /* scand refused us and closed: its error line is waiting */
 		if (n <= 0) {
 			fprintf(stderr, "scanctl: write to scand failed: %s\n", strerror(errno));
 			exit(EXIT_UNREACHABLE);

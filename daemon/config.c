@@ -30,6 +30,8 @@ struct key {
 static const struct key daemon_keys[] = {
 	{ "socket", K_STR, D(socket), sizeof(((struct config *)0)->socket), 0, 0, 0 },
 	{ "socket_group", K_STR, D(socket_group), sizeof(((struct config *)0)->socket_group), 0, 0, 0 },
+	{ "telemetry_socket", K_STR, D(telemetry_socket), sizeof(((struct config *)0)->telemetry_socket), 0, 0, 0 },
+	{ "telemetry_group", K_STR, D(telemetry_group), sizeof(((struct config *)0)->telemetry_group), 0, 0, 0 },
 	{ "state_dir", K_STR, D(state_dir), sizeof(((struct config *)0)->state_dir), 0, 0, 0 },
 	{ "max_clients", K_UINT, D(max_clients), 0, 1, 100000, 0 },
 	{ "max_line", K_UINT, D(max_line), 0, 1024, 64 << 20, 0 },

@@ -28,6 +28,8 @@ struct config {
 	/* [daemon] */
 	char socket[108];
 	char socket_group[64]; /* empty: root only (plus the owner group) */
+	char telemetry_socket[108]; /* read-only socket for monitoring; empty = none */
+	char telemetry_group[64];
 	char state_dir[256];
 	unsigned max_clients;	 /* 64 */
 	unsigned max_line;	 /* 1 MiB */

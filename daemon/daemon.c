@@ -248,6 +248,15 @@ static int daemon_listen(struct daemon *d)
 	d->ctl = control_new(d->base, &o, rpc_handle, d, err, sizeof(err));
 	if (!d->ctl)
 		return log_error("%s", err), -EADDRNOTAVAIL;
+	if (!d->cfg.telemetry_socket[0])
+		return 0;
+	o.path = d->cfg.telemetry_socket; /* monitoring agents: no job.submit/cancel/rate.set */
+	o.group = d->cfg.telemetry_group;
+	o.listen_fd = -1;
+	o.read_only = true;
+	d->ro_ctl = control_new(d->base, &o, rpc_handle, d, err, sizeof(err));
+	if (!d->ro_ctl)
+		return log_error("[daemon] telemetry_socket: %s", err), -EADDRNOTAVAIL;
 	return 0;
 }
 
@@ -281,7 +290,9 @@ static void daemon_teardown(struct daemon *d)
 	d->jobs = NULL;
 	if (d->ctl)
 		control_free(d->ctl);
-	d->ctl = NULL;
+	if (d->ro_ctl)
+		control_free(d->ro_ctl);
+	d->ctl = d->ro_ctl = NULL;
 	for (size_t i = 0; i < ARRAY_SIZE(d->sig_ev); i++)
 		if (d->sig_ev[i])
 			event_free(d->sig_ev[i]);

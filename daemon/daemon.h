@@ -37,6 +37,7 @@ struct daemon {
 	const char *config_path;
 	struct event_base *base;
 	struct control *ctl;
+	struct control *ro_ctl; /* read-only telemetry socket, or NULL */
 	struct event *tick_ev, *drain_ev, *sig_ev[4];
 	struct cidr_list blocklist, allow;
 	unsigned nnics;
