@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #if HAVE_NUMA
@@ -191,6 +192,26 @@ void daemon_close_nics(struct daemon *d)
 		nic_close(&d->nics[i]);
 }
 
+/* A NIC whose interface disappeared (deleted, renamed, re-created with a new
+ * index) is closed and marked failed; SIGHUP or daemon.reload re-opens it. */
+static void daemon_check_nics(struct daemon *d)
+{
+	for (unsigned i = 0; i < d->nnics; i++) {
+		struct nic *n = &d->nics[i];
+		char why[300];
+		if (!n->up || n->conf.engine == ENGINE_NULL ||
+		    (int)if_nametoindex(n->conf.name) == n->eng.ifindex)
+			continue;
+		snprintf(why, sizeof(why),
+			 "%s: the interface disappeared (deleted or re-created); when it is back: systemctl reload scand (SIGHUP) or daemon.reload",
+			 n->conf.name);
+		jobs_nic_lost(d->jobs, n, why);
+		nic_close(n);
+		snprintf(n->error, sizeof(n->error), "%s", why);
+		log_error("%s", why);
+	}
+}
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
@@ -198,6 +219,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	char status[512];
 	(void)fd;
 	(void)what;
+	daemon_check_nics(d);
 	telemetry_tick(d, d->last_tick ? now - d->last_tick : 0);
 	d->last_tick = now;
 	jobs_tick(d->jobs);

@@ -162,30 +162,50 @@ static int run_build(struct daemon *d, struct job *j, struct job_run *run, struc
 	return 0;
 }
 
-static void run_detach(struct job_run *run)
+/* Detaches parts [from, to) and waits until their workers have let go. */
+static void parts_detach(struct job_part *parts, unsigned from, unsigned to)
 {
 	uint64_t seen[256];
-	unsigned n = MIN(run->nparts, 256u);
-
-	atomic_store(&run->phase, RUN_STOP);
-	for (unsigned i = 0; i < run->nparts; i++) {
-		struct job_part *p = &run->parts[i];
-		worker_detach(&p->nic->workers[p->queue], p);
-	}
-	for (unsigned i = 0; i < n; i++)
-		seen[i] = atomic_load(&run->parts[i].nic->workers[run->parts[i].queue].epoch);
+	for (unsigned i = from; i < to; i++)
+		if (parts[i].nic->workers && !parts[i].lost)
+			worker_detach(&parts[i].nic->workers[parts[i].queue], &parts[i]);
+	for (unsigned i = from; i < to && i - from < 256; i++)
+		seen[i - from] = parts[i].nic->workers && !parts[i].lost
+					 ? atomic_load(&parts[i].nic->workers[parts[i].queue].epoch) : 0;
 	/* a worker that has started a new loop iteration no longer sees the part */
 	for (int tries = 0; tries < 5000; tries++) {
 		unsigned moved = 0;
-		for (unsigned i = 0; i < n; i++) {
-			struct worker *w = &run->parts[i].nic->workers[run->parts[i].queue];
-			moved += !w->started || atomic_load(&w->epoch) > seen[i];
+		for (unsigned i = from; i < to && i - from < 256; i++) {
+			struct worker *w = parts[i].nic->workers && !parts[i].lost
+						   ? &parts[i].nic->workers[parts[i].queue] : NULL;
+			moved += !w || !w->started || atomic_load(&w->epoch) > seen[i - from];
 		}
-		if (moved == n)
+		if (moved == MIN(to - from, 256u))
 			return;
 		usleep(100);
 	}
 	log_warn("a queue worker did not let go of a job within 500 ms");
+}
+
+static void run_detach(struct job_run *run)
+{
+	atomic_store(&run->phase, RUN_STOP);
+	parts_detach(run->parts, 0, run->nparts);
+}
+
+unsigned jobrun_nic_lost(struct job *j, const struct nic *n)
+{
+	unsigned lost = 0;
+	for (unsigned i = 0; j->run && i < j->run->nparts; i++) {
+		struct job_part *p = &j->run->parts[i];
+		if (p->nic != n || p->lost)
+			continue;
+		parts_detach(j->run->parts, i, i + 1);
+		p->lost = true;
+		atomic_store(&p->tx_done, true);
+		lost++;
+	}
+	return lost;
 }
 
 int jobrun_start(struct daemon *d, struct job *j, struct errbuf *err)

@@ -16,5 +16,8 @@ uint64_t jobrun_done(const struct job *j);
 /* Records the current per-part progress as the next checkpoint's resume point. */
 void jobrun_snapshot(struct job *j);
 void jobrun_set_rate(struct job *j, uint64_t pps);
+/* NIC n is gone: detaches the job's parts on it (their unsent positions stay
+ * pending). Returns how many parts were affected. */
+unsigned jobrun_nic_lost(struct job *j, const struct nic *n);
 /* Achieved probes/s over the run's send phase so far (0 before 2 probes). */
 double jobrun_tx_rate(const struct job *j);

@@ -401,8 +401,8 @@ void jobs_drain(struct jobs *js)
 			atomic_store(&j->run->phase, RUN_RX_ONLY);
 			job_notify_state(js, j);
 		}
-		if (j->state == JOB_COOLDOWN && now >= j->cooldown_until)
-			job_finish(js, j, JOB_DONE, NULL);
+		if (j->state == JOB_COOLDOWN && now >= j->cooldown_until) /* a lost NIC fails it */
+			job_finish(js, j, j->error[0] ? JOB_FAILED : JOB_DONE, NULL);
 	}
 	jobs_schedule(js);
 }
@@ -486,6 +486,18 @@ void jobs_shutdown(struct jobs *js)
 				  j->id);
 		log_info("job %s checkpointed at %llu of %llu; resumes at next start", j->id,
 			 (unsigned long long)j->sent_base, (unsigned long long)j->total);
+	}
+}
+
+void jobs_nic_lost(struct jobs *js, const struct nic *n, const char *why)
+{
+	for (struct job *j = js->head; j; j = j->next) {
+		if (!j->run || !jobrun_nic_lost(j, n))
+			continue;
+		snprintf(j->error, sizeof(j->error), "%s; the job's part on %s stopped, the other NICs finish",
+			 why, n->conf.name);
+		log_error("job %s: %s", j->id, j->error);
+		job_notify_state(js, j);
 	}
 }
 

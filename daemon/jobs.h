@@ -19,6 +19,9 @@ cJSON *job_status_json(const struct job *j);
 cJSON *jobs_list_json(struct jobs *js, const char *state, struct rpc_error *err);
 cJSON *jobs_list_row(const struct job *j);
 int jobs_cancel(struct jobs *js, struct job *j);
+/* NIC n is gone: running jobs stop their part on it and end failed, with why,
+ * once their other parts are done. */
+void jobs_nic_lost(struct jobs *js, const struct nic *n, const char *why);
 cJSON *job_results_json(struct job *j, uint64_t offset, uint64_t limit, enum out_format f,
 			struct rpc_error *err);
 int jobs_set_rate(struct jobs *js, struct job *j, uint64_t pps, struct rpc_error *err);

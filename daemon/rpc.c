@@ -152,6 +152,20 @@ static cJSON *m_daemon_info(struct daemon *d, struct control_client *c, const cJ
 	return o;
 }
 
+/* daemon.reload: re-opens NICs that failed (e.g. an interface that came back). */
+static cJSON *m_reload(struct daemon *d, struct control_client *c, const cJSON *p,
+		       struct rpc_error *err)
+{
+	(void)c;
+	if (rpc_check_fields(p, (const char *const[]){ NULL }, err) < 0)
+		return NULL;
+	daemon_open_nics(d);
+	cJSON *o = cJSON_CreateObject(), *nics = cJSON_AddArrayToObject(o, "nics");
+	for (unsigned i = 0; i < d->nnics; i++)
+		cJSON_AddItemToArray(nics, nic_info(&d->nics[i]));
+	return o;
+}
+
 static cJSON *m_submit(struct daemon *d, struct control_client *c, const cJSON *p,
 		       struct rpc_error *err)
 {
@@ -296,6 +310,7 @@ static const struct {
 	{ "job.cancel", m_cancel, true },	  { "job.results", m_results, false },
 	{ "rate.set", m_rate_set, true },	  { "telemetry.get", m_telemetry, false },
 	{ "heartbeat", m_heartbeat, false },	  { "events.subscribe", m_subscribe, false },
+	{ "daemon.reload", m_reload, true },
 };
 
 static char *reply(cJSON *id, cJSON *result, const struct rpc_error *e)

@@ -58,6 +58,7 @@ struct job_part {
 	_Atomic uint64_t replies, ring_drops;
 	_Atomic uint64_t first_tx_ns, last_tx_ns;
 	_Atomic bool tx_done;
+	bool lost; /* its NIC disappeared: detached, the rest of its slice unsent */
 	struct spsc_ring results; /* struct rx_record */
 	/* worker-private */
 	double tokens;
