@@ -49,7 +49,7 @@ static int get_int(const cJSON *p, const char *field, const char *k, uint64_t mi
 				     field, d);
 	if (d < (double)min || d > (double)max)
 		return rpc_error_set(err, RPC_INVALID_PARAMS, field,
-				     "%s must be between %llu and %llu, got %.0f", field,
+				     "%s must be between %llu and %llu, got %.17g", field,
 				     (unsigned long long)min, (unsigned long long)max, d);
 	*out = (uint64_t)d;
 	return 0;
@@ -88,19 +88,47 @@ static int get_str_list(const cJSON *p, const char *k, size_t max, char ***out, 
 	if (!(*out = calloc(cnt + 1, sizeof(char *))))
 		return rpc_error_set(err, RPC_INTERNAL, k, "out of memory");
 	if (cJSON_IsString(v)) {
-		(*out)[0] = strdup(v->valuestring);
+		if (!v->valuestring[0])
+			return rpc_error_set(err, RPC_INVALID_PARAMS, k, "%s is an empty string; give at least one entry", k);
+		if (!((*out)[0] = strdup(v->valuestring)))
+			return rpc_error_set(err, RPC_INTERNAL, k, "out of memory");
 		*n = 1;
 		return 0;
 	}
 	cJSON_ArrayForEach(it, v) {
 		if (!cJSON_IsString(it) || !it->valuestring[0])
-			return *n = i, rpc_error_set(err, RPC_INVALID_PARAMS, k,
-						     "%s[%zu] must be a non-empty string, got %s", k, i,
-						     cJSON_IsString(it) ? "\"\"" : json_type(it));
-		(*out)[i++] = strdup(it->valuestring);
-		*n = i;
+			return rpc_error_set(err, RPC_INVALID_PARAMS, k,
+					     "%s[%zu] must be a non-empty string, got %s", k, i,
+					     cJSON_IsString(it) ? "\"\"" : json_type(it));
+		if (!((*out)[i] = strdup(it->valuestring)))
+			return rpc_error_set(err, RPC_INTERNAL, k, "out of memory");
+		*n = ++i;
 	}
 	return 0;
+}
+
+/* The daemon reads targets_file with its own privileges: a bad line is
+ * reported by number only, so the file's content never reaches the client. */
+static int check_file_targets(const struct job_spec *s, size_t first, const struct config *cfg,
+			      struct rpc_error *err)
+{
+	struct range_set v4, v6;
+	struct errbuf e;
+	int r;
+	ranges_init(&v4, AF_INET);
+	ranges_init(&v6, AF_INET6);
+	r = targets_parse((const char *const *)s->targets + first, s->ntargets - first,
+			  cfg->max_targets_len, 0, &v4, &v6, &e);
+	ranges_free(&v4);
+	ranges_free(&v6);
+	if (r == -EINVAL) {
+		size_t k = 0;
+		sscanf(e.msg, "targets[%zu]", &k);
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "targets_file",
+				     "targets_file entry %zu (counting non-blank lines) is not an address, prefix or range; fix that line (its text is not shown)",
+				     k + 1);
+	}
+	return r < 0 ? rpc_error_set(err, RPC_INVALID_PARAMS, "targets_file", "targets_file: %s", e.msg) : 0;
 }
 
 /* targets_file: one target per line ('#' comments, blank lines skipped),
@@ -110,7 +138,7 @@ static int read_targets_file(const cJSON *v, const struct config *cfg, struct jo
 			     struct rpc_error *err)
 {
 	char *text = NULL, *save = NULL;
-	size_t len = 0, cap = s->ntargets;
+	size_t len = 0, cap = s->ntargets, first = s->ntargets;
 	int r;
 	if (!cJSON_IsString(v))
 		return rpc_error_set(err, RPC_INVALID_PARAMS, "targets_file", "targets_file must be a path string");
@@ -119,7 +147,8 @@ static int read_targets_file(const cJSON *v, const struct config *cfg, struct jo
 		return rpc_error_set(err, RPC_INVALID_PARAMS, "targets_file", "cannot read targets_file %.200s: %s%s",
 				     v->valuestring, strerror(-r),
 				     r == -EFBIG ? " (larger than [scan] max_targets_len)" : "");
-	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+	char *l;
+	for (l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		char *c = strchr(l, '#');
 		if (c)
 			*c = '\0';
@@ -134,36 +163,61 @@ static int read_targets_file(const cJSON *v, const struct config *cfg, struct jo
 				break;
 			s->targets = t;
 		}
-		s->targets[s->ntargets++] = strdup(l);
+		if (!(s->targets[s->ntargets] = strdup(l)))
+			break;
+		s->ntargets++;
 	}
+	r = l ? -ENOMEM : 0;
 	free(text);
-	return s->ntargets ? 0 : rpc_error_set(err, RPC_INVALID_PARAMS, "targets_file", "targets_file lists no targets");
+	if (r < 0)
+		return rpc_error_set(err, RPC_INTERNAL, "targets_file", "out of memory reading targets_file");
+	if (s->ntargets == first)
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "targets_file", "targets_file lists no targets");
+	return check_file_targets(s, first, cfg, err);
+}
+
+/* Strict "I/N": digits only on both sides, no sign, no overflow. */
+static int shard_str_parse(const char *t, uint64_t *i, uint64_t *n)
+{
+	char *end;
+	if (!isdigit((unsigned char)t[0]))
+		return -EINVAL;
+	errno = 0;
+	*i = strtoull(t, &end, 10);
+	if (errno || *end != '/' || !isdigit((unsigned char)end[1]))
+		return -EINVAL;
+	*n = strtoull(end + 1, &end, 10);
+	return errno || *end ? -EINVAL : 0;
 }
 
 static int get_shard(const cJSON *p, const struct config *cfg, struct job_spec *s,
 		     struct rpc_error *err)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, "shard");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, "shard"), *f;
 	uint64_t i, n;
 	s->shard_index = cfg->has_shard ? cfg->shard_index : 0;
 	s->shard_count = cfg->has_shard ? cfg->shard_count : 1;
 	if (!v)
 		return 0;
 	if (cJSON_IsString(v)) {
-		unsigned long a, b;
-		char end;
-		if (sscanf(v->valuestring, "%lu/%lu%c", &a, &b, &end) != 2 || !isdigit((unsigned char)v->valuestring[0]))
+		if (shard_str_parse(v->valuestring, &i, &n) < 0)
 			return rpc_error_set(err, RPC_INVALID_PARAMS, "shard",
-					     "shard must be \"INDEX/COUNT\" or {\"index\": I, \"count\": N}");
-		i = a;
-		n = b;
+					     "shard \"%.40s\" must be \"INDEX/COUNT\" (e.g. \"0/4\") or {\"index\": I, \"count\": N}",
+					     v->valuestring);
 	} else if (cJSON_IsObject(v)) {
+		cJSON_ArrayForEach(f, v)
+			if (strcmp(f->string, "index") != 0 && strcmp(f->string, "count") != 0)
+				return rpc_error_set(err, RPC_INVALID_PARAMS, "shard",
+						     "unknown field \"shard.%.40s\"; shard takes only index and count", f->string);
+		if (!cJSON_GetObjectItemCaseSensitive(v, "count"))
+			return rpc_error_set(err, RPC_INVALID_PARAMS, "shard.count",
+					     "shard.count is required, e.g. {\"index\": 0, \"count\": 4}");
 		if (get_int(v, "shard.count", "count", 1, 65536, 1, &n, err) < 0 ||
 		    get_int(v, "shard.index", "index", 0, 65535, 0, &i, err) < 0)
 			return -EINVAL;
 	} else {
 		return rpc_error_set(err, RPC_INVALID_PARAMS, "shard",
-				     "shard must be an object {\"index\": I, \"count\": N}, got %s", json_type(v));
+				     "shard must be an object {\"index\": I, \"count\": N} or \"I/N\", got %s", json_type(v));
 	}
 	if (n < 1 || n > 65536)
 		return rpc_error_set(err, RPC_INVALID_PARAMS, "shard.count",
@@ -196,7 +250,13 @@ static int get_seed(const cJSON *p, struct job_spec *s, struct rpc_error *err)
 		s->seed = seed;
 		return 0;
 	}
-	if (get_int(p, "seed", "seed", 0, 1ull << 53, 0, &seed, err) < 0)
+	/* Doubles hold every integer below 2^53 exactly; above it a JSON number
+	 * may already have been rounded, so larger seeds travel as strings. */
+	if (cJSON_IsNumber(v) && v->valuedouble >= 9007199254740992.0)
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "seed",
+				     "seed %.17g is too large for a JSON number (limit 2^53-1); pass it as a decimal string, e.g. \"18446744073709551615\"",
+				     v->valuedouble);
+	if (get_int(p, "seed", "seed", 0, (1ull << 53) - 1, 0, &seed, err) < 0)
 		return -EINVAL;
 	s->seed = seed;
 	return 0;
@@ -211,7 +271,8 @@ static int get_nics(const cJSON *p, const struct config *cfg, struct job_spec *s
 	for (unsigned i = 0; i < cfg->nnics && off < sizeof(list); i++)
 		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", i ? ", " : "", cfg->nics[i].name);
 	if (r == 0 && !cfg->nnics)
-		r = rpc_error_set(err, RPC_ENGINE, "nics", "no NICs configured; add a [nic \"NAME\"] section to the config");
+		r = rpc_error_set(err, RPC_INVALID_PARAMS, "nics",
+				  "no NICs configured; add a [nic \"NAME\"] section to the config and reload scand");
 	if (r == 0 && cJSON_GetObjectItemCaseSensitive(p, "nics") && n == 0)
 		r = rpc_error_set(err, RPC_INVALID_PARAMS, "nics", "nics is empty; omit it to use every NIC (%s)", list);
 	for (size_t i = 0; r == 0 && i < n; i++) {
@@ -221,7 +282,7 @@ static int get_nics(const cJSON *p, const struct config *cfg, struct job_spec *s
 			r = rpc_error_set(err, RPC_INVALID_PARAMS, f, "%s: no NIC \"%.20s\" configured; configured: %s", f, names[i], list);
 		for (size_t k = 0; r == 0 && k < i; k++)
 			if (strcmp(names[k], names[i]) == 0)
-				r = rpc_error_set(err, RPC_INVALID_PARAMS, f, "%s: NIC \"%s\" is listed twice", f, names[i]);
+				r = rpc_error_set(err, RPC_INVALID_PARAMS, f, "%s: NIC \"%s\" is listed twice; list each NIC once", f, names[i]);
 		if (r == 0)
 			snprintf(s->nics[s->nnics++], IFNAMSIZ, "%s", names[i]);
 	}
@@ -265,7 +326,7 @@ static int get_engine_and_addrs(const cJSON *p, const struct config *cfg, struct
 	}
 	s->sport_lo = cfg->source_port_lo;
 	s->sport_n = cfg->source_port_n;
-	if (sp && port_range_parse(sp, &s->sport_lo, &s->sport_n) < 0)
+	if (sp && (strlen(sp) > 11 || port_range_parse(sp, &s->sport_lo, &s->sport_n) < 0))
 		return rpc_error_set(err, RPC_INVALID_PARAMS, "source_ports",
 				     "source_ports must be FIRST-LAST within 1-65535, e.g. \"40000-40063\"");
 	if (mac) {
@@ -283,11 +344,13 @@ static int get_misc(const cJSON *p, const struct config *cfg, struct job_spec *s
 	const cJSON *ad = cJSON_GetObjectItemCaseSensitive(p, "adaptive");
 	const char *probe, *name;
 	uint64_t v;
-	if (get_int(p, "rate_pps", "rate_pps", 1, 1000000000ull, 10000, &v, err) < 0)
+	uint64_t def_rate = cfg->max_pps && cfg->max_pps < 10000 ? cfg->max_pps : 10000;
+	if (get_int(p, "rate_pps", "rate_pps", 1, 1000000000ull, def_rate, &v, err) < 0)
 		return -EINVAL;
 	if (cfg->max_pps && v > cfg->max_pps)
 		return rpc_error_set(err, RPC_INVALID_PARAMS, "rate_pps",
-				     "rate_pps %llu exceeds [rate] max_pps = %llu", (unsigned long long)v,
+				     "rate_pps %llu exceeds [rate] max_pps = %llu; ask for at most %llu or raise max_pps in the config",
+				     (unsigned long long)v, (unsigned long long)cfg->max_pps,
 				     (unsigned long long)cfg->max_pps);
 	s->rate_pps = v;
 	if (get_int(p, "cooldown_s", "cooldown_s", 0, 3600, cfg->cooldown_s, &v, err) < 0)
@@ -313,15 +376,36 @@ static int get_misc(const cJSON *p, const struct config *cfg, struct job_spec *s
 	return 0;
 }
 
-int jobspec_from_json(const cJSON *p, const struct config *cfg, struct job_spec *s,
-		      struct rpc_error *err)
+/* ports: a string ("22,80,8000-8010") or one port as a JSON number; the
+ * string is checked here so a decoded spec always has valid ports. */
+static int get_ports(const cJSON *p, struct job_spec *s, struct rpc_error *err)
 {
-	const cJSON *ports;
-	memset(s, 0, sizeof(*s));
-	if (!cJSON_IsObject(p))
-		return rpc_error_set(err, RPC_INVALID_PARAMS, "params", "params must be an object");
-	if (rpc_check_fields(p, known_fields, err) < 0)
-		return -EINVAL;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, "ports");
+	struct port_list pl;
+	struct errbuf e;
+	uint64_t one;
+	char buf[8];
+	if (!v)
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "ports", "ports is required, e.g. \"22,80,443\"");
+	if (cJSON_IsNumber(v)) {
+		if (get_int(v, "ports", NULL, 1, 65535, 0, &one, err) < 0)
+			return -EINVAL;
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)one);
+	} else if (!cJSON_IsString(v)) {
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "ports",
+				     "ports must be a string like \"22,80,8000-8010\", got %s", json_type(v));
+	}
+	if (!(s->ports = strdup(cJSON_IsNumber(v) ? buf : v->valuestring)))
+		return rpc_error_set(err, RPC_INTERNAL, "ports", "out of memory");
+	if (ports_parse(s->ports, &pl, &e) < 0)
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "ports", "%s", e.msg);
+	ports_free(&pl);
+	return 0;
+}
+
+static int get_targets(const cJSON *p, const struct config *cfg, struct job_spec *s,
+		       struct rpc_error *err)
+{
 	const cJSON *tf = cJSON_GetObjectItemCaseSensitive(p, "targets_file");
 	if (!cJSON_GetObjectItemCaseSensitive(p, "targets") && !tf)
 		return rpc_error_set(err, RPC_INVALID_PARAMS, "targets", "targets is required, e.g. [\"198.18.1.0/24\"]");
@@ -330,21 +414,11 @@ int jobspec_from_json(const cJSON *p, const struct config *cfg, struct job_spec 
 		return -EINVAL;
 	if (!s->ntargets)
 		return rpc_error_set(err, RPC_INVALID_PARAMS, "targets", "targets is empty; give addresses or prefixes");
-	ports = cJSON_GetObjectItemCaseSensitive(p, "ports");
-	if (!ports)
-		return rpc_error_set(err, RPC_INVALID_PARAMS, "ports", "ports is required, e.g. \"22,80,443\"");
-	if (cJSON_IsNumber(ports)) {
-		uint64_t one;
-		if (get_int(ports, "ports", NULL, 1, 65535, 0, &one, err) < 0)
-			return -EINVAL;
-		s->ports = malloc(8);
-		snprintf(s->ports, 8, "%llu", (unsigned long long)one);
-	} else if (cJSON_IsString(ports)) {
-		s->ports = strdup(ports->valuestring);
-	} else {
-		return rpc_error_set(err, RPC_INVALID_PARAMS, "ports", "ports must be a string like \"22,80,8000-8010\", got %s",
-				     json_type(ports));
-	}
+	return 0;
+}
+
+static int get_blocklist(const cJSON *p, struct job_spec *s, struct rpc_error *err)
+{
 	if (get_str_list(p, "blocklist", JOBSPEC_MAX_BLOCKLIST, &s->blocklist, &s->nblocklist, err) < 0)
 		return -EINVAL;
 	for (size_t i = 0; i < s->nblocklist; i++) {
@@ -356,11 +430,27 @@ int jobspec_from_json(const cJSON *p, const struct config *cfg, struct job_spec 
 		cidr_list_free(&tmp);
 		snprintf(f, sizeof(f), "blocklist[%zu]", i);
 		if (r < 0)
-			return rpc_error_set(err, RPC_INVALID_PARAMS, f, "%s: %s", f, e.msg);
+			return rpc_error_set(err, RPC_INVALID_PARAMS, f, "%s: %s; write a CIDR like \"198.18.1.128/25\"",
+					     f, e.msg);
 	}
-	if (get_misc(p, cfg, s, err) < 0 || get_shard(p, cfg, s, err) < 0 || get_seed(p, s, err) < 0 ||
-	    get_nics(p, cfg, s, err) < 0 || get_engine_and_addrs(p, cfg, s, err) < 0)
+	return 0;
+}
+
+int jobspec_from_json(const cJSON *p, const struct config *cfg, struct job_spec *s,
+		      struct rpc_error *err)
+{
+	memset(s, 0, sizeof(*s));
+	if (!cJSON_IsObject(p))
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "params",
+				     "params must be an object like {\"targets\": [...], \"ports\": \"80\"}, got %s",
+				     json_type(p));
+	if (rpc_check_fields(p, known_fields, err) < 0 || get_targets(p, cfg, s, err) < 0 ||
+	    get_ports(p, s, err) < 0 || get_blocklist(p, s, err) < 0 || get_misc(p, cfg, s, err) < 0 ||
+	    get_shard(p, cfg, s, err) < 0 || get_seed(p, s, err) < 0 || get_nics(p, cfg, s, err) < 0 ||
+	    get_engine_and_addrs(p, cfg, s, err) < 0) {
+		jobspec_free(s);
 		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -433,6 +523,31 @@ static int outside_allow(const struct range_set *t, const struct range_set *allo
 			     ipaddr_str(&a, buf, sizeof(buf)), allow_text);
 }
 
+/* block := the config blocklist + the job's own blocklist, normalized. */
+static int combined_blocklist(const struct job_spec *s, const struct cidr_list *config_blocklist,
+			      struct cidr_list *block, struct rpc_error *err)
+{
+	const struct cidr_list *c = config_blocklist;
+	struct errbuf e;
+	int r = 0;
+	for (size_t i = 0; c && r == 0 && i < c->v4.n; i++)
+		r = ranges_add(&block->v4, c->v4.r[i].lo, c->v4.r[i].hi);
+	for (size_t i = 0; c && r == 0 && i < c->v6.n; i++)
+		r = ranges_add(&block->v6, c->v6.r[i].lo, c->v6.r[i].hi);
+	if (r < 0)
+		return rpc_error_set(err, RPC_INTERNAL, "blocklist", "out of memory building the blocklist");
+	for (size_t i = 0; i < s->nblocklist; i++) {
+		if ((r = cidr_list_add(block, s->blocklist[i], &e)) < 0) {
+			char f[32];
+			snprintf(f, sizeof(f), "blocklist[%zu]", i);
+			return rpc_error_set(err, r == -ENOMEM ? RPC_INTERNAL : RPC_INVALID_PARAMS, f,
+					     "%s: %s", f, e.msg);
+		}
+	}
+	cidr_list_normalize(block);
+	return 0;
+}
+
 int jobspec_build_space(const struct job_spec *s, const struct config *cfg,
 			const struct cidr_list *config_blocklist, const struct cidr_list *allow,
 			struct space *out, struct rpc_error *err)
@@ -460,15 +575,10 @@ int jobspec_build_space(const struct job_spec *s, const struct config *cfg,
 		rpc_error_set(err, RPC_INVALID_PARAMS, "ports", "%s", e.msg);
 		goto out;
 	}
-	for (size_t i = 0; config_blocklist && i < config_blocklist->v4.n; i++)
-		ranges_add(&block.v4, config_blocklist->v4.r[i].lo, config_blocklist->v4.r[i].hi);
-	for (size_t i = 0; config_blocklist && i < config_blocklist->v6.n; i++)
-		ranges_add(&block.v6, config_blocklist->v6.r[i].lo, config_blocklist->v6.r[i].hi);
-	for (size_t i = 0; i < s->nblocklist; i++)
-		cidr_list_add(&block, s->blocklist[i], NULL);
-	cidr_list_normalize(&block);
+	if ((r = combined_blocklist(s, config_blocklist, &block, err)) < 0)
+		goto out;
 	if ((r = space_build(out, &v4, &v6, &ports, &block, &e)) < 0)
-		rpc_error_set(err, RPC_INVALID_PARAMS, "targets", "%s", e.msg);
+		rpc_error_set(err, r == -ENOMEM ? RPC_INTERNAL : RPC_INVALID_PARAMS, "targets", "%s", e.msg);
 out:
 	if (r < 0)
 		space_free(out);
@@ -476,5 +586,5 @@ out:
 	ranges_free(&v6);
 	ports_free(&ports);
 	cidr_list_free(&block);
-	return r;
+	return r < 0 ? r : 0;
 }
