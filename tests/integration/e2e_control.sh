@@ -21,7 +21,8 @@ expect_error() { # json code field
 }
 
 # three queued jobs run one after another (max_running_jobs = 1)
-j1=$(ctl submit 198.18.1.1-198.18.1.254 -p 22,80 -r 200 --name first) # ~2.5 s: the others wait || fail submit
+# the first job takes ~2.5 s, so the other two are still queued when checked
+j1=$(ctl submit 198.18.1.1-198.18.1.254 -p 22,80 -r 200 --name first) || fail submit
 j2=$(ctl submit 198.18.1.1-198.18.1.254 -p 22,80 -r 20000 --name second) || fail submit
 j3=$(ctl submit 198.18.1.1-198.18.1.254 -p 22,80 -r 20000 --name third) || fail submit
 q=$(ctl --json status "$j3")
