@@ -60,7 +60,9 @@ unsigned part_remaining(const struct job_part *p, uint64_t done, struct pos_rang
 static unsigned part_budget(struct job_part *p, uint64_t now)
 {
 	uint64_t rate = atomic_load_explicit(&p->rate_pps, memory_order_relaxed);
-	double cap = (double)(rate / 100 + BURST);
+	/* up to 100 ms of catch-up after the worker was descheduled, so the rate
+	 * over the job stays exact on a busy host */
+	double cap = (double)(rate / 10 + BURST);
 
 	if (p->last_ns == 0)
 		p->last_ns = now;
