@@ -27,7 +27,8 @@ bump
 t0=$SECONDS; cut=""
 for _ in $(seq 15); do # 1.5 s = 3 ticks
 	sleep 0.1
-	[ "$(rate 'r["rate_current_pps"] < 20000')" = True ] && { cut=1; break; }
+	# the cut counter, not the current rate: a slow poll could miss the dip
+	[ "$(rate 'r["cuts"] >= 1')" = True ] && { cut=1; break; }
 done
 [ -n "$cut" ] || fail "rate not cut within 3 ticks: $(ctl --json status "$job")"
 for _ in 1 2 3; do sleep 0.5; bump; done
@@ -35,7 +36,8 @@ st=$(ctl --json status "$job")
 [ "$(jget "$st" 'r["pressure"] == "network" and r["cuts"] >= 2 and r["rate_current_pps"] <= 5000')" = True ] ||
 	fail "expected repeated cuts under network pressure: $st"
 tel=$(ctl --json telemetry)
-[ "$(jget "$tel" 'r["rate"]["pressure"] == "network" and r["rate"]["cuts"] >= 2')" = True ] || fail "telemetry rate: $tel"
+# (pressure was checked on job.status; by now the controller may be recovering)
+[ "$(jget "$tel" 'r["rate"]["cuts"] >= 2 and r["rate"]["pressure"] in ("network", "none")')" = True ] || fail "telemetry rate: $tel"
 [ "$(jget "$tel" 'r["nics"][0]["ena"]["pps_allowance_exceeded"] >= 100 and r["nics"][0]["ena"]["bw_in_allowance_exceeded"] is None')" = True ] ||
 	fail "telemetry ena block: $tel"
 echo "cut to $(jget "$st" 'r["rate_current_pps"]') pps after $(jget "$st" 'r["cuts"]') cuts"
