@@ -277,6 +277,17 @@ static void on_line(struct parse_ctx *p, const char *line)
 	add_error(p, "unknown section [%s]; known: [daemon], [rate], [scan], [dpdk], [nic \"NAME\"]", sec);
 }
 
+/* "key = value  # note": '#' or ';' after a blank starts a comment (values never
+ * need a blank before those characters). */
+static void strip_inline_comment(char *line)
+{
+	for (char *c = line + 1; *c; c++)
+		if ((*c == '#' || *c == ';') && (c[-1] == ' ' || c[-1] == '\t')) {
+			strcpy(c, strchr(line, '\n') ? "\n" : "");
+			return;
+		}
+}
+
 static char *reader(char *str, int num, void *stream)
 {
 	struct parse_ctx *p = stream;
@@ -294,6 +305,7 @@ static char *reader(char *str, int num, void *stream)
 	}
 	if (r) {
 		p->line++;
+		strip_inline_comment(r);
 		on_line(p, r);
 	}
 	return r;

@@ -37,7 +37,7 @@ struct control {
 	struct control_opts o;
 	char path[108];
 	int fd;
-	bool own_path, has_gid;
+	bool own_path, has_gid, passed;
 	gid_t gid;
 	struct event *accept_ev, *backoff_ev, *sweep_ev;
 	control_handler handler;
@@ -300,6 +300,16 @@ static int listen_socket(struct control *ctl, char *err, size_t errlen)
 	return fd;
 }
 
+/* A socket passed by systemd may be bound elsewhere than [daemon] socket says. */
+static void name_passed_socket(struct control *ctl, int fd)
+{
+	struct sockaddr_un sa = { 0 };
+	socklen_t len = sizeof(sa);
+	if (getsockname(fd, (struct sockaddr *)&sa, &len) == 0 && sa.sun_family == AF_UNIX && sa.sun_path[0])
+		snprintf(ctl->path, sizeof(ctl->path), "%.*s", (int)sizeof(sa.sun_path), sa.sun_path);
+	ctl->passed = true;
+}
+
 struct control *control_new(struct event_base *base, const struct control_opts *o,
 			    control_handler h, void *ctx, char *err, size_t errlen)
 {
@@ -328,6 +338,8 @@ struct control *control_new(struct event_base *base, const struct control_opts *
 		ctl->gid = g->gr_gid;
 		ctl->has_gid = true;
 	}
+	if (o->listen_fd >= 0)
+		name_passed_socket(ctl, o->listen_fd);
 	ctl->fd = o->listen_fd >= 0 ? o->listen_fd : listen_socket(ctl, err, errlen);
 	if (ctl->fd < 0) {
 		free(ctl);
@@ -355,6 +367,12 @@ void control_free(struct control *ctl)
 	if (ctl->own_path)
 		unlink(ctl->path);
 	free(ctl);
+}
+
+const char *control_path(const struct control *ctl, bool *passed)
+{
+	*passed = ctl->passed;
+	return ctl->path;
 }
 
 unsigned control_nclients(const struct control *ctl)

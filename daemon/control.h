@@ -34,6 +34,8 @@ struct control *control_new(struct event_base *base, const struct control_opts *
 			    control_handler h, void *ctx, char *err, size_t errlen);
 void control_free(struct control *ctl); /* closes clients, unlinks the path it created */
 
+/* The socket's path; *passed tells whether systemd passed it (socket activation). */
+const char *control_path(const struct control *ctl, bool *passed);
 unsigned control_nclients(const struct control *ctl);
 /* Peer credentials of a client. */
 pid_t control_client_pid(const struct control_client *c);

@@ -347,7 +347,10 @@ int daemon_run(struct daemon *d)
 	if (d->ctl && d->tick_ev) {
 		telemetry_status_line(d, status, sizeof(status));
 		notify_ready(status);
-		log_info("scand %s ready on %s (%u NIC(s))", SCAND_VERSION, d->cfg.socket, d->nnics);
+		bool passed;
+		const char *path = control_path(d->ctl, &passed);
+		log_info("scand %s ready on %s%s (%u NIC(s))", SCAND_VERSION, path,
+			 passed ? " (socket from systemd)" : "", d->nnics);
 		event_base_dispatch(d->base);
 		notify_stopping();
 	}

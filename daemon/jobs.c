@@ -285,7 +285,8 @@ int jobs_submit(struct jobs *js, const cJSON *params, char *id, struct rpc_error
 		j->space_ok = true;
 	if (r == 0 && job_prepare(js, j, true) < 0)
 		r = rpc_error_set(err, RPC_INTERNAL, "", "out of memory preparing the job");
-	getrandom(&rnd, sizeof(rnd), 0);
+	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
+		rnd = (uint16_t)realtime_ms(); /* only makes ids unlikely to repeat */
 	snprintf(j->id, sizeof(j->id), "j%06u-%04x", js->seq, rnd);
 	j->submitted_ms = realtime_ms();
 	if (r == 0 && (r = jobstore_create(j, cfg->state_dir)) < 0)

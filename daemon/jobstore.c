@@ -127,7 +127,8 @@ int jobstore_results_flush(struct job *j, bool sync)
 		if (n < 0) {
 			int r = -errno;
 			/* keep what was not written; drop a partial row on disk */
-			ftruncate(j->results_fd, (off_t)(j->results_bytes - j->wlen));
+			if (ftruncate(j->results_fd, (off_t)(j->results_bytes - j->wlen)) < 0)
+				log_warn("job %s: cannot drop a partial results row: %s", j->id, strerror(errno));
 			return r;
 		}
 		off += (size_t)n;

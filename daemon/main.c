@@ -22,8 +22,15 @@ static void usage(FILE *f)
 		"  -t, --check-config  validate the configuration and the blocklist, then exit\n"
 		"                      (0 when valid; 1 with one line per problem)\n"
 		"  -V, --version       print the version and the engines compiled in\n"
-		"  -h, --help          this text\n",
-		SCAND_SYSCONFDIR);
+		"  -h, --help          this text\n"
+		"\n"
+		"Signals: SIGHUP (systemctl reload scand) re-opens NICs marked failed;\n"
+		"SIGTERM/SIGINT checkpoint running jobs (they resume at the next start), detach\n"
+		"XDP programs, close the engines and exit 0.\n"
+		"systemd: Type=notify (READY=1, STATUS=, WATCHDOG=1 every tick, RELOADING=1,\n"
+		"STOPPING=1); a socket passed by scand.socket (sd_listen_fds) replaces [daemon] socket.\n"
+		"Files: %s/scand.conf, blocklist.conf; state in [daemon] state_dir.\n",
+		SCAND_SYSCONFDIR, SCAND_SYSCONFDIR);
 }
 
 /* Loads config, blocklist and allow list; errors go to stderr. */

@@ -144,6 +144,21 @@ static int area_alloc(struct axdp *a, int node)
 	return 0;
 }
 
+/* Detaches by the program fd we hold (XDP_FLAGS_REPLACE), which CAP_NET_ADMIN allows;
+ * libxdp's own detach looks the program up by id, which needs CAP_SYS_ADMIN. When
+ * libxdp attached a multi-prog dispatcher instead, our fd does not match and libxdp
+ * detaches it. */
+static void detach_prog(struct engine *e, struct axdp *a)
+{
+	__u32 mode = a->attach_mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = xdp_program__fd(a->prog));
+	int r = bpf_xdp_detach(e->ifindex, mode | XDP_FLAGS_REPLACE, &opts);
+	if (r < 0)
+		r = xdp_program__detach(a->prog, e->ifindex, a->attach_mode, 0);
+	if (r < 0)
+		log_warn("%s: detaching the XDP program failed: %s", e->ifname, strerror(-r));
+}
+
 /* Undoes whatever try_mode() got done, in reverse order. */
 static void undo(struct engine *e, struct axdp *a)
 {
@@ -157,7 +172,7 @@ static void undo(struct engine *e, struct axdp *a)
 	memset(a->q, 0, a->nq * sizeof(a->q[0]));
 	if (a->prog) {
 		if (a->attach_mode != XDP_MODE_UNSPEC)
-			xdp_program__detach(a->prog, e->ifindex, a->attach_mode, 0);
+			detach_prog(e, a);
 		xdp_program__close(a->prog);
 	}
 	a->prog = NULL;

@@ -90,7 +90,8 @@ static void test_shipped_config(void **st)
 	if (config_load(&c, path, &e) < 0)
 		fail_msg("%s", e.msg);
 	config_defaults(&def);
-	assert_memory_equal(&c, &def, sizeof(c)); /* everything commented: all defaults */
+	snprintf(def.socket_group, sizeof(def.socket_group), "scand"); /* the packaged service's group */
+	assert_memory_equal(&c, &def, sizeof(c)); /* everything else commented: all defaults */
 	assert_true(config_load(&c, "/nonexistent.conf", &e) < 0);
 	assert_string_equal(e.msg, "cannot read /nonexistent.conf: No such file or directory");
 }
@@ -127,6 +128,12 @@ static void test_string_source(void **st)
 	assert_int_equal(config_load_string(&c, "[scan]\ncooldown_s = 0\n[nic \"x0\"]\nengine=null\n", "s", &e), 0);
 	assert_int_equal(c.cooldown_s, 0);
 	assert_int_equal(c.nnics, 1);
+	/* inline comments after a blank; '#' inside a value stays */
+	assert_int_equal(config_load_string(&c, "[scan] # s\ncooldown_s = 7 # seven\nsource_ports = 1000-1001\t; two\n"
+					    "[dpdk]\neal_args = --file-prefix=a#b\n", "s", &e), 0);
+	assert_int_equal(c.cooldown_s, 7);
+	assert_int_equal(c.source_port_n, 2);
+	assert_string_equal(c.eal_args, "--file-prefix=a#b");
 	assert_true(config_load_string(&c, "[scan]\ncooldown_s = 3601\n", "s", &e) < 0);
 	assert_string_equal(e.msg, "s:2: [scan] cooldown_s = 3601: must be an integer between 0 and 3600");
 }

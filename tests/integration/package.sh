@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Debian package: dpkg-buildpackage -us -uc -b on a copy of the working tree
+# with packaging/debian as debian/ (unit suite runs inside the build); the
+# .deb holds the binaries, conffiles, units, sysusers and tmpfiles entries;
+# its postinst creates the user and enables the units; lintian has no errors.
+# Takes a few minutes (full build + unit suite).
+set -u
+. "$(dirname "$0")/lib.sh"
+for t in dpkg-buildpackage dh; do
+	command -v $t >/dev/null || { echo "SKIP: $t not installed (apt-get install dpkg-dev debhelper; Rules-Requires-Root: no, so no fakeroot)"; exit 77; }
+done
+
+T=$(mktemp -d /tmp/scand-pkg.XXXXXX)
+trap '[ -n "${KEEP_TMP:-}" ] || rm -rf "$T"' EXIT
+S=$T/scand-0.1.0
+mkdir -p "$S"
+# the working tree as git sees it (tracked + new files), without build dirs
+(cd "$SRCDIR" && git ls-files -z --cached --others --exclude-standard | grep -zv '^build' |
+	xargs -0 cp --parents -t "$S" 2>/dev/null) || fail "cannot copy the source tree"
+[ -f "$S/meson.build" ] || fail "source copy has no meson.build"
+rm -rf "$S/debian"
+mv "$S/packaging/debian" "$S/debian"
+
+start=$SECONDS
+(cd "$S" && DEB_BUILD_OPTIONS="parallel=$(nproc)" dpkg-buildpackage -us -uc -b) >"$T/build.log" 2>&1 ||
+	{ tail -60 "$T/build.log"; fail "dpkg-buildpackage failed (log above)"; }
+echo "dpkg-buildpackage: $((SECONDS - start)) s"
+grep -E '^(Ok|Fail):' "$T/build.log" | tr -s ' \n' ' '; echo "(unit suite inside the package build)"
+if grep -q 'warning: ' "$T/build.log"; then
+	echo "compiler warnings with Debian's build flags (-Werror is off in the package build):"
+	grep 'warning: ' "$T/build.log" | sed 's|^.*/scand-0.1.0/||; s|^\.\./||' | sort -u
+fi
+grep -q '^Ok: *[1-9]' "$T/build.log" || fail "the unit suite did not run inside the package build"
+
+deb=$(ls "$T"/scand_*.deb 2>/dev/null | head -1)
+[ -f "$deb" ] || fail "no scand_*.deb produced"
+dpkg-deb -c "$deb" >"$T/contents"
+for f in usr/sbin/scand usr/bin/scanctl etc/scand/scand.conf etc/scand/blocklist.conf \
+	lib/systemd/system/scand.service lib/systemd/system/scand.socket \
+	usr/lib/sysusers.d/scand.conf usr/lib/tmpfiles.d/scand.conf usr/share/doc/scand/copyright; do
+	grep -q " \./$f\$" "$T/contents" || { cat "$T/contents"; fail "$f missing from $(basename "$deb")"; }
+done
+echo "contents ok: $(wc -l <"$T/contents") entries"
+
+mkdir "$T/ctrl"
+dpkg-deb -e "$deb" "$T/ctrl"
+for f in /etc/scand/scand.conf /etc/scand/blocklist.conf; do
+	grep -qx "$f" "$T/ctrl/conffiles" || fail "$f is not a conffile ($(cat "$T/ctrl/conffiles"))"
+done
+post=$T/ctrl/postinst
+[ -f "$post" ] || fail "no postinst"
+grep -q 'systemd-sysusers.*scand.conf' "$post" || fail "postinst does not run systemd-sysusers"
+grep -q 'systemd-tmpfiles.*--create.*scand.conf' "$post" || fail "postinst does not run systemd-tmpfiles"
+grep -q "deb-systemd-helper enable 'scand.service'" "$post" || fail "postinst does not enable scand.service"
+grep -q "deb-systemd-helper enable 'scand.socket'" "$post" || fail "postinst does not enable scand.socket"
+# the user must exist before the service is started
+[ "$(grep -n systemd-sysusers "$post" | head -1 | cut -d: -f1)" -lt \
+  "$(grep -n 'deb-systemd-invoke' "$post" | head -1 | cut -d: -f1)" ] ||
+	fail "postinst starts scand before creating its user"
+grep -q '^Depends:.*libevent' "$T/ctrl/control" || fail "shlibs:Depends not filled ($(grep ^Depends "$T/ctrl/control"))"
+echo "control: $(grep ^Depends "$T/ctrl/control")"
+
+# the packaged files: units verify against the package's own tree, and the
+# shipped config passes the unit's ExecStartPre (--check-config) on a fresh
+# install (a private mount namespace shows the package's /etc/scand at /etc/scand)
+X=$T/root
+dpkg-deb -x "$deb" "$X"
+"$X/usr/sbin/scand" --version | grep -q '^scand 0.1.0' || fail "packaged scand --version: $("$X/usr/sbin/scand" --version 2>&1)"
+if command -v systemd-analyze >/dev/null; then
+	mkdir -p "$X/bin" && cp /bin/kill "$X/bin/"
+	cp -an /lib/systemd/system/. "$X/lib/systemd/system/"
+	systemd-analyze verify --man=no --root="$X" /lib/systemd/system/scand.service \
+		/lib/systemd/system/scand.socket >"$T/verify.out" 2>&1
+	[ -s "$T/verify.out" ] && { cat "$T/verify.out"; fail "packaged units do not verify"; }
+	echo "packaged units verify clean"
+fi
+if [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then
+	cp -a /etc "$T/etc" && rm -rf "$T/etc/scand" && cp -a "$X/etc/scand" "$T/etc/scand"
+	out=$(unshare -m sh -c 'mount --bind "$1/etc" /etc && exec "$2/usr/sbin/scand" --check-config --config /etc/scand/scand.conf' \
+		sh "$T" "$X" 2>&1) || fail "the shipped /etc/scand/scand.conf fails ExecStartPre: $out"
+	echo "ExecStartPre on the shipped config: $out"
+else
+	echo "note: not root or no mount namespaces: shipped config not checked with --check-config"
+fi
+
+if command -v lintian >/dev/null; then
+	lintian -I --show-overrides --tag-display-limit 0 "$deb" >"$T/lintian.out" 2>&1
+	echo "--- lintian findings:"
+	grep -v "^running with root privileges" "$T/lintian.out"
+	grep -q '^E: ' "$T/lintian.out" && fail "lintian reports errors"
+else
+	echo "lintian not installed: not checked"
+fi
+echo "PASS: $(basename "$deb") built and checked"
