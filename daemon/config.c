@@ -1,6 +1,7 @@
 /* scand.conf parser (see config.h): a key table per section drives libinih;
  * every problem is collected as "PATH:LINE: message" with the fix. */
 #include "config.h"
+#include "../engines/dpdk_setup.h"
 #include "log.h"
 #include "scand-config.h"
 
@@ -202,6 +203,7 @@ struct parse_ctx {
 	const struct key *keys; /* current section's table; NULL = unknown section */
 	struct nic_config *nic; /* current [nic] */
 	char section[80];
+	unsigned eal_args_line;
 };
 
 static void add_error(struct parse_ctx *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -415,11 +417,34 @@ static int handler(void *user, const char *section, const char *name, const char
 			continue;
 		if ((bad = set_value(p, k, base, value, why, sizeof(why))))
 			add_error(p, "[%s] %s = %s: %s", p->section, name, value, bad);
+		if (!strcmp(name, "eal_args"))
+			p->eal_args_line = p->line;
 		return 1;
 	}
 	known_keys(p->keys, known, sizeof(known));
 	add_error(p, "unknown key \"%s\" in [%s]; known keys: %s", name, p->section, known);
 	return 1;
+}
+
+/* Checks that span keys: a dpdk NIC names its port; eal_args split cleanly. */
+static void check_whole(struct parse_ctx *p)
+{
+	struct eal_argv argv;
+	struct errbuf e;
+	bool dpdk = false;
+	for (unsigned i = 0; i < p->c->nnics; i++) {
+		const struct nic_config *n = &p->c->nics[i];
+		if (n->engine != ENGINE_DPDK)
+			continue;
+		dpdk = true;
+		p->line = (unsigned)n->line;
+		if (!n->dpdk_port[0])
+			add_error(p, "[nic \"%s\"] engine = dpdk needs dpdk_port: a PCI address (0000:00:06.0) or a vdev spec (net_af_packet0,iface=eth1)",
+				  n->name);
+	}
+	p->line = p->eal_args_line;
+	if (dpdk && eal_argv_build(p->c->eal_args, &argv, &e) < 0)
+		add_error(p, "%s", e.msg);
 }
 
 static int parse(struct parse_ctx *p)
@@ -429,6 +454,8 @@ static int parse(struct parse_ctx *p)
 		p->line = (unsigned)r;
 		add_error(p, "syntax error: expected [section] or key = value");
 	}
+	if (!p->nerr)
+		check_whole(p);
 	return p->nerr ? -EINVAL : 0;
 }
 

@@ -11,6 +11,7 @@
 #include "telemetry.h"
 #include "threadplan.h"
 #include "worker.h"
+#include "../engines/dpdk_diag.h"
 #include "scand-config.h"
 
 #include <errno.h>
@@ -157,6 +158,9 @@ static void daemon_plan(struct daemon *d)
 		pn[i] = (struct plan_nic){ .node = real ? netinfo_numa_node(c->name) : 0,
 					   .configured = c->queues,
 					   .hw_queues = real ? (unsigned)netinfo_rx_queues(c->name) : 1 };
+		if (c->engine == ENGINE_DPDK) /* no kernel interface: the device's node; queues clamped at open */
+			pn[i] = (struct plan_nic){ .node = dpdk_port_numa_node(&(struct dpdk_env){ "", "" }, c->dpdk_port),
+						   .configured = c->queues ? c->queues : 1 };
 	}
 	unsigned total = threadplan(core_node, ncores, pn, d->nnics, out);
 	for (unsigned i = 0; i < d->nnics; i++) {
@@ -170,6 +174,32 @@ static void daemon_plan(struct daemon *d)
 	}
 }
 
+/* Process-wide engine setup (DPDK's EAL) for the engines some NIC uses; a
+ * failure is kept by the engine and reported by each of its NICs' open(). */
+static void daemon_engines_init(struct daemon *d)
+{
+	for (unsigned i = 0; i < d->nnics; i++) {
+		enum engine_kind k = d->nics[i].conf.engine;
+		const struct engine_ops *ops = engine_lookup(k);
+		struct errbuf e = { { 0 } };
+		if (!ops || !ops->global_init || (d->engines_init & (1u << k)))
+			continue;
+		d->engines_init |= 1u << k;
+		if (ops->global_init(&d->cfg, &e) < 0)
+			log_error("%s engine: %s", ops->name, e.msg);
+	}
+}
+
+static void daemon_engines_fini(struct daemon *d)
+{
+	for (unsigned k = 0; k <= ENGINE_NULL; k++) {
+		const struct engine_ops *ops = engine_lookup((enum engine_kind)k);
+		if ((d->engines_init & (1u << k)) && ops && ops->global_fini)
+			ops->global_fini();
+	}
+	d->engines_init = 0;
+}
+
 /* Opens every NIC that is not up; a failure marks that NIC, not the daemon. */
 void daemon_open_nics(struct daemon *d)
 {
@@ -177,6 +207,7 @@ void daemon_open_nics(struct daemon *d)
 		d->nnics = d->cfg.nnics;
 		for (unsigned i = 0; i < d->nnics; i++)
 			d->nics[i].conf = d->cfg.nics[i];
+		daemon_engines_init(d);
 		daemon_plan(d);
 	}
 	for (unsigned i = 0; i < d->nnics; i++) {
@@ -308,6 +339,7 @@ static void daemon_teardown(struct daemon *d)
 	if (d->jobs)
 		jobs_shutdown(d->jobs);
 	daemon_close_nics(d);
+	daemon_engines_fini(d);
 	jobs_free(d->jobs);
 	d->jobs = NULL;
 	if (d->ctl)

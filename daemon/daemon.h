@@ -47,6 +47,7 @@ struct daemon {
 	double last_tick;
 	int prom_error; /* last Prometheus write result, to log changes only */
 	bool stopping;
+	unsigned engines_init; /* bit per engine_kind whose global_init ran */
 };
 
 void daemon_open_nics(struct daemon *d);

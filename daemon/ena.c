@@ -117,10 +117,22 @@ static int read_file(struct ena *e, uint64_t *v)
 	return 0;
 }
 
+static int read_named(struct ena *e, uint64_t *v)
+{
+	bool found[ENA_NCOUNTERS] = { false };
+	int r = e->named(e->named_ctx, ena_counter_names, ENA_NCOUNTERS, v, found);
+	e->present = false;
+	for (int c = 0; c < ENA_NCOUNTERS; c++) {
+		e->index[c] = found[c] ? c : -1;
+		e->present |= found[c];
+	}
+	return r;
+}
+
 int ena_read(struct ena *e)
 {
 	uint64_t v[ENA_NCOUNTERS] = { 0 };
-	int r = e->file ? read_file(e, v) : read_driver(e, v);
+	int r = e->file ? read_file(e, v) : e->named ? read_named(e, v) : read_driver(e, v);
 	if (r < 0 || !e->present) {
 		memset(e->delta, 0, sizeof(e->delta));
 		return r;

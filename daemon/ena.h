@@ -19,6 +19,9 @@ enum ena_counter {
 struct ena {
 	char ifname[16];
 	const char *file;	 /* simulation source, or NULL for the driver */
+	/* a source by name instead of SIOCETHTOOL (DPDK xstats), or NULL */
+	int (*named)(void *ctx, const char *const *names, unsigned n, uint64_t *vals, bool *found);
+	void *named_ctx;
 	uint32_t n_stats;	 /* string count the indices were resolved for */
 	int index[ENA_NCOUNTERS]; /* position in GSTATS, -1 when absent */
 	bool present;		 /* at least one counter exists */

@@ -256,3 +256,24 @@ int netinfo_ena_channels_check(const char *ifname, struct errbuf *err)
 	close(fd);
 	return r;
 }
+
+bool netinfo_default_route(const char *ifname)
+{
+	char line[256], ifn[64], dst[64], mask[64];
+	bool found = false;
+	FILE *f = fopen("/proc/net/route", "re");
+	/* Iface Destination Gateway Flags RefCnt Use Metric Mask ... */
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%63s %63s %*s %*s %*s %*s %*s %63s", ifn, dst, mask) == 3 &&
+			!strcmp(ifn, ifname) && !strcmp(dst, "00000000") && !strcmp(mask, "00000000");
+	if (f)
+		fclose(f);
+	f = fopen("/proc/net/ipv6_route", "re");
+	/* dst dst_len src src_len next_hop metric refcnt use flags iface */
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%63s %63s %*s %*s %*s %*s %*s %*s %*s %63s", dst, mask, ifn) == 3 &&
+			!strcmp(ifn, ifname) && !strcmp(mask, "00") && strspn(dst, "0") == 32;
+	if (f)
+		fclose(f);
+	return found;
+}

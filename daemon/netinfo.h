@@ -10,6 +10,8 @@ int netinfo_iface(const char *ifname, int *ifindex, uint8_t mac[6], unsigned *mt
 int netinfo_iface_addr(const char *ifname, int af, struct ipaddr *out);
 /* /sys/class/net/X/device/numa_node; -1 or missing -> 0. */
 int netinfo_numa_node(const char *ifname);
+/* True when ifname carries an IPv4 or IPv6 default route (/proc/net/route, ipv6_route). */
+bool netinfo_default_route(const char *ifname);
 /* Number of RX queues (/sys/class/net/X/queues/rx-*), at least 1. */
 int netinfo_rx_queues(const char *ifname);
 /* MAC of the next hop toward dst out of ifname (the gateway, or dst itself

@@ -11,6 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int engine_counters(void *ctx, const char *const *names, unsigned n, uint64_t *vals, bool *found)
+{
+	struct engine *e = ctx;
+	return e->ops->counters(e, names, n, vals, found);
+}
+
 static void nic_tick(struct nic *n, double dt)
 {
 	uint64_t tx = 0, rx = 0, full = 0;
@@ -39,6 +45,9 @@ static void nic_tick(struct nic *n, double dt)
 	n->last_tx_full = full;
 	if (n->ena.ifname[0] == '\0')
 		ena_init(&n->ena, n->conf.name, n->conf.ena_counters_file);
+	/* an engine with its own counters (DPDK xstats: no kernel interface to ask) */
+	n->ena.named = n->up && n->eng.ops->counters ? engine_counters : NULL;
+	n->ena.named_ctx = &n->eng;
 	int r = ena_read(&n->ena);
 	if (r < 0 && r != n->ena_error)
 		log_errno(r, "%s: cannot read ENA counters%s%s", n->conf.name,

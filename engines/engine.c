@@ -15,6 +15,10 @@ const struct engine_ops *engine_lookup(enum engine_kind kind)
 	case ENGINE_AF_XDP:
 		return &engine_af_xdp_ops;
 #endif
+#if HAVE_DPDK
+	case ENGINE_DPDK:
+		return &engine_dpdk_ops;
+#endif
 	default:
 		return NULL;
 	}
@@ -25,6 +29,9 @@ const char *const *engine_compiled(void)
 	static const char *const names[] = { "null", "af_packet",
 #if HAVE_AF_XDP
 					     "af_xdp",
+#endif
+#if HAVE_DPDK
+					     "dpdk",
 #endif
 					     NULL };
 	return names;

@@ -35,6 +35,10 @@ struct engine;
 
 struct engine_ops {
 	const char *name;
+	/* Optional process-wide setup before the first open() (DPDK's EAL) and its
+	 * teardown after the last close(); called once, only when a NIC uses the engine. */
+	int (*global_init)(const struct config *cfg, struct errbuf *why);
+	void (*global_fini)(void);
 	/* Can this engine run on conf here? 0, or -errno with the reason. */
 	int (*probe)(const struct nic_config *conf, struct errbuf *why);
 	/* Opens conf->queues queues (0 = engine default). On failure nothing is
@@ -48,6 +52,8 @@ struct engine_ops {
 	/* Replaces the RX filter (called by the main thread when jobs start/end). */
 	int (*set_filter)(struct engine *e, const struct rx_filter *f);
 	void (*stats)(struct engine *e, unsigned q, struct engine_qstats *st);
+	/* Optional: device counters by name (found[i] false when absent). */
+	int (*counters)(struct engine *e, const char *const *names, unsigned n, uint64_t *vals, bool *found);
 };
 
 struct engine {
@@ -71,3 +77,4 @@ const char *const *engine_compiled(void);
 extern const struct engine_ops engine_null_ops;
 extern const struct engine_ops engine_af_packet_ops;
 extern const struct engine_ops engine_af_xdp_ops;
+extern const struct engine_ops engine_dpdk_ops;

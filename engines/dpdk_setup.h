@@ -1,0 +1,31 @@
+/* DPDK setup arithmetic that needs no EAL: the EAL argv built from [dpdk]
+ * eal_args, and descriptor counts clamped to a device's limits. */
+#pragma once
+#include "../daemon/common.h"
+
+#define EAL_MAX_ARGS 64
+
+struct eal_argv {
+	int argc;
+	char *argv[EAL_MAX_ARGS + 2]; /* argv[0] = "scand", NULL-terminated */
+	char buf[1024 + EAL_MAX_ARGS]; /* token storage */
+	char note[160];		       /* what was rewritten, or "" */
+};
+
+/* Splits eal_args like a shell word splitter: blanks separate words, '...' is
+ * literal, "..." honours \" and \\, a backslash outside quotes escapes the next
+ * character. "--in-memory" together with "--no-huge" (refused by DPDK 22.11)
+ * becomes "--no-shconf", which is what --in-memory means without hugepages.
+ * 0, or -EINVAL with why naming the problem. */
+int eal_argv_build(const char *eal_args, struct eal_argv *a, struct errbuf *why);
+/* True when argv has OPT as a word or as OPT=value. */
+bool eal_argv_has(const struct eal_argv *a, const char *opt);
+/* Megabytes of memory eal_args ask for (-m N or the sum of --socket-mem), 0 if none. */
+unsigned eal_argv_mem_mb(const struct eal_argv *a);
+
+struct desc_lim {
+	uint16_t nb_max, nb_min, nb_align;
+};
+/* want, clamped into [nb_min, nb_max] and rounded to nb_align without
+ * exceeding nb_max (like rte_eth_dev_adjust_nb_rx_tx_desc). */
+uint16_t desc_clamp(uint16_t want, const struct desc_lim *lim);
