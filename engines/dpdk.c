@@ -178,6 +178,8 @@ static int port_find(const char *spec, struct dport *d, struct errbuf *why)
 	snprintf(name, sizeof(name), "%.*s", (int)strcspn(spec, ","), is_pci ? pci : spec);
 	if (rte_eth_dev_get_port_by_name(name, &d->port) == 0)
 		return 0;
+	if (is_pci && !dpdk_pci_exists(&real_env, pci))
+		return dpdk_diag_pci(&real_env, pci, why);
 	if (is_pci && eal_argv_has(&eal.argv, "--no-pci"))
 		return errbuf_set(why, -ENODEV,
 				  "dpdk_port %s is a PCI device but [dpdk] eal_args has --no-pci: remove --no-pci", spec);
@@ -292,13 +294,13 @@ static int dpdk_open(struct engine *e, const struct nic_config *conf, struct err
 {
 	char ifname[IFNAMSIZ];
 	int r;
-	if ((r = dpdk_probe(conf, why)) < 0)
-		return r;
 	port_iface(conf->dpdk_port, ifname, sizeof(ifname));
 	if (ifname[0] && !conf->control_plane_ok && netinfo_default_route(ifname))
 		return errbuf_set(why, -EPERM,
 				  "%s carries the default route: giving it to DPDK would cut the host off; use another NIC or set control_plane_ok = true in [nic \"%s\"]",
 				  ifname, conf->name);
+	if ((r = dpdk_probe(conf, why)) < 0)
+		return r;
 	struct dport *d = calloc(1, sizeof(*d) + ENGINE_MAX_QUEUES * sizeof(struct dq));
 	if (!d)
 		return errbuf_set(why, -ENOMEM, "%s: out of memory", conf->name);

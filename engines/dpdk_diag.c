@@ -265,6 +265,13 @@ static int diag_kernel_bound(const struct dpdk_env *env, const char *addr, const
 			  ifname[0] ? " as " : "", ifname, addr);
 }
 
+bool dpdk_pci_exists(const struct dpdk_env *env, const char *addr)
+{
+	char rel[256];
+	snprintf(rel, sizeof(rel), "/sys/bus/pci/devices/%s", addr);
+	return exists(env, rel);
+}
+
 int dpdk_diag_pci(const struct dpdk_env *env, const char *addr, struct errbuf *why)
 {
 	char rel[256], link[512], path[512], vendor[16] = "", pmds[512];
@@ -305,6 +312,14 @@ int dpdk_diag_vdev(const struct dpdk_env *env, const char *spec, int r, struct e
 	if (!have_pmd(env, drv)) {
 		dpdk_list_pmds(env, true, pmds, sizeof(pmds));
 		return errbuf_set(why, -ENOENT, "unknown vdev driver \"%s\" in dpdk_port %s; vdev PMDs installed: %s", drv, spec, pmds);
+	}
+	const char *ifa = strstr(spec, "iface=");
+	char rel[128];
+	if (ifa) {
+		snprintf(rel, sizeof(rel), "/sys/class/net/%.*s", (int)strcspn(ifa + 6, ","), ifa + 6);
+		if (!exists(env, rel))
+			return errbuf_set(why, -ENODEV, "cannot create vdev %s: there is no interface %s in scand's network namespace (ip link lists them)",
+					  spec, rel + 15);
 	}
 	return errbuf_set(why, r < 0 ? r : -ENODEV,
 			  "cannot create vdev %s: %s; check its arguments (e.g. iface= must name an interface in scand's network namespace)",

@@ -19,6 +19,8 @@ int dpdk_diag_hugepages(const struct dpdk_env *env, unsigned want_mb, struct err
 int dpdk_diag_pci(const struct dpdk_env *env, const char *addr, struct errbuf *why);
 /* After a vdev spec gave no port (r = rte_dev_probe's error). Always sets why. */
 int dpdk_diag_vdev(const struct dpdk_env *env, const char *spec, int r, struct errbuf *why);
+/* True when /sys/bus/pci/devices/addr exists. */
+bool dpdk_pci_exists(const struct dpdk_env *env, const char *addr);
 /* True for "0000:00:06.0" or "00:06.0" (then normalised into out). */
 bool dpdk_is_pci(const char *spec, char *out, size_t len);
 /* NUMA node of the port's device (PCI numa_node, or the iface= of a vdev), 0 if unknown. */

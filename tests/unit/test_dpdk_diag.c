@@ -146,8 +146,11 @@ static void test_vdev(void **st)
 	(void)st;
 	assert_int_equal(dpdk_diag_vdev(ENV, "net_bogus0,x=1", -EFAULT, &e), -ENOENT);
 	assert_string_equal(e.msg, "unknown vdev driver \"net_bogus\" in dpdk_port net_bogus0,x=1; vdev PMDs installed: net_af_packet, net_null");
-	assert_int_equal(dpdk_diag_vdev(ENV, "net_af_packet0,iface=nope", -EINVAL, &e), -EINVAL);
-	assert_string_equal(e.msg, "cannot create vdev net_af_packet0,iface=nope: Invalid argument; check its arguments (e.g. iface= must name an interface in scand's network namespace)");
+	assert_int_equal(dpdk_diag_vdev(ENV, "net_af_packet0,iface=nope", -EPERM, &e), -ENODEV);
+	assert_string_equal(e.msg, "cannot create vdev net_af_packet0,iface=nope: there is no interface nope in scand's network namespace (ip link lists them)");
+	put("/sys/class/net/veth1/flags", "0x1003\n");
+	assert_int_equal(dpdk_diag_vdev(ENV, "net_af_packet0,iface=veth1,qpairs=99", -EINVAL, &e), -EINVAL);
+	assert_string_equal(e.msg, "cannot create vdev net_af_packet0,iface=veth1,qpairs=99: Invalid argument; check its arguments (e.g. iface= must name an interface in scand's network namespace)");
 	char buf[256];
 	dpdk_list_pmds(&(struct dpdk_env){ root, "/nonexistent" }, false, buf, sizeof(buf));
 	assert_string_equal(buf, "none in /nonexistent");
