@@ -369,7 +369,8 @@ int jobs_load(struct jobs *js)
 		names[n++] = strdup(de->d_name);
 	}
 	closedir(dir);
-	qsort(names, n, sizeof(*names), id_cmp);
+	if (n)
+		qsort(names, n, sizeof(*names), id_cmp);
 	for (size_t i = 0; i < n; i++) {
 		if (names[i])
 			job_load_one(js, names[i]);
