@@ -87,8 +87,13 @@ static void thread_register(void)
 	if (done)
 		return;
 	done = true;
-	if (rte_lcore_id() == LCORE_ID_ANY && rte_thread_register() == 0)
+	if (rte_lcore_id() != LCORE_ID_ANY)
+		return;
+	if (rte_thread_register() == 0)
 		pthread_setspecific(eal.thread_key, (void *)1);
+	else
+		log_warn("dpdk: cannot register a worker thread as an lcore (%s): mempools run without per-thread caches",
+			 rte_strerror(rte_errno));
 }
 
 /* rte_eal_init pins the calling thread to the main lcore: give the main thread its CPUs back. */
