@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static void write_file(const char *path, const char *text)
@@ -47,6 +48,37 @@ static void test_file_source(void **st)
 	assert_int_equal(e.delta[ENA_PPS_EXCEEDED], 0);
 }
 
+/* A DPDK port: the ENA PMD's xstats by name, some of them absent. */
+static uint64_t xstat_pps = 100;
+static int fake_xstats(void *ctx, const char *const *names, unsigned n, uint64_t *vals, bool *found)
+{
+	assert_ptr_equal(ctx, &xstat_pps);
+	for (unsigned i = 0; i < n; i++) {
+		found[i] = !strcmp(names[i], "pps_allowance_exceeded") || !strcmp(names[i], "bw_out_allowance_exceeded");
+		vals[i] = found[i] ? xstat_pps : 0;
+	}
+	return 0;
+}
+
+static void test_named_source(void **st)
+{
+	struct ena e;
+	(void)st;
+	ena_init(&e, "d0", NULL);
+	e.named = fake_xstats;
+	e.named_ctx = &xstat_pps;
+	assert_int_equal(ena_read(&e), 0);
+	assert_true(e.present);
+	assert_int_equal(e.value[ENA_PPS_EXCEEDED], 100);
+	assert_int_equal(e.index[ENA_BW_IN_EXCEEDED], -1);
+	assert_int_equal(e.delta[ENA_PPS_EXCEEDED], 0); /* first read */
+	xstat_pps = 130;
+	assert_int_equal(ena_read(&e), 0);
+	assert_int_equal(e.delta[ENA_PPS_EXCEEDED], 30);
+	assert_int_equal(e.delta[ENA_BW_OUT_EXCEEDED], 30);
+	assert_int_equal(e.delta[ENA_CONNTRACK_EXCEEDED], 0);
+}
+
 static void test_nic_without_ena(void **st)
 {
 	struct ena e;
@@ -61,6 +93,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_file_source),
 		cmocka_unit_test(test_nic_without_ena),
+		cmocka_unit_test(test_named_source),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
