@@ -33,7 +33,7 @@ struct afp_queue {
 	unsigned rx_block, rx_left; /* current block, packets left in it */
 	struct tpacket3_hdr *rx_next;
 	bool rx_release; /* the current block is consumed: return it next call */
-	_Atomic uint64_t tx_packets, tx_bytes, tx_full, rx_packets, rx_bytes, rx_empty, rx_drops;
+	struct queue_counters c; /* written by the worker */
 };
 
 struct afp {
@@ -223,9 +223,9 @@ static unsigned afp_tx(struct engine *e, unsigned qi, const struct pkt *pkts, un
 	if (k)
 		sendto(q->tx_fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
 	if (k < n)
-		atomic_fetch_add_explicit(&q->tx_full, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&q->tx_packets, k, memory_order_relaxed);
-	atomic_fetch_add_explicit(&q->tx_bytes, bytes, memory_order_relaxed);
+		atomic_fetch_add_explicit(&q->c.tx_full, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&q->c.tx_packets, k, memory_order_relaxed);
+	atomic_fetch_add_explicit(&q->c.tx_bytes, bytes, memory_order_relaxed);
 	return k;
 }
 
@@ -251,7 +251,7 @@ static unsigned afp_rx(struct engine *e, unsigned qi, struct pkt *pkts, unsigned
 	bd = rx_desc(q);
 	if (!q->rx_left) {
 		if (!(__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER)) {
-			atomic_fetch_add_explicit(&q->rx_empty, 1, memory_order_relaxed);
+			atomic_fetch_add_explicit(&q->c.rx_empty, 1, memory_order_relaxed);
 			return 0;
 		}
 		q->rx_left = bd->hdr.bh1.num_pkts;
@@ -266,8 +266,8 @@ static unsigned afp_rx(struct engine *e, unsigned qi, struct pkt *pkts, unsigned
 	}
 	if (!q->rx_left)
 		q->rx_release = true;
-	atomic_fetch_add_explicit(&q->rx_packets, k, memory_order_relaxed);
-	atomic_fetch_add_explicit(&q->rx_bytes, bytes, memory_order_relaxed);
+	atomic_fetch_add_explicit(&q->c.rx_packets, k, memory_order_relaxed);
+	atomic_fetch_add_explicit(&q->c.rx_bytes, bytes, memory_order_relaxed);
 	return k;
 }
 
@@ -350,15 +350,8 @@ static void afp_stats(struct engine *e, unsigned qi, struct engine_qstats *st)
 	socklen_t len = sizeof(ps);
 	/* PACKET_STATISTICS resets on read: accumulate */
 	if (q->rx_fd >= 0 && getsockopt(q->rx_fd, SOL_PACKET, PACKET_STATISTICS, &ps, &len) == 0)
-		atomic_fetch_add(&q->rx_drops, ps.tp_drops);
-	memset(st, 0, sizeof(*st));
-	st->tx_packets = atomic_load(&q->tx_packets);
-	st->tx_bytes = atomic_load(&q->tx_bytes);
-	st->tx_ring_full = atomic_load(&q->tx_full);
-	st->rx_packets = atomic_load(&q->rx_packets);
-	st->rx_bytes = atomic_load(&q->rx_bytes);
-	st->rx_ring_empty = atomic_load(&q->rx_empty);
-	st->rx_drops = atomic_load(&q->rx_drops);
+		atomic_fetch_add(&q->c.rx_drops, ps.tp_drops);
+	queue_counters_load(&q->c, st);
 }
 
 const struct engine_ops engine_af_packet_ops = {

@@ -41,7 +41,7 @@ struct xq {
 	uint64_t free[RING]; /* TX frames not in flight */
 	unsigned nfree, rx_held;
 	uint64_t held[RX_MAX];
-	_Atomic uint64_t tx_packets, tx_bytes, tx_full, rx_packets, rx_bytes, rx_empty;
+	struct queue_counters c; /* written by the worker */
 };
 
 struct axdp {
@@ -388,9 +388,9 @@ static unsigned axdp_tx(struct engine *e, unsigned qi, const struct pkt *pkts, u
 	if (xsk_ring_prod__needs_wakeup(&q->tx))
 		sendto(xsk_socket__fd(q->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0);
 	if (k < n)
-		atomic_fetch_add_explicit(&q->tx_full, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&q->tx_packets, k, memory_order_relaxed);
-	atomic_fetch_add_explicit(&q->tx_bytes, bytes, memory_order_relaxed);
+		atomic_fetch_add_explicit(&q->c.tx_full, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&q->c.tx_packets, k, memory_order_relaxed);
+	atomic_fetch_add_explicit(&q->c.tx_bytes, bytes, memory_order_relaxed);
 	return k;
 }
 
@@ -422,7 +422,7 @@ static unsigned axdp_rx(struct engine *e, unsigned qi, struct pkt *pkts, unsigne
 	if (!got) {
 		if (xsk_ring_prod__needs_wakeup(&q->fill))
 			recvfrom(xsk_socket__fd(q->xsk), NULL, 0, MSG_DONTWAIT, NULL, NULL);
-		atomic_fetch_add_explicit(&q->rx_empty, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&q->c.rx_empty, 1, memory_order_relaxed);
 		return 0;
 	}
 	for (unsigned i = 0; i < got; i++) {
@@ -433,8 +433,8 @@ static unsigned axdp_rx(struct engine *e, unsigned qi, struct pkt *pkts, unsigne
 		bytes += d->len;
 	}
 	q->rx_held = got;
-	atomic_fetch_add_explicit(&q->rx_packets, got, memory_order_relaxed);
-	atomic_fetch_add_explicit(&q->rx_bytes, bytes, memory_order_relaxed);
+	atomic_fetch_add_explicit(&q->c.rx_packets, got, memory_order_relaxed);
+	atomic_fetch_add_explicit(&q->c.rx_bytes, bytes, memory_order_relaxed);
 	return got;
 }
 
@@ -499,17 +499,12 @@ static void axdp_stats(struct engine *e, unsigned qi, struct engine_qstats *st)
 	struct xq *q = &((struct axdp *)e->priv)->q[qi];
 	struct xdp_statistics xs = { 0 };
 	socklen_t len = sizeof(xs);
-	memset(st, 0, sizeof(*st));
+	queue_counters_load(&q->c, st);
 	if (q->xsk && getsockopt(xsk_socket__fd(q->xsk), SOL_XDP, XDP_STATISTICS, &xs, &len) == 0) {
 		st->rx_drops = xs.rx_dropped + xs.rx_ring_full;
 		st->invalid_descs = xs.rx_invalid_descs + xs.tx_invalid_descs;
 		st->rx_ring_empty = xs.rx_fill_ring_empty_descs;
 	}
-	st->tx_packets = atomic_load(&q->tx_packets);
-	st->tx_bytes = atomic_load(&q->tx_bytes);
-	st->tx_ring_full = atomic_load(&q->tx_full);
-	st->rx_packets = atomic_load(&q->rx_packets);
-	st->rx_bytes = atomic_load(&q->rx_bytes);
 }
 
 static int axdp_probe(const struct nic_config *conf, struct errbuf *why)

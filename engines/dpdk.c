@@ -34,7 +34,7 @@
 struct dq {
 	struct rte_mbuf *rx[BURST]; /* handed out by the last rx_burst */
 	unsigned nrx;
-	_Atomic uint64_t tx_packets, tx_bytes, tx_full, rx_packets, rx_bytes, rx_empty;
+	struct queue_counters c; /* written by the worker */
 };
 
 struct dport {
@@ -380,12 +380,12 @@ static unsigned dpdk_tx(struct engine *e, unsigned qi, const struct pkt *pkts, u
 	uint16_t sent = rte_eth_tx_burst(d->port, (uint16_t)qi, m, ok);
 	if (sent < n) {
 		rte_pktmbuf_free_bulk(m + sent, n - sent);
-		atomic_fetch_add_explicit(&q->tx_full, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&q->c.tx_full, 1, memory_order_relaxed);
 	}
 	for (unsigned i = 0; i < sent; i++)
 		bytes += pkts[i].len;
-	atomic_fetch_add_explicit(&q->tx_packets, sent, memory_order_relaxed);
-	atomic_fetch_add_explicit(&q->tx_bytes, bytes, memory_order_relaxed);
+	atomic_fetch_add_explicit(&q->c.tx_packets, sent, memory_order_relaxed);
+	atomic_fetch_add_explicit(&q->c.tx_bytes, bytes, memory_order_relaxed);
 	return sent;
 }
 
@@ -399,7 +399,7 @@ static unsigned dpdk_rx(struct engine *e, unsigned qi, struct pkt *pkts, unsigne
 		rte_pktmbuf_free_bulk(q->rx, q->nrx);
 	q->nrx = rte_eth_rx_burst(d->port, (uint16_t)qi, q->rx, (uint16_t)MIN(n, (unsigned)BURST));
 	if (!q->nrx) {
-		atomic_fetch_add_explicit(&q->rx_empty, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&q->c.rx_empty, 1, memory_order_relaxed);
 		return 0;
 	}
 	for (unsigned i = 0; i < q->nrx; i++) {
@@ -407,8 +407,8 @@ static unsigned dpdk_rx(struct engine *e, unsigned qi, struct pkt *pkts, unsigne
 		pkts[i].len = rte_pktmbuf_data_len(q->rx[i]);
 		bytes += pkts[i].len;
 	}
-	atomic_fetch_add_explicit(&q->rx_packets, q->nrx, memory_order_relaxed);
-	atomic_fetch_add_explicit(&q->rx_bytes, bytes, memory_order_relaxed);
+	atomic_fetch_add_explicit(&q->c.rx_packets, q->nrx, memory_order_relaxed);
+	atomic_fetch_add_explicit(&q->c.rx_bytes, bytes, memory_order_relaxed);
 	return q->nrx;
 }
 
@@ -426,13 +426,7 @@ static void dpdk_stats(struct engine *e, unsigned qi, struct engine_qstats *st)
 	struct dport *d = e->priv;
 	struct dq *q = &d->q[qi];
 	uint64_t v[ARRAY_SIZE(drop_xstats)] = { 0 };
-	memset(st, 0, sizeof(*st));
-	st->tx_packets = atomic_load(&q->tx_packets);
-	st->tx_bytes = atomic_load(&q->tx_bytes);
-	st->tx_ring_full = atomic_load(&q->tx_full);
-	st->rx_packets = atomic_load(&q->rx_packets);
-	st->rx_bytes = atomic_load(&q->rx_bytes);
-	st->rx_ring_empty = atomic_load(&q->rx_empty);
+	queue_counters_load(&q->c, st);
 	/* port-wide drops (device FIFO full, no mbufs) are reported on queue 0 */
 	if (qi == 0 && d->ndrop_ids && rte_eth_xstats_get_by_id(d->port, d->drop_ids, v, d->ndrop_ids) > 0)
 		for (unsigned i = 0; i < d->ndrop_ids; i++)

@@ -3,6 +3,7 @@
 #include "scand-config.h"
 
 #include <stddef.h>
+#include <string.h>
 
 const struct engine_ops *engine_lookup(enum engine_kind kind)
 {
@@ -35,4 +36,16 @@ const char *const *engine_compiled(void)
 #endif
 					     NULL };
 	return names;
+}
+
+void queue_counters_load(const struct queue_counters *c, struct engine_qstats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->tx_packets = atomic_load(&c->tx_packets);
+	st->tx_bytes = atomic_load(&c->tx_bytes);
+	st->tx_ring_full = atomic_load(&c->tx_full);
+	st->rx_packets = atomic_load(&c->rx_packets);
+	st->rx_bytes = atomic_load(&c->rx_bytes);
+	st->rx_ring_empty = atomic_load(&c->rx_empty);
+	st->rx_drops = atomic_load(&c->rx_drops);
 }

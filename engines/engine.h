@@ -6,6 +6,8 @@
 #include "../daemon/common.h"
 #include "../daemon/config.h"
 
+#include <stdatomic.h>
+
 #define ENGINE_MAX_QUEUES 64
 #define ENGINE_MAX_FILTER 16
 
@@ -20,6 +22,13 @@ struct engine_qstats {
 	uint64_t rx_packets, rx_bytes, rx_drops, rx_ring_empty;
 	uint64_t invalid_descs;
 };
+
+/* The counters an engine's queue worker updates (relaxed atomics), read by stats(). */
+struct queue_counters {
+	_Atomic uint64_t tx_packets, tx_bytes, tx_full, rx_packets, rx_bytes, rx_empty, rx_drops;
+};
+/* Fills st from c (zeroing the fields c does not have). */
+void queue_counters_load(const struct queue_counters *c, struct engine_qstats *st);
 
 /* What the engine's RX path should hand to the workers: TCP to one of these
  * addresses with destination port in [port_lo, port_hi]. */
