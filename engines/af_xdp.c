@@ -336,6 +336,10 @@ static int axdp_open(struct engine *e, const struct nic_config *conf, struct err
 		return r;
 	if ((r = check_memlock(conf->name, nq * QUEUE_BYTES, why)) < 0)
 		return r;
+	if (access(bpf_object_path(), R_OK) < 0) /* the same for every mode: say it once */
+		return errbuf_set(why, -errno,
+				  "%s: cannot read the XDP program %s as uid %u: %s (install scand, or set SCAND_XDP_OBJ to a readable copy)",
+				  conf->name, bpf_object_path(), (unsigned)geteuid(), strerror(errno));
 	if (!(a = calloc(1, sizeof(*a) + nq * sizeof(a->q[0]))))
 		return errbuf_set(why, -ENOMEM, "%s: out of memory", conf->name);
 	a->nq = nq;

@@ -112,16 +112,25 @@ amb_caps=$(caps "$amb")
 bnd_caps=$(caps "$bnd")
 [ -n "$amb_caps" ] || fail "no AmbientCapabilities in scand.service"
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: units verified; running scand as the unit's user needs root"; exit 77; }
-rm -rf "$U"
 trap - EXIT
 lib_setup
+trap 'lib_cleanup; [ -n "${KEEP_TMP:-}" ] || rm -rf "$U"' EXIT
 SVC_UID=64999 # stands in for the sysusers-created user
 chown "$SVC_UID:$SVC_UID" "$T"
+# The installed files, not the build tree: a clone in a directory only root can
+# enter (a user's home, mktemp -d) is unreadable for the service's uid.
+mkdir -p "$T/bin"
+cp "$D/usr/sbin/scand" "$T/bin/scand"
+xdp_obj=$(find "$D/usr/lib" -name scand_xdp.bpf.o | head -1)
+[ -n "$xdp_obj" ] || fail "meson install did not install scand_xdp.bpf.o"
+cp "$xdp_obj" "$T/bin/"
+chmod 0755 "$T/bin"
+SCAND=$T/bin/scand
 # LimitMEMLOCK: raising the hard limit needs CAP_SYS_RESOURCE, which this
 # machine's root may lack; then the default limit stays (CAP_IPC_LOCK covers it)
 limit="prlimit --memlock=$memlock:$memlock"
 $limit true 2>/dev/null || { echo "note: cannot raise RLIMIT_MEMLOCK here (no CAP_SYS_RESOURCE): keeping $(ulimit -l) KiB"; limit=; }
-SCAND_WRAP="$limit setpriv --reuid=$SVC_UID --regid=$SVC_UID --clear-groups \
+SCAND_WRAP="env SCAND_XDP_OBJ=$T/bin/scand_xdp.bpf.o $limit setpriv --reuid=$SVC_UID --regid=$SVC_UID --clear-groups \
 --no-new-privs --inh-caps=$amb_caps --ambient-caps=$amb_caps --bounding-set=-all,$bnd_caps"
 make_truth 6 22,80 "$T/truth"
 for engine in af_packet af_xdp; do
