@@ -1,8 +1,9 @@
 /* scand.conf parser (see config.h): a key table per section drives libinih;
  * every problem is collected as "PATH:LINE: message" with the fix. */
 #include "config.h"
-#include "../engines/dpdk_setup.h"
+#include "argv.h"
 #include "log.h"
+#include "parse.h"
 #include "scand-config.h"
 
 #include <ctype.h>
@@ -79,7 +80,6 @@ static const struct {
 } sections[] = { { "daemon", daemon_keys }, { "rate", rate_keys }, { "scan", scan_keys },
 		 { "dpdk", dpdk_keys } };
 
-static const char *const engine_names[] = { "af_xdp", "dpdk", "af_packet", "null" };
 static const char *const xdp_names[] = { "auto", "zc", "drv", "skb" };
 static const char *const log_names[] = { "error", "warning", "notice", "info", "debug" };
 static const int log_levels[] = { LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG };
@@ -108,11 +108,6 @@ void config_defaults(struct config *c)
 	c->dedup_bitmap_max = 1ull << 30;
 }
 
-const char *engine_kind_name(enum engine_kind k)
-{
-	return (size_t)k < ARRAY_SIZE(engine_names) ? engine_names[k] : "?";
-}
-
 static int name_index(const char *const *names, size_t n, const char *s)
 {
 	for (size_t i = 0; i < n; i++)
@@ -121,68 +116,14 @@ static int name_index(const char *const *names, size_t n, const char *s)
 	return -1;
 }
 
-int engine_kind_parse(const char *s, enum engine_kind *k)
+void nic_config_engine(const struct nic_config *n, struct engine_conf *ec)
 {
-	int i = name_index(engine_names, ARRAY_SIZE(engine_names), s);
-	return i < 0 ? -EINVAL : (*k = (enum engine_kind)i, 0);
-}
-
-int mac_parse(const char *s, uint8_t mac[6])
-{
-	unsigned v[6];
-	char end;
-	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3],
-				      &v[4], &v[5], &end) != 6)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++) {
-		if (!isxdigit((unsigned char)s[i * 3]) || !isxdigit((unsigned char)s[i * 3 + 1]))
-			return -EINVAL;
-		mac[i] = (uint8_t)v[i];
-	}
-	return 0;
-}
-
-/* Strict unsigned decimal: digits only, no sign, no overflow. */
-static int parse_u64(const char *s, uint64_t *v)
-{
-	char *end;
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	*v = strtoull(s, &end, 10);
-	return *end || errno ? -EINVAL : 0;
-}
-
-int port_range_parse(const char *s, uint16_t *lo, uint16_t *n)
-{
-	char a[16] = "", *dash;
-	uint64_t x, y;
-	snprintf(a, sizeof(a), "%s", s);
-	dash = strchr(a, '-');
-	if (dash)
-		*dash = '\0';
-	if (parse_u64(a, &x) < 0 || (dash && parse_u64(dash + 1, &y) < 0))
-		return -EINVAL;
-	if (!dash)
-		y = x;
-	if (x < 1 || y > 65535 || x > y)
-		return -ERANGE;
-	*lo = (uint16_t)x;
-	*n = (uint16_t)(y - x + 1);
-	return 0;
-}
-
-static int shard_parse(const char *s, uint32_t *i, uint32_t *n)
-{
-	unsigned long a, b;
-	char end;
-	if (sscanf(s, "%lu/%lu%c", &a, &b, &end) != 2 || !isdigit((unsigned char)*s))
-		return -EINVAL;
-	if (b < 1 || b > 65536 || a >= b)
-		return -ERANGE;
-	*i = (uint32_t)a;
-	*n = (uint32_t)b;
-	return 0;
+	memset(ec, 0, sizeof(*ec));
+	snprintf(ec->name, sizeof(ec->name), "%s", n->name);
+	ec->queues = n->queues;
+	ec->xdp_mode = n->xdp_mode;
+	snprintf(ec->dpdk_port, sizeof(ec->dpdk_port), "%s", n->dpdk_port);
+	ec->control_plane_ok = n->control_plane_ok;
 }
 
 const struct nic_config *config_find_nic(const struct config *c, const char *name)
@@ -334,7 +275,7 @@ static const char *set_value(struct parse_ctx *p, const struct key *k, char *bas
 			     char *why, size_t wlen)
 {
 	void *dst = base + k->off;
-	uint64_t u;
+	uint64_t u, u2;
 	double d;
 	char *end;
 	int i;
@@ -381,8 +322,10 @@ static const char *set_value(struct parse_ctx *p, const struct key *k, char *bas
 			return "must be a port range FIRST-LAST within 1-65535, e.g. 40000-40063";
 		return NULL;
 	case K_SHARD:
-		if (shard_parse(v, &p->c->shard_index, &p->c->shard_count) < 0)
+		if (shard_parse(v, &u, &u2) < 0)
 			return "must be INDEX/COUNT with 0 <= INDEX < COUNT <= 65536, e.g. 0/4";
+		p->c->shard_index = (uint32_t)u;
+		p->c->shard_count = (uint32_t)u2;
 		break;
 	case K_LOG:
 		if ((i = name_index(log_names, ARRAY_SIZE(log_names), v)) < 0)
@@ -390,7 +333,7 @@ static const char *set_value(struct parse_ctx *p, const struct key *k, char *bas
 		*(int *)dst = log_levels[i];
 		return NULL;
 	case K_ENGINE:
-		if (set_enum(dst, engine_names, ARRAY_SIZE(engine_names), v) < 0)
+		if (engine_kind_parse(v, dst) < 0)
 			return "must be af_xdp, dpdk, af_packet or null";
 		return NULL;
 	case K_XDPMODE:
@@ -429,7 +372,8 @@ static int handler(void *user, const char *section, const char *name, const char
 /* Checks that span keys: a dpdk NIC names its port; eal_args split cleanly. */
 static void check_whole(struct parse_ctx *p)
 {
-	struct eal_argv argv;
+	char buf[sizeof(p->c->eal_args) + 1], *words[ARGV_MAX_WORDS + 1];
+	const struct argv_buf out = { buf, sizeof(buf), words, ARGV_MAX_WORDS };
 	struct errbuf e;
 	bool dpdk = false;
 	for (unsigned i = 0; i < p->c->nnics; i++) {
@@ -443,7 +387,7 @@ static void check_whole(struct parse_ctx *p)
 				  n->name);
 	}
 	p->line = p->eal_args_line;
-	if (dpdk && eal_argv_build(p->c->eal_args, &argv, &e) < 0)
+	if (dpdk && argv_split(p->c->eal_args, "[dpdk] eal_args", &out, &e) < 0)
 		add_error(p, "%s", e.msg);
 }
 

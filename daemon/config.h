@@ -2,12 +2,10 @@
  * Unknown sections/keys and bad values are errors carrying the line number. */
 #pragma once
 #include "common.h"
+#include "engine.h"
 #include <net/if.h>
 
 #define CONFIG_MAX_NICS 32
-
-enum engine_kind { ENGINE_AF_XDP, ENGINE_DPDK, ENGINE_AF_PACKET, ENGINE_NULL };
-enum xdp_mode_cfg { XDPCFG_AUTO, XDPCFG_ZC, XDPCFG_DRV, XDPCFG_SKB };
 
 struct nic_config {
 	char name[IFNAMSIZ];
@@ -70,8 +68,5 @@ int config_load(struct config *c, const char *path, struct errbuf *err);
 int config_load_string(struct config *c, const char *text, const char *name,
 		       struct errbuf *err);
 const struct nic_config *config_find_nic(const struct config *c, const char *name);
-const char *engine_kind_name(enum engine_kind k);
-int engine_kind_parse(const char *s, enum engine_kind *k);
-int mac_parse(const char *s, uint8_t mac[6]);
-/* "40000-40063" or "40000" -> lo, n. */
-int port_range_parse(const char *s, uint16_t *lo, uint16_t *n);
+/* The part of a [nic] section its engine is opened with. */
+void nic_config_engine(const struct nic_config *n, struct engine_conf *ec);

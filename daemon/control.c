@@ -2,6 +2,7 @@
  * relayd's control.c: a small accept loop that backs off on EMFILE, checks
  * the peer, bounds every buffer and drops a misbehaving client alone. */
 #include "control.h"
+#include "clock.h"
 #include "log.h"
 
 #include <errno.h>
@@ -48,9 +49,7 @@ struct control {
 
 static time_t now_s(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	return (time_t)clock_mono_s();
 }
 
 static void client_free(struct control_client *c)
@@ -378,16 +377,6 @@ const char *control_path(const struct control *ctl, bool *passed)
 unsigned control_nclients(const struct control *ctl)
 {
 	return ctl->n;
-}
-
-pid_t control_client_pid(const struct control_client *c)
-{
-	return c->pid;
-}
-
-uid_t control_client_uid(const struct control_client *c)
-{
-	return c->uid;
 }
 
 bool control_client_read_only(const struct control_client *c)

@@ -37,9 +37,6 @@ void control_free(struct control *ctl); /* closes clients, unlinks the path it c
 /* The socket's path; *passed tells whether systemd passed it (socket activation). */
 const char *control_path(const struct control *ctl, bool *passed);
 unsigned control_nclients(const struct control *ctl);
-/* Peer credentials of a client. */
-pid_t control_client_pid(const struct control_client *c);
-uid_t control_client_uid(const struct control_client *c);
 bool control_client_read_only(const struct control_client *c);
 /* Subscribe this client to notifications; job_id NULL/"" = all jobs. */
 void control_client_subscribe(struct control_client *c, const char *job_id);

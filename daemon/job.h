@@ -2,12 +2,11 @@
  * store and dedup filter. Owned by the job manager (jobs.c), persisted by
  * jobstore.c under state_dir/jobs/<id>/. Main thread only. */
 #pragma once
+#include "job_state.h"
 #include "jobspec.h"
 #include "ratectl.h"
 #include "scan/dedup.h"
 #include "worker.h"
-
-enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_COOLDOWN, JOB_DONE, JOB_FAILED, JOB_CANCELLED };
 
 struct job {
 	char id[32];
@@ -45,14 +44,22 @@ struct job {
 	struct job *next;
 };
 
-const char *job_state_name(enum job_state s);
-int job_state_parse(const char *s, enum job_state *st);
-bool job_state_final(enum job_state s);
+/* Probes sent by every run of the job so far. */
 uint64_t job_sent(const struct job *j);
 
-/* jobstore.c */
+/* The resume point a checkpoint records: positions not yet sent and how
+ * many were. */
+struct job_resume {
+	const struct pos_range *pending;
+	size_t npending;
+	uint64_t sent;
+};
+
+/* jobstore.c: a leaf that stores what it is given. */
 int jobstore_create(struct job *j, const char *state_dir);
-int jobstore_checkpoint(struct job *j);
+/* Flushes results (fsync), then replaces checkpoint.json: the job's state,
+ * key, times, error and rp. */
+int jobstore_checkpoint(struct job *j, const struct job_resume *rp);
 int jobstore_save_spec(struct job *j);
 int jobstore_load(struct job *j, const char *state_dir, const char *id, const struct config *cfg,
 		  const struct cidr_list *block, const struct cidr_list *allow);

@@ -1,42 +1,16 @@
 /* Job runs (see jobrun.h): the glue between a job and the queue workers. */
 #include "jobrun.h"
+#include "clock.h"
 #include "log.h"
 #include "netinfo.h"
+#include "positions.h"
 #include "scan/output.h"
-#include "scan/shard.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-/* Part w of W gets a contiguous share of the concatenated pending ranges. */
-static int part_assign(struct job_part *p, const struct job *j, unsigned w, unsigned nw)
-{
-	uint64_t left = 0, skip;
-	for (size_t i = 0; i < j->npending; i++)
-		left += j->pending[i].end - j->pending[i].begin;
-	struct slice s = shard_slice(left, 0, 1, w, nw);
-	skip = s.begin;
-	p->count = s.end - s.begin;
-	left = p->count;
-	for (size_t i = 0; i < j->npending && left; i++) {
-		uint64_t b = j->pending[i].begin, e = j->pending[i].end;
-		if (skip >= e - b) {
-			skip -= e - b;
-			continue;
-		}
-		b += skip;
-		skip = 0;
-		if (p->nranges == PART_MAX_RANGES)
-			return -E2BIG;
-		uint64_t take = MIN(left, e - b);
-		p->ranges[p->nranges++] = (struct pos_range){ b, b + take };
-		left -= take;
-	}
-	return 0;
-}
 
 static const struct ipaddr *first_target(const struct space *s, int af, struct ipaddr *a)
 {
@@ -50,9 +24,9 @@ static const struct ipaddr *first_target(const struct space *s, int af, struct i
 
 /* Builds the template for one family on one NIC; 0 when the space has no
  * targets of that family. */
-static int part_tmpl(struct job_part *p, const struct job *j, int af, struct errbuf *err)
+static int part_tmpl(struct job_part *p, const struct nic *n, const struct job *j, int af,
+		     struct errbuf *err)
 {
-	struct nic *n = p->nic;
 	struct ipaddr dst, src = af == AF_INET ? n->src4 : n->src6;
 	uint8_t gw[6] = { 0x02, 0, 0, 0, 0, 0x02 };
 	struct probe_opts o;
@@ -94,20 +68,17 @@ static void run_free(struct job_run *run)
 	free(run);
 }
 
-static int run_resolve_nics(struct daemon *d, const struct job *j, struct nic **nics,
-			    unsigned *nparts, struct errbuf *err)
+static int run_count_parts(const struct job *j, struct nic *const *nics, unsigned nnics,
+			   unsigned *nparts, struct errbuf *err)
 {
 	*nparts = 0;
-	for (unsigned i = 0; i < j->spec.nnics; i++) {
-		nics[i] = daemon_find_nic(d, j->spec.nics[i]);
-		if (!nics[i])
-			return errbuf_set(err, -ENODEV, "NIC %s is no longer configured",
-					  j->spec.nics[i]);
+	for (unsigned i = 0; i < nnics; i++) {
 		if (!nics[i]->up)
 			return errbuf_set(err, -ENETDOWN, "NIC %s is not usable: %s",
 					  nics[i]->conf.name, nics[i]->error);
 		*nparts += nics[i]->nworkers;
 	}
+	(void)j;
 	return *nparts ? 0 : errbuf_set(err, -ENODEV, "the job has no NIC queues to run on");
 }
 
@@ -125,11 +96,27 @@ void jobrun_set_rate(struct job *j, uint64_t pps)
 		run_set_rate(j->run, pps);
 }
 
-static int run_build(struct daemon *d, struct job *j, struct job_run *run, struct errbuf *err)
+static int part_build(struct job_part *p, struct nic *n, unsigned q, const struct job *j,
+		      unsigned w, unsigned nw, struct errbuf *err)
 {
-	struct nic *nics[CONFIG_MAX_NICS];
+	int r;
+	p->worker = &n->workers[q];
+	p->nic = n->conf.name;
+	if ((r = part_assign(p, j->pending, j->npending, w, nw)) < 0)
+		return errbuf_set(err, r, "resume state too fragmented");
+	if ((r = part_tmpl(p, n, j, AF_INET, err)) < 0 || (r = part_tmpl(p, n, j, AF_INET6, err)) < 0)
+		return r;
+	if (spsc_init(&p->results, PART_RING_SIZE, sizeof(struct rx_record)) < 0)
+		return errbuf_set(err, -ENOMEM, "out of memory for result rings");
+	part_seek(p, 0);
+	return 0;
+}
+
+static int run_build(struct job *j, struct nic *const *nics, unsigned nnics, struct job_run *run,
+		     struct errbuf *err)
+{
 	unsigned nparts, w = 0;
-	int r = run_resolve_nics(d, j, nics, &nparts, err);
+	int r = run_count_parts(j, nics, nnics, &nparts, err);
 
 	if (r < 0)
 		return r;
@@ -142,22 +129,12 @@ static int run_build(struct daemon *d, struct job *j, struct job_run *run, struc
 	memcpy(run->val.key, j->key, sizeof(j->key));
 	run->val.sport_lo = j->spec.sport_lo;
 	run->val.sport_n = j->spec.sport_n;
-	for (unsigned i = 0; i < j->spec.nnics; i++) {
+	for (unsigned i = 0; i < nnics; i++)
 		for (unsigned q = 0; q < nics[i]->nworkers; q++, w++) {
-			struct job_part *p = &run->parts[w];
-			p->run = run;
-			p->nic = nics[i];
-			p->queue = q;
-			if ((r = part_assign(p, j, w, nparts)) < 0)
-				return errbuf_set(err, r, "resume state too fragmented");
-			if ((r = part_tmpl(p, j, AF_INET, err)) < 0 ||
-			    (r = part_tmpl(p, j, AF_INET6, err)) < 0)
+			run->parts[w].run = run;
+			if ((r = part_build(&run->parts[w], nics[i], q, j, w, nparts, err)) < 0)
 				return r;
-			if (spsc_init(&p->results, PART_RING_SIZE, sizeof(struct rx_record)) < 0)
-				return errbuf_set(err, -ENOMEM, "out of memory for result rings");
-			part_seek(p, 0);
 		}
-	}
 	run_set_rate(run, j->spec.rate_pps);
 	return 0;
 }
@@ -167,17 +144,15 @@ static void parts_detach(struct job_part *parts, unsigned from, unsigned to)
 {
 	uint64_t seen[256];
 	for (unsigned i = from; i < to; i++)
-		if (parts[i].nic->workers && !parts[i].lost)
-			worker_detach(&parts[i].nic->workers[parts[i].queue], &parts[i]);
+		if (!parts[i].lost)
+			worker_detach(parts[i].worker, &parts[i]);
 	for (unsigned i = from; i < to && i - from < 256; i++)
-		seen[i - from] = parts[i].nic->workers && !parts[i].lost
-					 ? atomic_load(&parts[i].nic->workers[parts[i].queue].epoch) : 0;
+		seen[i - from] = !parts[i].lost ? atomic_load(&parts[i].worker->epoch) : 0;
 	/* a worker that has started a new loop iteration no longer sees the part */
 	for (int tries = 0; tries < 5000; tries++) {
 		unsigned moved = 0;
 		for (unsigned i = from; i < to && i - from < 256; i++) {
-			struct worker *w = parts[i].nic->workers && !parts[i].lost
-						   ? &parts[i].nic->workers[parts[i].queue] : NULL;
+			struct worker *w = !parts[i].lost ? parts[i].worker : NULL;
 			moved += !w || !w->started || atomic_load(&w->epoch) > seen[i - from];
 		}
 		if (moved == MIN(to - from, 256u))
@@ -193,12 +168,12 @@ static void run_detach(struct job_run *run)
 	parts_detach(run->parts, 0, run->nparts);
 }
 
-unsigned jobrun_nic_lost(struct job *j, const struct nic *n)
+unsigned jobrun_nic_lost(struct job *j, const char *nic)
 {
 	unsigned lost = 0;
 	for (unsigned i = 0; j->run && i < j->run->nparts; i++) {
 		struct job_part *p = &j->run->parts[i];
-		if (p->nic != n || p->lost)
+		if (strcmp(p->nic, nic) != 0 || p->lost)
 			continue;
 		parts_detach(j->run->parts, i, i + 1);
 		p->lost = true;
@@ -208,17 +183,17 @@ unsigned jobrun_nic_lost(struct job *j, const struct nic *n)
 	return lost;
 }
 
-int jobrun_start(struct daemon *d, struct job *j, struct errbuf *err)
+int jobrun_start(struct job *j, struct nic *const *nics, unsigned nnics, struct errbuf *err)
 {
 	struct job_run *run = calloc(1, sizeof(*run));
-	int r = run ? run_build(d, j, run, err) : errbuf_set(err, -ENOMEM, "out of memory");
+	int r = run ? run_build(j, nics, nnics, run, err) : errbuf_set(err, -ENOMEM, "out of memory");
 
 	for (unsigned i = 0; r == 0 && i < run->nparts; i++) {
 		struct job_part *p = &run->parts[i];
-		r = worker_attach(&p->nic->workers[p->queue], p);
+		r = worker_attach(p->worker, p);
 		if (r < 0)
 			errbuf_set(err, r, "%s queue %u already serves %d running jobs; wait for one to finish",
-				   p->nic->conf.name, p->queue, WORKER_MAX_SLOTS);
+				   p->nic, p->worker->queue, WORKER_MAX_SLOTS);
 	}
 	if (r < 0) {
 		if (run)
@@ -230,16 +205,21 @@ int jobrun_start(struct daemon *d, struct job *j, struct errbuf *err)
 	}
 	j->run = run;
 	j->last_sent = job_sent(j);
-	j->last_tick = mono_now();
+	j->last_tick = clock_mono_s();
 	return 0;
 }
 
-uint64_t jobrun_done(const struct job *j)
+static uint64_t run_done(const struct job *j)
 {
 	uint64_t s = 0;
 	for (unsigned i = 0; j->run && i < j->run->nparts; i++)
 		s += atomic_load_explicit(&j->run->parts[i].done, memory_order_relaxed);
 	return s;
+}
+
+uint64_t job_sent(const struct job *j)
+{
+	return j->sent_base + run_done(j);
 }
 
 bool jobrun_tx_done(const struct job *j)
@@ -256,9 +236,23 @@ void jobrun_snapshot(struct job *j)
 		j->ckpt_prev[i] = atomic_load(&j->run->parts[i].done);
 }
 
-int jobrun_drain(struct daemon *d, struct job *j)
+int jobrun_resume_point(const struct job *j, struct job_resume *rp, struct pos_range **buf)
 {
-	(void)d;
+	*buf = NULL;
+	if (!j->run) {
+		*rp = (struct job_resume){ j->pending, j->npending, j->sent_base };
+		return 0;
+	}
+	if (!(*buf = calloc((size_t)j->run->nparts * PART_MAX_RANGES + 1, sizeof(**buf))))
+		return -ENOMEM;
+	rp->pending = *buf;
+	rp->npending = parts_pending(j->run->parts, j->run->nparts, j->ckpt_prev, *buf, &rp->sent);
+	rp->sent += j->sent_base;
+	return 0;
+}
+
+int jobrun_drain(struct job *j)
+{
 	for (unsigned i = 0; j->run && i < j->run->nparts; i++) {
 		struct job_part *p = &j->run->parts[i];
 		struct rx_record rec;
@@ -270,7 +264,7 @@ int jobrun_drain(struct daemon *d, struct job *j)
 			j->replies++;
 			if (idx < 0 || !dedup_insert(&j->dedup, (uint64_t)idx))
 				continue;
-			snprintf(res.nic, sizeof(res.nic), "%s", p->nic->conf.name);
+			snprintf(res.nic, sizeof(res.nic), "%s", p->nic);
 			size_t len = output_ndjson(&res, line, sizeof(line));
 			int r = jobstore_results_append(j, line, len);
 			if (r < 0)
@@ -281,30 +275,27 @@ int jobrun_drain(struct daemon *d, struct job *j)
 	return jobstore_results_flush(j, false);
 }
 
-/* Replaces j->pending by what the parts have not sent (per `done`). */
+/* Replaces j->pending by what the parts have not sent (per done[]). */
 static void run_save_pending(struct job *j, const uint64_t *done)
 {
 	struct job_run *run = j->run;
-	size_t n = 0;
+	uint64_t sent;
 	struct pos_range *pr = calloc((size_t)run->nparts * PART_MAX_RANGES + 1, sizeof(*pr));
 	if (!pr)
 		return; /* keep the old pending: resume re-sends more, loses nothing */
-	for (unsigned i = 0; i < run->nparts; i++) {
-		n += part_remaining(&run->parts[i], done[i], pr + n);
-		j->sent_base += done[i];
-	}
+	j->npending = parts_pending(run->parts, run->nparts, done, pr, &sent);
+	j->sent_base += sent;
 	free(j->pending);
 	j->pending = pr;
-	j->npending = n;
 }
 
-void jobrun_stop(struct daemon *d, struct job *j, bool lagged)
+void jobrun_stop(struct job *j, bool lagged)
 {
 	uint64_t *now_done;
 	if (!j->run)
 		return;
 	run_detach(j->run);
-	jobrun_drain(d, j);
+	jobrun_drain(j);
 	now_done = calloc(j->run->nparts, sizeof(*now_done));
 	for (unsigned i = 0; now_done && i < j->run->nparts; i++)
 		now_done[i] = lagged ? j->ckpt_prev[i] : atomic_load(&j->run->parts[i].done);
@@ -333,4 +324,13 @@ double jobrun_tx_rate(const struct job *j)
 	if (!active || last <= first || done <= active)
 		return 0;
 	return (double)(done - active) * 1e9 / (double)(last - first);
+}
+
+uint64_t jobrun_nic_rate(const struct job *j, const char *nic)
+{
+	uint64_t s = 0;
+	for (unsigned i = 0; j->run && i < j->run->nparts; i++)
+		if (strcmp(j->run->parts[i].nic, nic) == 0)
+			s += atomic_load(&j->run->parts[i].rate_pps);
+	return s;
 }

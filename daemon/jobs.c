@@ -1,8 +1,9 @@
 /* Job manager (see jobs.h): the queue and state machine. Runs live in
  * jobrun.c, persistence in jobstore.c. */
 #include "jobs.h"
-#include "control.h"
+#include "clock.h"
 #include "jobrun.h"
+#include "jobview.h"
 #include "log.h"
 #include "scan/shard.h"
 
@@ -13,55 +14,30 @@
 #include <sys/random.h>
 
 struct jobs {
-	struct daemon *d;
+	struct jobs_env env;
 	struct job *head, *tail;
 	unsigned seq, nrunning, nqueued;
+	bool stopping; /* jobs_shutdown() ran: start nothing */
 };
-
-static const char *const state_names[] = { "queued", "running", "cooldown",
-					   "done",   "failed",  "cancelled" };
-
-const char *job_state_name(enum job_state s)
-{
-	return state_names[s];
-}
-
-int job_state_parse(const char *s, enum job_state *st)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(state_names); i++)
-		if (strcmp(s, state_names[i]) == 0)
-			return *st = (enum job_state)i, 0;
-	return -EINVAL;
-}
-
-bool job_state_final(enum job_state s)
-{
-	return s == JOB_DONE || s == JOB_FAILED || s == JOB_CANCELLED;
-}
-
-uint64_t job_sent(const struct job *j)
-{
-	return j->sent_base + jobrun_done(j);
-}
 
 static bool job_active(const struct job *j)
 {
 	return j->state == JOB_RUNNING || j->state == JOB_COOLDOWN;
 }
 
-struct jobs *jobs_new(struct daemon *d)
+struct jobs *jobs_new(const struct jobs_env *env)
 {
 	struct jobs *js = calloc(1, sizeof(*js));
 	if (js) {
-		js->d = d;
+		js->env = *env;
 		js->seq = 1;
 	}
 	return js;
 }
 
-static void job_free(struct daemon *d, struct job *j)
+static void job_free(struct job *j)
 {
-	jobrun_stop(d, j, true);
+	jobrun_stop(j, true);
 	jobstore_close(j);
 	jobspec_free(&j->spec);
 	if (j->space_ok)
@@ -80,7 +56,7 @@ void jobs_free(struct jobs *js)
 		return;
 	for (struct job *j = js->head, *next; j; j = next) {
 		next = j->next;
-		job_free(js->d, j);
+		job_free(j);
 	}
 	free(js);
 }
@@ -93,6 +69,11 @@ struct job *jobs_find(struct jobs *js, const char *id)
 	return NULL;
 }
 
+const struct job *jobs_first(const struct jobs *js)
+{
+	return js->head;
+}
+
 static void jobs_append(struct jobs *js, struct job *j)
 {
 	if (js->tail)
@@ -102,23 +83,10 @@ static void jobs_append(struct jobs *js, struct job *j)
 	js->tail = j;
 }
 
-static void job_notify_state(struct jobs *js, const struct job *j)
+static void job_event(struct jobs *js, const struct job *j, enum job_event ev)
 {
-	cJSON *o = cJSON_CreateObject(), *p = cJSON_AddObjectToObject(o, "params");
-	char *line;
-	cJSON_AddStringToObject(o, "jsonrpc", "2.0");
-	cJSON_AddStringToObject(o, "method", "job.state");
-	cJSON_AddStringToObject(p, "job_id", j->id);
-	cJSON_AddStringToObject(p, "state", job_state_name(j->state));
-	if (j->error[0])
-		cJSON_AddStringToObject(p, "error", j->error);
-	else
-		cJSON_AddNullToObject(p, "error");
-	line = cJSON_PrintUnformatted(o);
-	if (line && js->d->ctl)
-		control_notify(js->d->ctl, j->id, line);
-	free(line);
-	cJSON_Delete(o);
+	if (js->env.on_event)
+		js->env.on_event(js->env.ctx, j, ev);
 }
 
 static bool job_uses_nic(const struct job *j, const struct nic *n)
@@ -147,10 +115,10 @@ static void filter_add(struct rx_filter *f, const struct ipaddr *a, const struct
 /* Each NIC's RX filter admits replies to every active job that uses it. */
 static void nic_filters_update(struct jobs *js)
 {
-	for (unsigned k = 0; k < js->d->nnics; k++) {
-		struct nic *n = &js->d->nics[k];
+	for (unsigned k = 0; k < js->env.nics->n; k++) {
+		struct nic *n = &js->env.nics->nic[k];
 		struct rx_filter f = { 0 };
-		if (!n->up || !n->eng.ops->set_filter)
+		if (!n->up)
 			continue;
 		for (struct job *j = js->head; j; j = j->next) {
 			if (!job_active(j) || !job_uses_nic(j, n))
@@ -159,7 +127,7 @@ static void nic_filters_update(struct jobs *js)
 			filter_add(&f, own && j->spec.source_ip.af == AF_INET ? &j->spec.source_ip : &n->src4, j);
 			filter_add(&f, own && j->spec.source_ip.af == AF_INET6 ? &j->spec.source_ip : &n->src6, j);
 		}
-		int r = n->eng.ops->set_filter(&n->eng, &f);
+		int r = nic_set_filter(n, &f);
 		if (r < 0)
 			log_errno(r, "%s: cannot update the RX filter", n->conf.name);
 	}
@@ -171,7 +139,7 @@ static void job_finish(struct jobs *js, struct job *j, enum job_state st, const 
 {
 	if (j->run) {
 		j->tx_rate = jobrun_tx_rate(j);
-		jobrun_stop(js->d, j, false);
+		jobrun_stop(j, false);
 		js->nrunning--;
 	} else if (j->state == JOB_QUEUED) {
 		js->nqueued--;
@@ -179,14 +147,14 @@ static void job_finish(struct jobs *js, struct job *j, enum job_state st, const 
 	j->state = st;
 	if (why)
 		snprintf(j->error, sizeof(j->error), "%s", why);
-	j->finished_ms = realtime_ms();
+	j->finished_ms = clock_real_ms();
 	free(j->pending);
 	j->pending = NULL;
 	j->npending = 0;
 	job_persist(js, j);
 	jobstore_close(j);
 	nic_filters_update(js);
-	job_notify_state(js, j);
+	job_event(js, j, JOB_EVENT_STATE);
 	log_info("job %s %s: sent %llu of %llu, %llu open, %llu closed%s%s", j->id,
 		 job_state_name(st), (unsigned long long)job_sent(j), (unsigned long long)j->total,
 		 (unsigned long long)j->open, (unsigned long long)j->closed, j->error[0] ? ": " : "",
@@ -196,7 +164,12 @@ static void job_finish(struct jobs *js, struct job *j, enum job_state st, const 
 /* Writes the checkpoint; a job whose state cannot be stored fails. */
 static void job_persist(struct jobs *js, struct job *j)
 {
-	int r = jobstore_checkpoint(j);
+	struct job_resume rp;
+	struct pos_range *buf;
+	int r = jobrun_resume_point(j, &rp, &buf);
+	if (r == 0)
+		r = jobstore_checkpoint(j, &rp);
+	free(buf);
 	if (r == 0)
 		return;
 	log_errno(r, "job %s: cannot write state under %s", j->id, j->dir);
@@ -208,15 +181,28 @@ static void job_persist(struct jobs *js, struct job *j)
 	}
 }
 
+/* The job's NICs, in its spec's order. */
+static int job_nics(struct jobs *js, const struct job *j, struct nic **nics, struct errbuf *err)
+{
+	for (unsigned i = 0; i < j->spec.nnics; i++)
+		if (!(nics[i] = nics_find(js->env.nics, j->spec.nics[i])))
+			return errbuf_set(err, -ENODEV, "NIC %s is no longer configured",
+					  j->spec.nics[i]);
+	return 0;
+}
+
 static void job_start(struct jobs *js, struct job *j)
 {
+	struct nic *nics[CONFIG_MAX_NICS];
 	struct errbuf e = { { 0 } };
 	int r;
 
 	js->nqueued--;
 	j->state = JOB_RUNNING; /* filters first, so no early reply is missed */
 	nic_filters_update(js);
-	r = jobrun_start(js->d, j, &e);
+	r = job_nics(js, j, nics, &e);
+	if (r == 0)
+		r = jobrun_start(j, nics, j->spec.nnics, &e);
 	if (r < 0) {
 		j->state = JOB_QUEUED;
 		js->nqueued++;
@@ -224,21 +210,21 @@ static void job_start(struct jobs *js, struct job *j)
 		return;
 	}
 	js->nrunning++;
-	ratectl_init(&j->rc, j->spec.rate_pps, js->d->cfg.aimd_increase_pps, js->d->cfg.aimd_decrease);
+	ratectl_init(&j->rc, j->spec.rate_pps, js->env.cfg->aimd_increase_pps, js->env.cfg->aimd_decrease);
 	j->last_replies = j->replies;
 	if (!j->started_ms)
-		j->started_ms = realtime_ms();
+		j->started_ms = clock_real_ms();
 	log_info("job %s running: %llu probes at %llu pps on %u queue(s)", j->id,
 		 (unsigned long long)(j->total - j->sent_base), (unsigned long long)j->spec.rate_pps,
 		 j->run->nparts);
 	job_persist(js, j);
-	job_notify_state(js, j);
+	job_event(js, j, JOB_EVENT_STATE);
 }
 
 static void jobs_schedule(struct jobs *js)
 {
-	unsigned max = MIN(js->d->cfg.max_running_jobs, (unsigned)WORKER_MAX_SLOTS);
-	for (struct job *j = js->head; j && !js->d->stopping; j = j->next)
+	unsigned max = MIN(js->env.cfg->max_running_jobs, (unsigned)WORKER_MAX_SLOTS);
+	for (struct job *j = js->head; j && !js->stopping; j = j->next)
 		if (j->state == JOB_QUEUED && js->nrunning < max)
 			job_start(js, j);
 }
@@ -259,7 +245,7 @@ static int job_prepare(struct jobs *js, struct job *j, bool fresh)
 	j->npending = j->total ? 1 : 0;
 	if (getrandom(j->key, sizeof(j->key), 0) != sizeof(j->key))
 		return -EIO;
-	int r = dedup_init(&j->dedup, j->space.total, js->d->cfg.dedup_bitmap_max,
+	int r = dedup_init(&j->dedup, j->space.total, js->env.cfg->dedup_bitmap_max,
 			   DEDUP_DEFAULT_WINDOW);
 	j->dedup_ok = r == 0;
 	return r;
@@ -267,7 +253,7 @@ static int job_prepare(struct jobs *js, struct job *j, bool fresh)
 
 int jobs_submit(struct jobs *js, const cJSON *params, char *id, struct rpc_error *err)
 {
-	const struct config *cfg = &js->d->cfg;
+	const struct config *cfg = js->env.cfg;
 	struct job *j;
 	uint16_t rnd;
 	int r;
@@ -280,21 +266,21 @@ int jobs_submit(struct jobs *js, const cJSON *params, char *id, struct rpc_error
 		return rpc_error_set(err, RPC_INTERNAL, "", "out of memory");
 	j->results_fd = -1;
 	r = jobspec_from_json(params, cfg, &j->spec, err);
-	if (r == 0 && (r = jobspec_build_space(&j->spec, cfg, &js->d->blocklist, &js->d->allow,
+	if (r == 0 && (r = jobspec_build_space(&j->spec, cfg, js->env.blocklist, js->env.allow,
 					       &j->space, err)) == 0)
 		j->space_ok = true;
 	if (r == 0 && job_prepare(js, j, true) < 0)
 		r = rpc_error_set(err, RPC_INTERNAL, "", "out of memory preparing the job");
 	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
-		rnd = (uint16_t)realtime_ms(); /* only makes ids unlikely to repeat */
+		rnd = (uint16_t)clock_real_ms(); /* only makes ids unlikely to repeat */
 	snprintf(j->id, sizeof(j->id), "j%06u-%04x", js->seq, rnd);
-	j->submitted_ms = realtime_ms();
+	j->submitted_ms = clock_real_ms();
 	if (r == 0 && (r = jobstore_create(j, cfg->state_dir)) < 0)
 		r = rpc_error_set(err, RPC_INTERNAL, "",
 				  "cannot store the job under %s/jobs: %s; check [daemon] state_dir and free space",
 				  cfg->state_dir, strerror(-r));
 	if (r < 0) {
-		job_free(js->d, j);
+		job_free(j);
 		return r;
 	}
 	js->seq++;
@@ -304,7 +290,7 @@ int jobs_submit(struct jobs *js, const cJSON *params, char *id, struct rpc_error
 	log_info("job %s queued: %llu probes (%s), seed %llu, shard %u/%u", j->id,
 		 (unsigned long long)j->total, j->spec.name[0] ? j->spec.name : "unnamed",
 		 (unsigned long long)j->spec.seed, j->spec.shard_index, j->spec.shard_count);
-	job_notify_state(js, j);
+	job_event(js, j, JOB_EVENT_STATE);
 	jobs_schedule(js);
 	return 0;
 }
@@ -320,8 +306,8 @@ static void job_load_one(struct jobs *js, const char *name)
 	unsigned seq;
 	if (!j)
 		return;
-	if (jobstore_load(j, js->d->cfg.state_dir, name, &js->d->cfg, &js->d->blocklist,
-			  &js->d->allow) < 0) {
+	if (jobstore_load(j, js->env.cfg->state_dir, name, js->env.cfg, js->env.blocklist,
+			  js->env.allow) < 0) {
 		log_error("job %s cannot be resumed: %s", name, j->error);
 		j->state = JOB_FAILED;
 	}
@@ -353,7 +339,7 @@ int jobs_load(struct jobs *js)
 	struct dirent *de;
 	DIR *dir;
 
-	snprintf(path, sizeof(path), "%s/jobs", js->d->cfg.state_dir);
+	snprintf(path, sizeof(path), "%s/jobs", js->env.cfg->state_dir);
 	if (!(dir = opendir(path)))
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(dir))) {
@@ -383,11 +369,11 @@ int jobs_load(struct jobs *js)
 
 void jobs_drain(struct jobs *js)
 {
-	double now = mono_now();
+	double now = clock_mono_s();
 	for (struct job *j = js->head; j; j = j->next) {
 		if (!j->run)
 			continue;
-		int r = jobrun_drain(js->d, j);
+		int r = jobrun_drain(j);
 		if (r < 0) {
 			char why[700];
 			snprintf(why, sizeof(why),
@@ -401,26 +387,12 @@ void jobs_drain(struct jobs *js)
 			j->state = JOB_COOLDOWN;
 			j->cooldown_until = now + j->spec.cooldown_s;
 			atomic_store(&j->run->phase, RUN_RX_ONLY);
-			job_notify_state(js, j);
+			job_event(js, j, JOB_EVENT_STATE);
 		}
 		if (j->state == JOB_COOLDOWN && now >= j->cooldown_until) /* a lost NIC fails it */
 			job_finish(js, j, j->error[0] ? JOB_FAILED : JOB_DONE, NULL);
 	}
 	jobs_schedule(js);
-}
-
-static void job_notify_progress(struct jobs *js, const struct job *j)
-{
-	cJSON *o = cJSON_CreateObject();
-	char *line;
-	cJSON_AddStringToObject(o, "jsonrpc", "2.0");
-	cJSON_AddStringToObject(o, "method", "job.progress");
-	cJSON_AddItemToObject(o, "params", job_status_json(j));
-	line = cJSON_PrintUnformatted(o);
-	if (line && js->d->ctl)
-		control_notify(js->d->ctl, j->id, line);
-	free(line);
-	cJSON_Delete(o);
 }
 
 /* Evidence for the job's AIMD controller: allowance counters of its NICs,
@@ -432,13 +404,14 @@ static void job_ratectl(struct jobs *js, struct job *j, double reply_pps)
 	if (!j->spec.adaptive)
 		return;
 	for (unsigned i = 0; i < j->spec.nnics; i++) {
-		const struct nic *n = daemon_find_nic(js->d, j->spec.nics[i]);
+		const struct nic *n = nics_find(js->env.nics, j->spec.nics[i]);
 		if (!n)
 			continue;
-		s.allowance_exceeded += n->ena.delta[ENA_PPS_EXCEEDED] + n->ena.delta[ENA_BW_IN_EXCEEDED] +
-					n->ena.delta[ENA_BW_OUT_EXCEEDED];
-		s.cpu_busy = MAX(s.cpu_busy, n->busy_max);
-		s.tx_ring_full += n->tx_full_delta;
+		const struct nic_stats *ns = telemetry_nic(js->env.tel, n);
+		s.allowance_exceeded += ns->ena.delta[ENA_PPS_EXCEEDED] + ns->ena.delta[ENA_BW_IN_EXCEEDED] +
+					ns->ena.delta[ENA_BW_OUT_EXCEEDED];
+		s.cpu_busy = MAX(s.cpu_busy, ns->busy_max);
+		s.tx_ring_full += ns->tx_full_delta;
 	}
 	enum pressure before = j->rc.pressure;
 	if (ratectl_step(&j->rc, &s, &why)) {
@@ -452,7 +425,7 @@ static void job_ratectl(struct jobs *js, struct job *j, double reply_pps)
 
 void jobs_tick(struct jobs *js)
 {
-	double now = mono_now();
+	double now = clock_mono_s();
 	for (struct job *j = js->head, *next; j; j = next) {
 		next = j->next;
 		if (!j->run)
@@ -471,19 +444,20 @@ void jobs_tick(struct jobs *js)
 		job_persist(js, j); /* writes the snapshot taken one tick ago */
 		if (j->run)
 			jobrun_snapshot(j);
-		job_notify_progress(js, j);
+		job_event(js, j, JOB_EVENT_PROGRESS);
 	}
 }
 
 void jobs_shutdown(struct jobs *js)
 {
+	js->stopping = true;
 	for (struct job *j = js->head; j; j = j->next) {
 		if (!j->run)
 			continue;
-		jobrun_stop(js->d, j, true);
+		jobrun_stop(j, true);
 		js->nrunning--;
 		j->state = JOB_RUNNING;
-		if (jobstore_checkpoint(j) < 0)
+		if (jobstore_checkpoint(j, &(struct job_resume){ j->pending, j->npending, j->sent_base }) < 0)
 			log_error("job %s: final checkpoint failed; it resumes from the previous one",
 				  j->id);
 		log_info("job %s checkpointed at %llu of %llu; resumes at next start", j->id,
@@ -494,12 +468,12 @@ void jobs_shutdown(struct jobs *js)
 void jobs_nic_lost(struct jobs *js, const struct nic *n, const char *why)
 {
 	for (struct job *j = js->head; j; j = j->next) {
-		if (!j->run || !jobrun_nic_lost(j, n))
+		if (!j->run || !jobrun_nic_lost(j, n->conf.name))
 			continue;
 		snprintf(j->error, sizeof(j->error), "%s; the job's part on %s stopped, the other NICs finish",
 			 why, n->conf.name);
 		log_error("job %s: %s", j->id, j->error);
-		job_notify_state(js, j);
+		job_event(js, j, JOB_EVENT_STATE);
 	}
 }
 
@@ -512,7 +486,7 @@ int jobs_cancel(struct jobs *js, struct job *j)
 
 int jobs_set_rate(struct jobs *js, struct job *j, uint64_t pps, struct rpc_error *err)
 {
-	uint64_t max = js->d->cfg.max_pps;
+	uint64_t max = js->env.cfg->max_pps;
 	if (pps < 1 || pps > 1000000000ull)
 		return rpc_error_set(err, RPC_INVALID_PARAMS, "rate_pps",
 				     "rate_pps must be between 1 and 1000000000");
@@ -538,25 +512,12 @@ void jobs_counts(const struct jobs *js, unsigned *running, unsigned *queued)
 	*queued = js->nqueued;
 }
 
-uint64_t jobs_rate_target(const struct jobs *js)
+uint64_t jobs_nic_rate(const struct jobs *js, const struct nic *n)
 {
 	uint64_t s = 0;
 	for (const struct job *j = js->head; j; j = j->next)
 		if (j->state == JOB_RUNNING)
-			s += j->spec.rate_pps;
-	return s;
-}
-
-uint64_t jobs_nic_rate(const struct jobs *js, const struct nic *n)
-{
-	uint64_t s = 0;
-	for (const struct job *j = js->head; j; j = j->next) {
-		if (j->state != JOB_RUNNING || !j->run)
-			continue;
-		for (unsigned i = 0; i < j->run->nparts; i++)
-			if (j->run->parts[i].nic == n)
-				s += atomic_load(&j->run->parts[i].rate_pps);
-	}
+			s += jobrun_nic_rate(j, n->conf.name);
 	return s;
 }
 
@@ -576,44 +537,15 @@ cJSON *jobs_list_json(struct jobs *js, const char *state, struct rpc_error *err)
 	return o;
 }
 
-cJSON *jobs_rate_json(const struct jobs *js)
+void jobs_rate(const struct jobs *js, struct jobs_rate *out)
 {
-	cJSON *o = cJSON_CreateObject();
-	uint64_t target = 0, ceiling = 0, cuts = 0;
-	enum pressure worst = PRESSURE_NONE;
+	*out = (struct jobs_rate){ 0 };
 	for (const struct job *j = js->head; j; j = j->next) {
-		cuts += j->rc.cuts;
+		out->cuts += j->rc.cuts;
 		if (j->state != JOB_RUNNING)
 			continue;
-		target += j->spec.adaptive ? j->rc.rate : j->spec.rate_pps;
-		ceiling += j->spec.rate_pps;
-		worst = MAX(worst, j->rc.pressure);
+		out->target += j->spec.adaptive ? j->rc.rate : j->spec.rate_pps;
+		out->ceiling += j->spec.rate_pps;
+		out->pressure = MAX(out->pressure, j->rc.pressure);
 	}
-	cJSON_AddNumberToObject(o, "target", (double)target);
-	cJSON_AddNumberToObject(o, "ceiling", (double)ceiling);
-	cJSON_AddStringToObject(o, "pressure", pressure_name(worst));
-	cJSON_AddNumberToObject(o, "cuts", (double)cuts);
-	return o;
-}
-
-void jobs_prometheus(const struct jobs *js, FILE *f)
-{
-	static const char *const names[] = { "scand_job_sent_total", "scand_job_replies_total",
-					     "scand_job_open_total" };
-	cJSON *rate = jobs_rate_json(js);
-	for (size_t k = 0; k < ARRAY_SIZE(names); k++) {
-		fprintf(f, "# HELP %s Per active job.\n# TYPE %s counter\n", names[k], names[k]);
-		for (const struct job *j = js->head; j; j = j->next) {
-			uint64_t v = k == 0 ? job_sent(j) : k == 1 ? j->replies : j->open;
-			if (!job_state_final(j->state))
-				fprintf(f, "%s{job=\"%s\"} %llu\n", names[k], j->id, (unsigned long long)v);
-		}
-	}
-	fprintf(f, "# HELP scand_rate_target_pps Sum of the running jobs' current target rates.\n"
-		   "# TYPE scand_rate_target_pps gauge\nscand_rate_target_pps %.0f\n"
-		   "# HELP scand_rate_cuts_total AIMD cuts on network pressure.\n"
-		   "# TYPE scand_rate_cuts_total counter\nscand_rate_cuts_total %.0f\n",
-		cJSON_GetObjectItem(rate, "target")->valuedouble,
-		cJSON_GetObjectItem(rate, "cuts")->valuedouble);
-	cJSON_Delete(rate);
 }

@@ -1,6 +1,7 @@
 /* job.submit parameters (see jobspec.h): strict JSON decoding with the
  * field named in every error, defaults from the config, spec.json round trip. */
 #include "jobspec.h"
+#include "parse.h"
 #include "statefile.h"
 
 #include <ctype.h>
@@ -176,20 +177,6 @@ static int read_targets_file(const cJSON *v, const struct config *cfg, struct jo
 	return check_file_targets(s, first, cfg, err);
 }
 
-/* Strict "I/N": digits only on both sides, no sign, no overflow. */
-static int shard_str_parse(const char *t, uint64_t *i, uint64_t *n)
-{
-	char *end;
-	if (!isdigit((unsigned char)t[0]))
-		return -EINVAL;
-	errno = 0;
-	*i = strtoull(t, &end, 10);
-	if (errno || *end != '/' || !isdigit((unsigned char)end[1]))
-		return -EINVAL;
-	*n = strtoull(end + 1, &end, 10);
-	return errno || *end ? -EINVAL : 0;
-}
-
 static int get_shard(const cJSON *p, const struct config *cfg, struct job_spec *s,
 		     struct rpc_error *err)
 {
@@ -200,7 +187,7 @@ static int get_shard(const cJSON *p, const struct config *cfg, struct job_spec *
 	if (!v)
 		return 0;
 	if (cJSON_IsString(v)) {
-		if (shard_str_parse(v->valuestring, &i, &n) < 0)
+		if (shard_parse(v->valuestring, &i, &n) == -EINVAL)
 			return rpc_error_set(err, RPC_INVALID_PARAMS, "shard",
 					     "shard \"%.40s\" must be \"INDEX/COUNT\" (e.g. \"0/4\") or {\"index\": I, \"count\": N}",
 					     v->valuestring);
@@ -219,7 +206,7 @@ static int get_shard(const cJSON *p, const struct config *cfg, struct job_spec *
 		return rpc_error_set(err, RPC_INVALID_PARAMS, "shard",
 				     "shard must be an object {\"index\": I, \"count\": N} or \"I/N\", got %s", json_type(v));
 	}
-	if (n < 1 || n > 65536)
+	if (n < 1 || n > SHARD_MAX_COUNT)
 		return rpc_error_set(err, RPC_INVALID_PARAMS, "shard.count",
 				     "shard count must be between 1 and 65536, got %llu", (unsigned long long)n);
 	if (i >= n)

@@ -32,11 +32,10 @@ static void pending_add(cJSON *arr, const struct pos_range *pr, size_t n)
 	}
 }
 
-static cJSON *checkpoint_json(const struct job *j)
+static cJSON *checkpoint_json(const struct job *j, const struct job_resume *rp)
 {
 	cJSON *o = cJSON_CreateObject(), *pend = cJSON_CreateArray();
 	char hex[33];
-	uint64_t sent = j->sent_base;
 
 	for (int i = 0; i < 16; i++)
 		snprintf(hex + 2 * i, 3, "%02x", j->key[i]);
@@ -48,17 +47,9 @@ static cJSON *checkpoint_json(const struct job *j)
 	cJSON_AddNumberToObject(o, "submitted_ms", (double)j->submitted_ms);
 	cJSON_AddNumberToObject(o, "started_ms", (double)j->started_ms);
 	cJSON_AddNumberToObject(o, "finished_ms", (double)j->finished_ms);
-	if (j->run) {
-		for (unsigned i = 0; i < j->run->nparts; i++) {
-			struct pos_range rest[PART_MAX_RANGES];
-			unsigned n = part_remaining(&j->run->parts[i], j->ckpt_prev[i], rest);
-			pending_add(pend, rest, n);
-			sent += j->ckpt_prev[i];
-		}
-	} else if (!job_state_final(j->state)) {
-		pending_add(pend, j->pending, j->npending);
-	}
-	cJSON_AddNumberToObject(o, "sent", (double)sent);
+	if (!job_state_final(j->state))
+		pending_add(pend, rp->pending, rp->npending);
+	cJSON_AddNumberToObject(o, "sent", (double)rp->sent);
 	cJSON_AddItemToObject(o, "pending", pend);
 	return o;
 }
@@ -74,12 +65,12 @@ static int write_json(const struct job *j, const char *name, cJSON *o)
 	return r;
 }
 
-int jobstore_checkpoint(struct job *j)
+int jobstore_checkpoint(struct job *j, const struct job_resume *rp)
 {
 	int r = jobstore_results_flush(j, true);
 	if (r < 0)
 		return r;
-	return write_json(j, "checkpoint.json", checkpoint_json(j));
+	return write_json(j, "checkpoint.json", checkpoint_json(j, rp));
 }
 
 int jobstore_save_spec(struct job *j)
@@ -112,7 +103,7 @@ int jobstore_create(struct job *j, const char *state_dir)
 		return r;
 	if ((r = jobstore_results_open(j)) < 0)
 		return r;
-	return jobstore_checkpoint(j);
+	return jobstore_checkpoint(j, &(struct job_resume){ j->pending, j->npending, 0 });
 }
 
 int jobstore_results_flush(struct job *j, bool sync)

@@ -1,7 +1,6 @@
-/* JSON views of jobs for the control protocol (docs/protocol.md):
- * job.status, job.list rows and job.results pages. */
-#include "jobrun.h"
-#include "jobs.h"
+/* JSON views of jobs (see jobview.h). */
+#include "jobview.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -16,7 +15,7 @@ static void add_time(cJSON *o, const char *k, uint64_t ms)
 		cJSON_AddNullToObject(o, k);
 		return;
 	}
-	iso8601_ms(ms, buf, sizeof(buf));
+	clock_iso8601_ms(ms, buf, sizeof(buf));
 	cJSON_AddStringToObject(o, k, buf);
 }
 
@@ -28,7 +27,7 @@ static double job_eta(const struct job *j, uint64_t sent)
 		return left / rate + j->spec.cooldown_s;
 	}
 	if (j->state == JOB_COOLDOWN) {
-		double left = j->cooldown_until - mono_now();
+		double left = j->cooldown_until - clock_mono_s();
 		return left > 0 ? left : 0;
 	}
 	return 0;
@@ -38,7 +37,7 @@ cJSON *job_status_json(const struct job *j)
 {
 	cJSON *o = cJSON_CreateObject(), *nics, *sh;
 	uint64_t sent = job_sent(j);
-	uint64_t end = j->finished_ms ? j->finished_ms : realtime_ms();
+	uint64_t end = j->finished_ms ? j->finished_ms : clock_real_ms();
 
 	cJSON_AddStringToObject(o, "job_id", j->id);
 	cJSON_AddStringToObject(o, "name", j->spec.name);

@@ -30,16 +30,6 @@ void notify_status(const char *status)
 	send_state("STATUS=%s", status);
 }
 
-bool notify_watchdog_enabled(uint64_t *usec)
-{
-#if HAVE_SYSTEMD
-	return sd_watchdog_enabled(0, usec) > 0;
-#else
-	(void)usec;
-	return false;
-#endif
-}
-
 void notify_watchdog(void)
 {
 	send_state("WATCHDOG=1%s", "");

@@ -6,8 +6,6 @@
 
 void notify_ready(const char *status);
 void notify_status(const char *status);
-/* True when the service manager wants watchdog pings; *usec is the period. */
-bool notify_watchdog_enabled(uint64_t *usec);
 void notify_watchdog(void);
 void notify_reloading(void);
 void notify_stopping(void);

@@ -2,8 +2,8 @@
  * thin: jobs.c and telemetry own the data. */
 #include "rpc.h"
 #include "control.h"
-#include "jobs.h"
-#include "telemetry.h"
+#include "jobview.h"
+#include "report.h"
 #include "scand-config.h"
 
 #include <errno.h>
@@ -143,8 +143,8 @@ static cJSON *m_daemon_info(struct daemon *d, struct control_client *c, const cJ
 	cJSON_AddBoolToObject(f, "systemd", HAVE_SYSTEMD);
 	cJSON_AddBoolToObject(f, "numa", HAVE_NUMA);
 	nics = cJSON_AddArrayToObject(o, "nics");
-	for (unsigned i = 0; i < d->nnics; i++)
-		cJSON_AddItemToArray(nics, nic_info(&d->nics[i]));
+	for (unsigned i = 0; i < d->nics.n; i++)
+		cJSON_AddItemToArray(nics, nic_info(&d->nics.nic[i]));
 	sh = cJSON_AddObjectToObject(o, "shard");
 	cJSON_AddNumberToObject(sh, "index", d->cfg.has_shard ? d->cfg.shard_index : 0);
 	cJSON_AddNumberToObject(sh, "count", d->cfg.has_shard ? d->cfg.shard_count : 1);
@@ -159,10 +159,10 @@ static cJSON *m_reload(struct daemon *d, struct control_client *c, const cJSON *
 	(void)c;
 	if (rpc_check_fields(p, (const char *const[]){ NULL }, err) < 0)
 		return NULL;
-	daemon_open_nics(d);
+	daemon_reload(d);
 	cJSON *o = cJSON_CreateObject(), *nics = cJSON_AddArrayToObject(o, "nics");
-	for (unsigned i = 0; i < d->nnics; i++)
-		cJSON_AddItemToArray(nics, nic_info(&d->nics[i]));
+	for (unsigned i = 0; i < d->nics.n; i++)
+		cJSON_AddItemToArray(nics, nic_info(&d->nics.nic[i]));
 	return o;
 }
 
@@ -259,20 +259,22 @@ static cJSON *m_telemetry(struct daemon *d, struct control_client *c, const cJSO
 	(void)c;
 	if (rpc_check_fields(p, (const char *const[]){ NULL }, err) < 0)
 		return NULL;
-	return telemetry_json(d);
+	return report_telemetry(d);
 }
 
 static cJSON *m_heartbeat(struct daemon *d, struct control_client *c, const cJSON *p,
 			  struct rpc_error *err)
 {
 	unsigned running, queued, up = 0;
+	struct jobs_rate jr;
 	cJSON *o, *jobs;
 	(void)c;
 	if (rpc_check_fields(p, (const char *const[]){ NULL }, err) < 0)
 		return NULL;
 	jobs_counts(d->jobs, &running, &queued);
-	for (unsigned i = 0; i < d->nnics; i++)
-		up += d->nics[i].up;
+	for (unsigned i = 0; i < d->nics.n; i++)
+		up += d->nics.nic[i].up;
+	jobs_rate(d->jobs, &jr);
 	o = cJSON_CreateObject();
 	cJSON_AddBoolToObject(o, "ok", true);
 	cJSON_AddNumberToObject(o, "uptime_s", floor(daemon_uptime(d)));
@@ -281,8 +283,9 @@ static cJSON *m_heartbeat(struct daemon *d, struct control_client *c, const cJSO
 	cJSON_AddNumberToObject(jobs, "running", running);
 	cJSON_AddNumberToObject(jobs, "queued", queued);
 	cJSON_AddNumberToObject(o, "nics_up", up);
-	cJSON_AddNumberToObject(o, "nics", d->nnics);
-	cJSON_AddNumberToObject(o, "rate_pps", (double)jobs_rate_target(d->jobs));
+	cJSON_AddNumberToObject(o, "nics", d->nics.n);
+	/* the same sum as telemetry.get's rate.target */
+	cJSON_AddNumberToObject(o, "rate_pps", (double)jr.target);
 	return o;
 }
 
@@ -408,4 +411,33 @@ char *rpc_handle(void *ctx, struct control_client *c, const char *line, size_t l
 	out = reply(id, result, &err);
 	cJSON_Delete(req);
 	return out;
+}
+
+/* Job events become JSON-RPC notifications for subscribed clients. */
+void rpc_job_event(void *ctx, const struct job *j, enum job_event ev)
+{
+	struct daemon *d = ctx;
+	cJSON *o, *p;
+	char *line;
+	if (!d->ctl)
+		return;
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "jsonrpc", "2.0");
+	if (ev == JOB_EVENT_PROGRESS) {
+		cJSON_AddStringToObject(o, "method", "job.progress");
+		cJSON_AddItemToObject(o, "params", job_status_json(j));
+	} else {
+		cJSON_AddStringToObject(o, "method", "job.state");
+		p = cJSON_AddObjectToObject(o, "params");
+		cJSON_AddStringToObject(p, "job_id", j->id);
+		cJSON_AddStringToObject(p, "state", job_state_name(j->state));
+		if (j->error[0])
+			cJSON_AddStringToObject(p, "error", j->error);
+		else
+			cJSON_AddNullToObject(p, "error");
+	}
+	if ((line = cJSON_PrintUnformatted(o)))
+		control_notify(d->ctl, j->id, line);
+	free(line);
+	cJSON_Delete(o);
 }

@@ -1,7 +1,8 @@
 /* Queue worker threads (see worker.h). The hot loop allocates nothing, takes
  * no locks and makes no syscalls besides the engine's kick and idle sleeps. */
 #include "worker.h"
-#include "daemon.h"
+#include "positions.h"
+#include "clock.h"
 #include "log.h"
 
 #include <sched.h>
@@ -12,48 +13,11 @@
 
 #define BURST 64
 
-uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void sleep_ns(uint64_t ns)
 {
 	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ull),
 			       .tv_nsec = (long)(ns % 1000000000ull) };
 	nanosleep(&ts, NULL);
-}
-
-void part_seek(struct job_part *p, uint64_t done)
-{
-	p->cur_range = 0;
-	p->cur_pos = p->nranges ? p->ranges[0].begin : 0;
-	atomic_store(&p->done, done);
-	while (p->cur_range < p->nranges) {
-		uint64_t left = p->ranges[p->cur_range].end - p->ranges[p->cur_range].begin;
-		if (done < left) {
-			p->cur_pos = p->ranges[p->cur_range].begin + done;
-			return;
-		}
-		done -= left;
-		p->cur_range++;
-	}
-	atomic_store(&p->tx_done, true);
-}
-
-unsigned part_remaining(const struct job_part *p, uint64_t done, struct pos_range *out)
-{
-	unsigned k = 0;
-	for (unsigned i = 0; i < p->nranges; i++) {
-		uint64_t b = p->ranges[i].begin, e = p->ranges[i].end;
-		uint64_t skip = MIN(done, e - b);
-		done -= skip;
-		if (b + skip < e)
-			out[k++] = (struct pos_range){ b + skip, e };
-	}
-	return k;
 }
 
 /* Refills the token bucket; returns how many probes may go now. */
@@ -116,7 +80,7 @@ static unsigned part_send(struct worker *w, struct job_part *p, uint64_t now, ui
 {
 	static _Thread_local uint8_t buf[BURST][PROBE_MAX_LEN];
 	struct pkt pkts[BURST];
-	struct engine *e = &w->nic->eng;
+	struct engine *e = w->eng;
 	unsigned n = part_budget(p, now), built, sent;
 	uint64_t rate;
 
@@ -167,10 +131,10 @@ static void worker_deliver(struct worker *w, const struct reply *r, uint64_t ts_
 
 static unsigned worker_receive(struct worker *w)
 {
-	struct engine *e = &w->nic->eng;
+	struct engine *e = w->eng;
 	struct pkt pkts[BURST];
 	unsigned n = e->ops->rx_burst(e, w->queue, pkts, BURST);
-	uint64_t ts = n ? realtime_ms() : 0;
+	uint64_t ts = n ? clock_real_ms() : 0;
 
 	for (unsigned i = 0; i < n; i++) {
 		struct reply r;
@@ -185,7 +149,7 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 
 	while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
-		uint64_t start = mono_ns(), wait = 1000000; /* 1 ms */
+		uint64_t start = clock_mono_ns(), wait = 1000000; /* 1 ms */
 		unsigned work = 0, active = 0;
 
 		atomic_fetch_add_explicit(&w->epoch, 1, memory_order_acq_rel);
@@ -200,33 +164,33 @@ static void *worker_main(void *arg)
 		}
 		work += worker_receive(w);
 		if (work)
-			atomic_fetch_add_explicit(&w->busy_ns, mono_ns() - start, memory_order_relaxed);
+			atomic_fetch_add_explicit(&w->busy_ns, clock_mono_ns() - start, memory_order_relaxed);
 		else
 			sleep_ns(active ? MIN(wait, 200000) : 2000000);
 		/* total includes idle sleeps: busy/total is the worker's load */
-		atomic_fetch_add_explicit(&w->total_ns, mono_ns() - start, memory_order_relaxed);
+		atomic_fetch_add_explicit(&w->total_ns, clock_mono_ns() - start, memory_order_relaxed);
 	}
 	return NULL;
 }
 
-int worker_start(struct worker *w, struct nic *nic, unsigned queue, int core)
+int worker_start(struct worker *w, struct engine *eng, unsigned queue, int core, const char *name)
 {
+	char tname[16];
 	memset(w, 0, sizeof(*w));
-	w->nic = nic;
+	w->eng = eng;
 	w->queue = queue;
 	int r = pthread_create(&w->th, NULL, worker_main, w);
 	if (r)
 		return -r;
 	w->started = true;
-	char name[16];
-	snprintf(name, sizeof(name), "w-%.8s-%u", nic->conf.name, queue);
-	pthread_setname_np(w->th, name);
+	snprintf(tname, sizeof(tname), "w-%.8s-%u", name, queue);
+	pthread_setname_np(w->th, tname);
 	if (core >= 0) {
 		cpu_set_t set;
 		CPU_ZERO(&set);
 		CPU_SET(core, &set);
 		if (pthread_setaffinity_np(w->th, sizeof(set), &set) != 0)
-			log_warn("%s q%u: cannot pin the worker to core %d", nic->conf.name, queue, core);
+			log_warn("%s q%u: cannot pin the worker to core %d", name, queue, core);
 	}
 	return 0;
 }

@@ -3,6 +3,7 @@
  * of the permutation, builds probes, paces them with a token bucket, and
  * drains replies (parse -> validate -> SPSC ring to the main thread). */
 #pragma once
+#include "engine.h"
 #include "ring.h"
 #include "scan/permute.h"
 #include "scan/probe.h"
@@ -15,7 +16,7 @@
 #define PART_MAX_RANGES 64
 #define PART_RING_SIZE (1u << 16)
 
-struct nic;
+struct worker;
 
 /* One reply that passed validation, handed to the main thread. */
 struct rx_record {
@@ -46,8 +47,8 @@ struct job_run {
  * worker-private. */
 struct job_part {
 	struct job_run *run;
-	struct nic *nic;
-	unsigned queue;
+	struct worker *worker; /* the queue worker it is attached to */
+	const char *nic;       /* the NIC's name (for result rows) */
 	struct pos_range ranges[PART_MAX_RANGES];
 	unsigned nranges;
 	uint64_t count; /* positions over all ranges */
@@ -69,7 +70,7 @@ struct job_part {
 };
 
 struct worker {
-	struct nic *nic;
+	struct engine *eng;
 	unsigned queue;
 	pthread_t th;
 	bool started;
@@ -79,14 +80,14 @@ struct worker {
 	_Atomic uint64_t busy_ns, total_ns, tx_full;
 };
 
-/* Starts the thread, pinned to core (>= 0). */
-int worker_start(struct worker *w, struct nic *nic, unsigned queue, int core);
+/* Starts the thread for queue `queue` of eng, pinned to core (>= 0); name
+ * labels the thread and log lines. */
+int worker_start(struct worker *w, struct engine *eng, unsigned queue, int core, const char *name);
 void worker_stop(struct worker *w);
 /* Publishes p on a free slot; -EBUSY when all slots are taken. */
 int worker_attach(struct worker *w, struct job_part *p);
 /* Removes p; the worker stops touching it once its epoch has advanced. */
 void worker_detach(struct worker *w, struct job_part *p);
-uint64_t mono_ns(void);
 /* Positions the cursor after the first `done` positions of p's ranges. */
 void part_seek(struct job_part *p, uint64_t done);
 /* The ranges of p not covered by its first `done` positions; out holds

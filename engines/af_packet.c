@@ -3,7 +3,7 @@
  * BPF filter that admits only replies to active jobs; RX sockets of a NIC
  * share a PACKET_FANOUT group, or queue 0 receives alone if fanout fails. */
 #include "engine.h"
-#include "../daemon/netinfo.h"
+#include "netinfo.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,10 +41,10 @@ struct afp {
 	struct afp_queue q[];
 };
 
-static int afp_probe(const struct nic_config *conf, struct errbuf *why)
+static int afp_probe(const struct engine_conf *conf, struct engine_caps *caps, struct errbuf *why)
 {
 	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-	(void)conf;
+	engine_caps_iface(conf->name, caps);
 	if (fd < 0)
 		return errbuf_set(why, -errno, "AF_PACKET: %s", strerror(errno));
 	close(fd);
@@ -166,7 +166,7 @@ static void rx_fanout(struct engine *e, struct afp *a)
 	}
 }
 
-static int afp_open(struct engine *e, const struct nic_config *conf, struct errbuf *why)
+static int afp_open(struct engine *e, const struct engine_conf *conf, struct errbuf *why)
 {
 	unsigned nq = conf->queues ? conf->queues : 1;
 	struct afp *a;

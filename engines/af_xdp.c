@@ -4,8 +4,8 @@
  * every failed step undoes all it did. Hot path: batched rings, a sendto kick
  * only when the kernel asks for one (need_wakeup). */
 #include "engine.h"
-#include "../daemon/log.h"
-#include "../daemon/netinfo.h"
+#include "log.h"
+#include "netinfo.h"
 #include "bpf/scand_xdp.h"
 #include "scand-config.h"
 
@@ -315,7 +315,7 @@ static void axdp_close(struct engine *e)
 	e->priv = NULL;
 }
 
-static int axdp_open(struct engine *e, const struct nic_config *conf, struct errbuf *why)
+static int axdp_open(struct engine *e, const struct engine_conf *conf, struct errbuf *why)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned nq = conf->queues ? conf->queues : (unsigned)MIN((long)netinfo_rx_queues(conf->name), cores);
@@ -511,10 +511,10 @@ static void axdp_stats(struct engine *e, unsigned qi, struct engine_qstats *st)
 	}
 }
 
-static int axdp_probe(const struct nic_config *conf, struct errbuf *why)
+static int axdp_probe(const struct engine_conf *conf, struct engine_caps *caps, struct errbuf *why)
 {
 	int fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
-	(void)conf;
+	engine_caps_iface(conf->name, caps);
 	if (fd < 0)
 		return errbuf_set(why, -errno, "AF_XDP sockets unavailable: %s", strerror(errno));
 	close(fd);

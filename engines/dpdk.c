@@ -4,8 +4,8 @@
 #include "engine.h"
 #include "dpdk_diag.h"
 #include "dpdk_setup.h"
-#include "../daemon/log.h"
-#include "../daemon/netinfo.h"
+#include "log.h"
+#include "netinfo.h"
 
 #include <errno.h>
 #include <net/if.h>
@@ -108,14 +108,14 @@ static int eal_start(void)
 	return r < 0 ? -err : 0;
 }
 
-static int dpdk_global_init(const struct config *cfg, struct errbuf *why)
+static int dpdk_global_init(const struct engine_global *g, struct errbuf *why)
 {
 	struct errbuf e = { { 0 } };
 	int r;
 	if (eal.tried)
 		return eal.ok ? 0 : errbuf_set(why, -EIO, "%s", eal.error);
 	eal.tried = true;
-	if ((r = eal_argv_build(cfg->eal_args, &eal.argv, &e)) < 0) {
+	if ((r = eal_argv_build(g->eal_args, &eal.argv, &e)) < 0) {
 		snprintf(eal.error, sizeof(eal.error), "%s", e.msg);
 		return errbuf_set(why, r, "%s", eal.error);
 	}
@@ -134,7 +134,7 @@ static int dpdk_global_init(const struct config *cfg, struct errbuf *why)
 		else
 			snprintf(eal.error, sizeof(eal.error),
 				 "DPDK EAL init failed (%s) with [dpdk] eal_args \"%s\"; the dpdk: lines in the log say why",
-				 strerror(-r), cfg->eal_args);
+				 strerror(-r), g->eal_args);
 		return errbuf_set(why, r, "%s", eal.error);
 	}
 	eal.ok = true;
@@ -154,8 +154,11 @@ static void dpdk_global_fini(void)
 	}
 }
 
-static int dpdk_probe(const struct nic_config *conf, struct errbuf *why)
+/* No kernel interface to ask: the device's NUMA node; queues are clamped at open. */
+static int dpdk_probe(const struct engine_conf *conf, struct engine_caps *caps, struct errbuf *why)
 {
+	*caps = (struct engine_caps){ .numa_node = dpdk_port_numa_node(&real_env, conf->dpdk_port),
+				      .hw_queues = conf->queues ? conf->queues : 1 };
 	if (!conf->dpdk_port[0])
 		return errbuf_set(why, -EINVAL,
 				  "[nic \"%s\"] engine = dpdk needs dpdk_port: a PCI address (0000:00:06.0) or a vdev spec (net_af_packet0,iface=eth1)",
@@ -267,7 +270,7 @@ static void port_notes(struct engine *e, struct dport *d, const struct rte_eth_d
 
 static const char *const drop_xstats[] = { "rx_missed_errors", "rx_mbuf_allocation_errors" };
 
-static int port_setup(struct engine *e, const struct nic_config *conf, struct dport *d, struct errbuf *why)
+static int port_setup(struct engine *e, const struct engine_conf *conf, struct dport *d, struct errbuf *why)
 {
 	struct rte_eth_dev_info di;
 	struct rte_ether_addr mac;
@@ -295,7 +298,7 @@ static int port_setup(struct engine *e, const struct nic_config *conf, struct dp
 	return 0;
 }
 
-static int dpdk_open(struct engine *e, const struct nic_config *conf, struct errbuf *why)
+static int dpdk_open(struct engine *e, const struct engine_conf *conf, struct errbuf *why)
 {
 	char ifname[IFNAMSIZ];
 	int r;
@@ -304,7 +307,8 @@ static int dpdk_open(struct engine *e, const struct nic_config *conf, struct err
 		return errbuf_set(why, -EPERM,
 				  "%s carries the default route: giving it to DPDK would cut the host off; use another NIC or set control_plane_ok = true in [nic \"%s\"]",
 				  ifname, conf->name);
-	if ((r = dpdk_probe(conf, why)) < 0)
+	struct engine_caps caps;
+	if ((r = dpdk_probe(conf, &caps, why)) < 0)
 		return r;
 	struct dport *d = calloc(1, sizeof(*d) + ENGINE_MAX_QUEUES * sizeof(struct dq));
 	if (!d)

@@ -1,7 +1,7 @@
 /* Why DPDK could not give us a port, read from /proc and /sys (under a root
  * prefix, so tests use fake trees): hugepages, PCI binding, vfio/IOMMU, PMDs. */
 #pragma once
-#include "../daemon/common.h"
+#include "common.h"
 
 struct dpdk_env {
 	const char *root;    /* "" on a real system; a fake tree in tests */

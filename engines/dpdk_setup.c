@@ -1,58 +1,11 @@
 /* DPDK setup arithmetic that needs no EAL: the EAL argv built from [dpdk]
  * eal_args, and descriptor counts clamped to a device's limits. */
 #include "dpdk_setup.h"
+#include "argv.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Appends one character of the current word; -E2BIG when the buffer is full. */
-static int put(struct eal_argv *a, size_t *len, char c)
-{
-	if (*len + 1 >= sizeof(a->buf))
-		return -E2BIG;
-	a->buf[(*len)++] = c;
-	return 0;
-}
-
-static int end_word(struct eal_argv *a, size_t *len, size_t *start, struct errbuf *why)
-{
-	if (a->argc > EAL_MAX_ARGS)
-		return errbuf_set(why, -EINVAL, "[dpdk] eal_args: more than %d words", EAL_MAX_ARGS);
-	a->buf[(*len)++] = '\0';
-	a->argv[a->argc++] = a->buf + *start;
-	*start = *len;
-	return 0;
-}
-
-/* Reads one word starting at *s into the buffer; *s ends after it. */
-static int read_word(struct eal_argv *a, const char **s, size_t *len, const char *all, struct errbuf *why)
-{
-	const char *p = *s;
-	while (*p && *p != ' ' && *p != '\t' && *p != '\n') {
-		char q = *p;
-		if (q == '\'' || q == '"') {
-			const char *open = p++;
-			while (*p && *p != q) {
-				if (q == '"' && *p == '\\' && (p[1] == '"' || p[1] == '\\'))
-					p++;
-				if (put(a, len, *p++) < 0)
-					return errbuf_set(why, -EINVAL, "[dpdk] eal_args: longer than %zu characters", sizeof(a->buf) - EAL_MAX_ARGS);
-			}
-			if (!*p)
-				return errbuf_set(why, -EINVAL, "[dpdk] eal_args: unterminated %c quote at position %td; close it",
-						  q, open - all + 1);
-			p++;
-			continue;
-		}
-		if (q == '\\' && p[1])
-			p++;
-		if (put(a, len, *p++) < 0)
-			return errbuf_set(why, -EINVAL, "[dpdk] eal_args: longer than %zu characters", sizeof(a->buf) - EAL_MAX_ARGS);
-	}
-	*s = p;
-	return 0;
-}
 
 bool eal_argv_has(const struct eal_argv *a, const char *opt)
 {
@@ -65,21 +18,14 @@ bool eal_argv_has(const struct eal_argv *a, const char *opt)
 
 int eal_argv_build(const char *eal_args, struct eal_argv *a, struct errbuf *why)
 {
-	const char *s = eal_args ? eal_args : "";
-	size_t len = 0, start;
-	int r;
+	const struct argv_buf words = { a->buf + 6, sizeof(a->buf) - 6, a->argv + 1, EAL_MAX_ARGS };
+	int n;
 	memset(a, 0, sizeof(*a));
 	memcpy(a->buf, "scand", 6);
-	a->argv[a->argc++] = a->buf;
-	len = start = 6;
-	while (*s) {
-		if (*s == ' ' || *s == '\t' || *s == '\n') {
-			s++;
-			continue;
-		}
-		if ((r = read_word(a, &s, &len, eal_args, why)) < 0 || (r = end_word(a, &len, &start, why)) < 0)
-			return r;
-	}
+	a->argv[0] = a->buf;
+	if ((n = argv_split(eal_args, "[dpdk] eal_args", &words, why)) < 0)
+		return n;
+	a->argc = n + 1;
 	if (eal_argv_has(a, "--no-huge"))
 		for (int i = 1; i < a->argc; i++)
 			if (strcmp(a->argv[i], "--in-memory") == 0) {
@@ -87,7 +33,6 @@ int eal_argv_build(const char *eal_args, struct eal_argv *a, struct errbuf *why)
 				snprintf(a->note, sizeof(a->note),
 					 "--in-memory with --no-huge runs as --no-shconf (DPDK 22.11 refuses the pair)");
 			}
-	a->argv[a->argc] = NULL;
 	return 0;
 }
 

@@ -1,9 +1,9 @@
 /* DPDK setup arithmetic that needs no EAL: the EAL argv built from [dpdk]
  * eal_args, and descriptor counts clamped to a device's limits. */
 #pragma once
-#include "../daemon/common.h"
+#include "argv.h"
 
-#define EAL_MAX_ARGS 64
+#define EAL_MAX_ARGS ARGV_MAX_WORDS
 
 struct eal_argv {
 	int argc;
@@ -12,9 +12,8 @@ struct eal_argv {
 	char note[160];		       /* what was rewritten, or "" */
 };
 
-/* Splits eal_args like a shell word splitter: blanks separate words, '...' is
- * literal, "..." honours \" and \\, a backslash outside quotes escapes the next
- * character. "--in-memory" together with "--no-huge" (refused by DPDK 22.11)
+/* Splits eal_args with argv_split() (common/argv.h) behind argv[0] = "scand".
+ * "--in-memory" together with "--no-huge" (refused by DPDK 22.11)
  * becomes "--no-shconf", which is what --in-memory means without hugepages.
  * 0, or -EINVAL with why naming the problem. */
 int eal_argv_build(const char *eal_args, struct eal_argv *a, struct errbuf *why);

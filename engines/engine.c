@@ -1,9 +1,26 @@
 /* Static engine registry: the engines compiled into this binary. */
 #include "engine.h"
+#include "netinfo.h"
 #include "scand-config.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
+
+static const char *const kind_names[] = { "af_xdp", "dpdk", "af_packet", "null" };
+
+const char *engine_kind_name(enum engine_kind k)
+{
+	return (size_t)k < ARRAY_SIZE(kind_names) ? kind_names[k] : "?";
+}
+
+int engine_kind_parse(const char *s, enum engine_kind *k)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(kind_names); i++)
+		if (strcmp(s, kind_names[i]) == 0)
+			return *k = (enum engine_kind)i, 0;
+	return -EINVAL;
+}
 
 const struct engine_ops *engine_lookup(enum engine_kind kind)
 {
@@ -48,4 +65,10 @@ void queue_counters_load(const struct queue_counters *c, struct engine_qstats *s
 	st->rx_bytes = atomic_load(&c->rx_bytes);
 	st->rx_ring_empty = atomic_load(&c->rx_empty);
 	st->rx_drops = atomic_load(&c->rx_drops);
+}
+
+void engine_caps_iface(const char *ifname, struct engine_caps *caps)
+{
+	caps->numa_node = netinfo_numa_node(ifname);
+	caps->hw_queues = (unsigned)netinfo_rx_queues(ifname);
 }

@@ -1,15 +1,39 @@
 /* Packet engine vtable (zmap probe-module style): each engine owns one NIC's
  * queues from daemon start to stop. Buffers: tx_burst copies the caller's
  * frames into engine memory before returning; rx_burst returns pointers into
- * engine memory that stay valid until the next rx_burst on the same queue. */
+ * engine memory that stay valid until the next rx_burst on the same queue.
+ * The engine layer knows no daemon config: it gets a struct engine_conf. */
 #pragma once
-#include "../daemon/common.h"
-#include "../daemon/config.h"
+#include "common.h"
 
+#include <net/if.h>
 #include <stdatomic.h>
 
 #define ENGINE_MAX_QUEUES 64
 #define ENGINE_MAX_FILTER 16
+
+enum engine_kind { ENGINE_AF_XDP, ENGINE_DPDK, ENGINE_AF_PACKET, ENGINE_NULL };
+enum xdp_mode_cfg { XDPCFG_AUTO, XDPCFG_ZC, XDPCFG_DRV, XDPCFG_SKB };
+
+/* What one NIC's engine is opened with. */
+struct engine_conf {
+	char name[IFNAMSIZ];	    /* kernel interface (for dpdk: a label, or the vdev's iface) */
+	unsigned queues;	    /* 0 = engine default */
+	enum xdp_mode_cfg xdp_mode; /* af_xdp: auto = ladder zc -> drv -> skb */
+	char dpdk_port[256];	    /* dpdk: PCI address or vdev spec */
+	bool control_plane_ok;	    /* dpdk: may take the NIC that carries the default route */
+};
+
+/* Process-wide settings for global_init. */
+struct engine_global {
+	const char *eal_args; /* [dpdk] eal_args */
+};
+
+/* What probe() learns about a NIC before it is opened (for worker placement). */
+struct engine_caps {
+	int numa_node;	    /* 0 when unknown */
+	unsigned hw_queues; /* queues the device has (at least 1) */
+};
 
 struct pkt {
 	const uint8_t *data;
@@ -46,13 +70,14 @@ struct engine_ops {
 	const char *name;
 	/* Optional process-wide setup before the first open() (DPDK's EAL) and its
 	 * teardown after the last close(); called once, only when a NIC uses the engine. */
-	int (*global_init)(const struct config *cfg, struct errbuf *why);
+	int (*global_init)(const struct engine_global *g, struct errbuf *why);
 	void (*global_fini)(void);
-	/* Can this engine run on conf here? 0, or -errno with the reason. */
-	int (*probe)(const struct nic_config *conf, struct errbuf *why);
+	/* Facts about conf's device without opening it (caps is filled even on
+	 * failure); 0, or -errno with why this engine cannot run there. */
+	int (*probe)(const struct engine_conf *conf, struct engine_caps *caps, struct errbuf *why);
 	/* Opens conf->queues queues (0 = engine default). On failure nothing is
 	 * left open or attached and why names the problem and the fix. */
-	int (*open)(struct engine *e, const struct nic_config *conf, struct errbuf *why);
+	int (*open)(struct engine *e, const struct engine_conf *conf, struct errbuf *why);
 	void (*close)(struct engine *e);
 	/* Queues n frames; returns how many were taken (0 when the ring is full). */
 	unsigned (*tx_burst)(struct engine *e, unsigned q, const struct pkt *pkts, unsigned n);
@@ -73,10 +98,16 @@ struct engine {
 	uint8_t mac[6];
 	unsigned mtu;
 	int numa_node;
-	char mode[32];	    /* e.g. "tpacket-v3", "xdp-drv-copy", "null" */
+	char mode[32];	    /* e.g. "tpacket-v2-tx/v3-rx+fanout", "xdp-drv-copy", "dpdk-net_null", "null" */
 	char notes[256];    /* why a better mode was not used, warnings */
 	void *priv;
 };
+
+const char *engine_kind_name(enum engine_kind k);
+int engine_kind_parse(const char *s, enum engine_kind *k);
+
+/* probe() for engines on a kernel interface: its NUMA node and RX queues. */
+void engine_caps_iface(const char *ifname, struct engine_caps *caps);
 
 /* Static registry. NULL when not compiled in. */
 const struct engine_ops *engine_lookup(enum engine_kind kind);

@@ -11,14 +11,14 @@ struct null_queue {
 	_Atomic uint64_t tx_packets, tx_bytes, rx_empty; /* written by the worker */
 };
 
-static int null_probe(const struct nic_config *conf, struct errbuf *why)
+static int null_probe(const struct engine_conf *conf, struct engine_caps *caps, struct errbuf *why)
 {
-	(void)conf;
 	(void)why;
+	*caps = (struct engine_caps){ .numa_node = 0, .hw_queues = conf->queues ? conf->queues : 1 };
 	return 0;
 }
 
-static int null_open(struct engine *e, const struct nic_config *conf, struct errbuf *why)
+static int null_open(struct engine *e, const struct engine_conf *conf, struct errbuf *why)
 {
 	static const uint8_t mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 	unsigned n = conf->queues ? conf->queues : 1;

@@ -1,7 +1,7 @@
 /* Result records and their NDJSON / CSV encodings (DESIGN §2). Encoders
  * write into a caller buffer: no allocation per record. */
 #pragma once
-#include "../common.h"
+#include "common.h"
 
 enum out_format { OUT_NDJSON, OUT_CSV };
 

@@ -2,7 +2,7 @@
  * stack. A per-worker template is built once; probe_build() copies it and
  * rewrites only the fields that change, with correct checksums. */
 #pragma once
-#include "../common.h"
+#include "common.h"
 
 #define PROBE_MAX_LEN 128
 

@@ -1,7 +1,7 @@
 /* Sorted, merged sets of inclusive address intervals for one family.
  * Used for targets, the blocklist and the allowlist. Owns its array. */
 #pragma once
-#include "../common.h"
+#include "common.h"
 
 struct addr_range {
 	u128 lo, hi; /* inclusive */

@@ -2,7 +2,7 @@
  * each probe's sequence number and source port; the reply parser accepts only
  * SYN-ACK / RST that acknowledge seq+1. Never reads outside the frame. */
 #pragma once
-#include "../common.h"
+#include "common.h"
 
 struct validator {
 	uint8_t key[16];	  /* random per job, persisted with it */

@@ -40,9 +40,8 @@ static struct daemon *daemon_once(void)
 	cidr_list_init(&d->allow);
 	cidr_list_add(&d->allow, "198.18.0.0/15", NULL);
 	cidr_list_normalize(&d->allow);
-	clock_gettime(CLOCK_MONOTONIC, &d->started);
-	daemon_open_nics(d);
-	d->jobs = jobs_new(d);
+	if (daemon_core_init(d) < 0)
+		abort();
 	return d;
 }
 

@@ -12,7 +12,7 @@
 static void test_counts(void **st)
 {
 	struct engine e = { .ops = &engine_null_ops };
-	struct nic_config conf = { .name = "n0", .engine = ENGINE_NULL, .queues = 3 };
+	struct engine_conf conf = { .name = "n0", .queues = 3 };
 	uint8_t frame[74] = { 0 };
 	struct pkt pkts[4] = { { frame, 74 }, { frame, 74 }, { frame, 60 }, { frame, 74 } };
 	struct engine_qstats qs;
@@ -39,7 +39,7 @@ static void test_counts(void **st)
 static void test_default_one_queue(void **st)
 {
 	struct engine e = { .ops = &engine_null_ops };
-	struct nic_config conf = { .name = "n1", .engine = ENGINE_NULL };
+	struct engine_conf conf = { .name = "n1" };
 	(void)st;
 	assert_int_equal(e.ops->open(&e, &conf, NULL), 0);
 	assert_int_equal(e.nqueues, 1);

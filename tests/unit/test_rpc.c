@@ -6,9 +6,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "clock.h"
 #include "daemon.h"
 #include "jobs.h"
 #include "rpc.h"
+#include "scan/output.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -28,18 +30,13 @@ static struct daemon *new_daemon(const char *state_dir)
 	cidr_list_add(&d->blocklist, "192.168.0.0/16", NULL);
 	cidr_list_normalize(&d->blocklist);
 	cidr_list_init(&d->allow);
-	clock_gettime(CLOCK_MONOTONIC, &d->started);
-	daemon_open_nics(d);
-	d->jobs = jobs_new(d);
-	assert_non_null(d->jobs);
+	assert_int_equal(daemon_core_init(d), 0);
 	return d;
 }
 
 static void free_daemon(struct daemon *d)
 {
-	jobs_shutdown(d->jobs);
-	daemon_close_nics(d);
-	jobs_free(d->jobs);
+	daemon_core_fini(d);
 	cidr_list_free(&d->blocklist);
 	cidr_list_free(&d->allow);
 	free(d);
@@ -174,16 +171,16 @@ static double num_of(cJSON *r, const char *k)
 /* Drains and ticks until the job is in `want` or the time is up. */
 static void run_until(struct daemon *d, const char *id, const char *want, double secs)
 {
-	double end = mono_now() + secs, next_tick = 0;
+	double end = clock_mono_s() + secs, next_tick = 0;
 	for (;;) {
 		jobs_drain(d->jobs);
-		if (mono_now() >= next_tick) {
+		if (clock_mono_s() >= next_tick) {
 			jobs_tick(d->jobs);
-			next_tick = mono_now() + 0.2;
+			next_tick = clock_mono_s() + 0.2;
 		}
 		cJSON *r = status(d, id);
 		bool done = strcmp(state_of(r), want) == 0;
-		if (!done && mono_now() > end)
+		if (!done && clock_mono_s() > end)
 			fail_msg("job %s: state %s, wanted %s: %s", id, state_of(r), want,
 				 cJSON_PrintUnformatted(r));
 		cJSON_Delete(r);
@@ -202,15 +199,15 @@ static void test_job_runs_on_null_engine(void **st)
 	cJSON *r = status(d, id);
 	assert_int_equal((int)num_of(r, "total"), 256 * 2);
 	assert_int_equal((int)num_of(r, "sent"), 256 * 2);
-	assert_int_equal((int)num_of(r, "open"), 0);
+	assert_string_equal(cJSON_GetObjectItem(result(r), "name")->valuestring, "n");
 	cJSON_Delete(r);
 	/* the engine saw every probe */
 	struct engine_qstats qs;
-	d->nics[0].eng.ops->stats(&d->nics[0].eng, 0, &qs);
+	d->nics.nic[0].eng.ops->stats(&d->nics.nic[0].eng, 0, &qs);
 	assert_int_equal(qs.tx_packets, 256 * 2);
-	/* a reloaded manager knows the finished job */
-	jobs_free(d->jobs);
-	d->jobs = jobs_new(d);
+	/* a restarted daemon knows the finished job */
+	free_daemon(d);
+	d = new_daemon(state_dir);
 	assert_true(jobs_load(d->jobs) >= 1);
 	r = status(d, id);
 	assert_string_equal(state_of(r), "done");
@@ -284,6 +281,71 @@ static void test_cancel_and_rate(void **st)
 	free_daemon(d);
 }
 
+static cJSON *results_page(struct daemon *d, const char *id, uint64_t offset, unsigned limit)
+{
+	char req[256];
+	snprintf(req, sizeof(req),
+		 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"job.results\",\"params\":{\"job_id\":\"%s\",\"offset\":%llu,\"limit\":%u,\"format\":\"csv\"}}",
+		 id, (unsigned long long)offset, limit);
+	return call(d, req);
+}
+
+/* Appends n result rows to the job's store, as jobrun_drain does. */
+static void add_results(struct job *j, unsigned n)
+{
+	assert_int_equal(jobstore_results_open(j), 0);
+	for (unsigned i = 0; i < n; i++) {
+		struct result res = { .port = (uint16_t)(1 + i % 1000), .status = i % 3 ? 2 : 1,
+				      .ttl = 64, .ts_ms = 1764460800000ull + i };
+		char line[OUTPUT_MAX_LINE];
+		res.ip = (struct ipaddr){ .af = AF_INET, .v = 0xc6120100u + i / 1000 };
+		snprintf(res.nic, sizeof(res.nic), "n0");
+		assert_int_equal(jobstore_results_append(j, line, output_ndjson(&res, line, sizeof(line))), 0);
+	}
+	jobstore_close(j);
+}
+
+/* job.results pages over a real result set: every row exactly once and in
+ * order, the CSV header as its own field (never among the rows), next_offset
+ * chaining, complete only on the last page. */
+static void test_results_paging(void **st)
+{
+	struct daemon *d = new_daemon(state_dir);
+	const unsigned rows = 2500, limit = 1000;
+	uint64_t off = 0;
+	unsigned pages = 0, seen = 0;
+	(void)st;
+	char *id = submit(d, "{\"targets\":[\"198.18.1.0/24\"],\"ports\":\"80\",\"rate_pps\":100000,\"cooldown_s\":0}");
+	run_until(d, id, "done", 10);
+	add_results(jobs_find(d->jobs, id), rows);
+	for (;;) {
+		cJSON *r = results_page(d, id, off, limit), *res = result(r), *arr = cJSON_GetObjectItem(res, "results"), *it;
+		unsigned count = (unsigned)cJSON_GetArraySize(arr);
+		assert_int_equal((int)num_of(r, "total_results"), rows);
+		assert_string_equal(cJSON_GetObjectItem(res, "header")->valuestring, "ip,port,status,ttl,ts,nic");
+		cJSON_ArrayForEach(it, arr) {
+			char want[64];
+			snprintf(want, sizeof(want), "198.18.%u.%u,%u,", 1 + seen / 1000 / 256, seen / 1000 % 256,
+				 1 + seen % 1000);
+			if (strncmp(it->valuestring, want, strlen(want)) != 0)
+				fail_msg("row %u: %s, want %s...", seen, it->valuestring, want);
+			seen++;
+		}
+		pages++;
+		off = (uint64_t)num_of(r, "next_offset");
+		bool complete = cJSON_IsTrue(cJSON_GetObjectItem(res, "complete"));
+		assert_int_equal(complete, seen == rows);
+		assert_int_equal(count, seen == rows && rows % limit ? rows % limit : limit);
+		cJSON_Delete(r);
+		if (complete)
+			break;
+	}
+	assert_int_equal(pages, (rows + limit - 1) / limit);
+	assert_int_equal(off, rows);
+	free(id);
+	free_daemon(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -292,6 +354,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_job_runs_on_null_engine, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume_after_shutdown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_and_rate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_results_paging, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,11 +16,6 @@ void log_set_level(int level)
 	log_level = level;
 }
 
-int log_get_level(void)
-{
-	return log_level;
-}
-
 static void log_vmsg(int level, const char *fmt, va_list ap, int err)
 {
 	static const char *const names[] = { "emerg", "alert", "crit", "error",

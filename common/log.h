@@ -4,7 +4,6 @@
 #include <syslog.h>
 
 void log_set_level(int level); /* LOG_ERR .. LOG_DEBUG */
-int log_get_level(void);
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Logs "msg: strerror(-r)" at LOG_ERR and returns r (r is -errno). */
 int log_errno(int r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,0 +1,12 @@
+/* Job states (DESIGN §2): queued -> running -> cooldown -> done | failed |
+ * cancelled; their names on the wire and in checkpoint.json. */
+#pragma once
+#include <stdbool.h>
+
+enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_COOLDOWN, JOB_DONE, JOB_FAILED, JOB_CANCELLED };
+
+const char *job_state_name(enum job_state s);
+/* 0, or -EINVAL for an unknown name. */
+int job_state_parse(const char *s, enum job_state *st);
+/* done, failed or cancelled: the job will not send again. */
+bool job_state_final(enum job_state s);

@@ -1,0 +1,13 @@
+/* Reports that combine the jobs with the NICs' telemetry: telemetry.get,
+ * the Prometheus textfile and the systemd STATUS= line. */
+#pragma once
+#include "daemon.h"
+#include <cjson/cJSON.h>
+
+/* telemetry.get: nics[] (each with the rate the running jobs ask of it) and
+ * rate {target, ceiling, current, pressure, cuts}. */
+cJSON *report_telemetry(struct daemon *d);
+/* Writes [daemon] prometheus_textfile atomically (no-op when unset). */
+int report_prometheus(struct daemon *d);
+/* "2 jobs running, 0 queued, 812k pps, sc0 406k, sc1 406k" */
+void report_status_line(struct daemon *d, char *buf, size_t len);
