@@ -15,35 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-double daemon_uptime(const struct daemon *d)
-{
-	return clock_mono_s() - d->started;
-}
-
-int daemon_core_init(struct daemon *d)
-{
-	const struct jobs_env env = { .cfg = &d->cfg, .blocklist = &d->blocklist,
-				      .allow = &d->allow, .nics = &d->nics, .tel = &d->tel,
-				      .on_event = rpc_job_event, .ctx = d };
-	d->started = d->last_tick = clock_mono_s();
-	nics_open(&d->nics, &d->cfg);
-	return (d->jobs = jobs_new(&env)) ? 0 : -ENOMEM;
-}
-
-void daemon_core_fini(struct daemon *d)
-{
-	if (d->jobs)
-		jobs_shutdown(d->jobs);
-	nics_close(&d->nics);
-	jobs_free(d->jobs);
-	d->jobs = NULL;
-}
-
-void daemon_reload(struct daemon *d)
-{
-	nics_open(&d->nics, &d->cfg);
-}
-
 /* A NIC whose interface disappeared is closed and marked failed, after its
  * jobs let go of it; SIGHUP or daemon.reload re-opens it. */
 static void daemon_check_nics(struct daemon *d)
@@ -191,7 +162,7 @@ int daemon_run(struct daemon *d)
 	if ((r = statefile_mkdirs(jobs_dir, 0750)) < 0)
 		return log_errno(r, "cannot create %s (set [daemon] state_dir to a writable directory)",
 				 jobs_dir), 1;
-	if (!(d->base = event_base_new()) || daemon_core_init(d) < 0)
+	if (!(d->base = event_base_new()) || daemon_core_init(d, rpc_job_event) < 0)
 		return log_error("out of memory"), 1;
 	r = daemon_listen(d);
 	if (r == 0)

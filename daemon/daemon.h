@@ -1,41 +1,7 @@
-/* The daemon context passed explicitly everywhere (no globals): config,
- * blocklist, NICs, telemetry, the job manager and the control sockets.
- * Top layer: daemon.c runs the loop, rpc.c answers requests, report.c
- * combines jobs and telemetry. */
+/* The daemon's event loop: the control sockets, the results-drain and tick
+ * timers, signals and sd_notify around the context of core.h. */
 #pragma once
-#include "config.h"
-#include "jobs.h"
-#include "nic.h"
-#include "scan/blocklist.h"
-#include "telemetry.h"
-#include <event2/event.h>
+#include "core.h"
 
-struct control;
-
-struct daemon {
-	struct config cfg;
-	const char *config_path;
-	struct event_base *base;
-	struct control *ctl;
-	struct control *ro_ctl; /* read-only telemetry socket, or NULL */
-	struct event *tick_ev, *drain_ev, *sig_ev[4];
-	struct cidr_list blocklist, allow;
-	struct nics nics;
-	struct telemetry tel;
-	struct jobs *jobs;
-	double started; /* clock_mono_s() at start */
-	double last_tick;
-	int prom_error; /* last Prometheus write result, to log changes only */
-	bool stopping;
-};
-
-/* Opens the NICs and creates the job manager (no event loop, no sockets:
- * daemon_run adds those; tests and the fuzzer use this alone). */
-int daemon_core_init(struct daemon *d);
-/* Checkpoints running jobs, closes the NICs, frees the job manager. */
-void daemon_core_fini(struct daemon *d);
-/* SIGHUP / daemon.reload: re-opens NICs that failed. */
-void daemon_reload(struct daemon *d);
 /* Runs the daemon until SIGTERM/SIGINT; returns the exit status. */
 int daemon_run(struct daemon *d);
-double daemon_uptime(const struct daemon *d);

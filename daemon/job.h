@@ -29,8 +29,11 @@ struct job {
 	/* active run */
 	struct job_run *run;
 	uint64_t *ckpt_prev; /* per part done, one tick old (the safe resume point) */
-	uint64_t last_sent, last_replies;
-	double pps, last_tick;
+	uint64_t last_sent, last_replies, last_behind;
+	double pps, behind_pps, last_tick;
+	/* probes given up by the pacing (the workers fell behind the rate) and
+	 * replies lost to a full result ring, in runs that ended */
+	uint64_t behind_base, ring_drops_base;
 	struct ratectl rc; /* AIMD state when spec.adaptive */
 	/* results */
 	int results_fd;
@@ -54,18 +57,3 @@ struct job_resume {
 	size_t npending;
 	uint64_t sent;
 };
-
-/* jobstore.c: a leaf that stores what it is given. */
-int jobstore_create(struct job *j, const char *state_dir);
-/* Flushes results (fsync), then replaces checkpoint.json: the job's state,
- * key, times, error and rp. */
-int jobstore_checkpoint(struct job *j, const struct job_resume *rp);
-int jobstore_save_spec(struct job *j);
-int jobstore_load(struct job *j, const char *state_dir, const char *id, const struct config *cfg,
-		  const struct cidr_list *block, const struct cidr_list *allow);
-int jobstore_results_open(struct job *j);
-int jobstore_results_append(struct job *j, const char *line, size_t len);
-int jobstore_results_flush(struct job *j, bool sync);
-void jobstore_close(struct job *j);
-/* Reads result row i (0-based) into buf; returns its length or -errno. */
-ssize_t jobstore_results_row(struct job *j, size_t i, char *buf, size_t cap);

@@ -1,6 +1,7 @@
 /* Job runs (see jobrun.h): the glue between a job and the queue workers. */
 #include "jobrun.h"
 #include "clock.h"
+#include "jobstore.h"
 #include "log.h"
 #include "netinfo.h"
 #include "positions.h"
@@ -65,11 +66,12 @@ static void run_free(struct job_run *run)
 	for (unsigned i = 0; i < run->nparts; i++)
 		spsc_free(&run->parts[i].results);
 	free(run->parts);
+	free(run->ranges);
 	free(run);
 }
 
-static int run_count_parts(const struct job *j, struct nic *const *nics, unsigned nnics,
-			   unsigned *nparts, struct errbuf *err)
+static int run_count_parts(struct nic *const *nics, unsigned nnics, unsigned *nparts,
+			   struct errbuf *err)
 {
 	*nparts = 0;
 	for (unsigned i = 0; i < nnics; i++) {
@@ -78,7 +80,6 @@ static int run_count_parts(const struct job *j, struct nic *const *nics, unsigne
 					  nics[i]->conf.name, nics[i]->error);
 		*nparts += nics[i]->nworkers;
 	}
-	(void)j;
 	return *nparts ? 0 : errbuf_set(err, -ENODEV, "the job has no NIC queues to run on");
 }
 
@@ -97,13 +98,11 @@ void jobrun_set_rate(struct job *j, uint64_t pps)
 }
 
 static int part_build(struct job_part *p, struct nic *n, unsigned q, const struct job *j,
-		      unsigned w, unsigned nw, struct errbuf *err)
+		      struct errbuf *err)
 {
 	int r;
 	p->worker = &n->workers[q];
 	p->nic = n->conf.name;
-	if ((r = part_assign(p, j->pending, j->npending, w, nw)) < 0)
-		return errbuf_set(err, r, "resume state too fragmented");
 	if ((r = part_tmpl(p, n, j, AF_INET, err)) < 0 || (r = part_tmpl(p, n, j, AF_INET6, err)) < 0)
 		return r;
 	if (spsc_init(&p->results, PART_RING_SIZE, sizeof(struct rx_record)) < 0)
@@ -116,14 +115,17 @@ static int run_build(struct job *j, struct nic *const *nics, unsigned nnics, str
 		     struct errbuf *err)
 {
 	unsigned nparts, w = 0;
-	int r = run_count_parts(j, nics, nnics, &nparts, err);
+	int r = run_count_parts(nics, nnics, &nparts, err);
 
 	if (r < 0)
 		return r;
+	run->nranges = parts_ranges_max(j->npending, nparts);
 	if (!(run->parts = calloc(nparts, sizeof(*run->parts))) ||
+	    !(run->ranges = calloc(run->nranges, sizeof(*run->ranges))) ||
 	    !(j->ckpt_prev = calloc(nparts, sizeof(*j->ckpt_prev))))
 		return errbuf_set(err, -ENOMEM, "out of memory starting the job");
 	run->nparts = nparts;
+	parts_assign(run->parts, nparts, j->pending, j->npending, run->ranges);
 	perm_init(&run->perm, j->space.total, j->spec.seed);
 	run->space = &j->space;
 	memcpy(run->val.key, j->key, sizeof(j->key));
@@ -132,7 +134,7 @@ static int run_build(struct job *j, struct nic *const *nics, unsigned nnics, str
 	for (unsigned i = 0; i < nnics; i++)
 		for (unsigned q = 0; q < nics[i]->nworkers; q++, w++) {
 			run->parts[w].run = run;
-			if ((r = part_build(&run->parts[w], nics[i], q, j, w, nparts, err)) < 0)
+			if ((r = part_build(&run->parts[w], nics[i], q, j, err)) < 0)
 				return r;
 		}
 	run_set_rate(run, j->spec.rate_pps);
@@ -222,6 +224,35 @@ uint64_t job_sent(const struct job *j)
 	return j->sent_base + run_done(j);
 }
 
+static uint64_t run_sum(const struct job *j, size_t off)
+{
+	uint64_t s = 0;
+	for (unsigned i = 0; j->run && i < j->run->nparts; i++)
+		s += atomic_load_explicit((const _Atomic uint64_t *)((const char *)&j->run->parts[i] + off),
+					  memory_order_relaxed);
+	return s;
+}
+
+uint64_t job_behind(const struct job *j)
+{
+	return j->behind_base + run_sum(j, offsetof(struct job_part, behind));
+}
+
+enum pressure job_pressure(const struct job *j)
+{
+	if (j->rc.pressure == PRESSURE_NETWORK)
+		return PRESSURE_NETWORK;
+	/* more than 1 % of the rate given up in the last tick: our own limit */
+	if (j->run && j->behind_pps > 0.01 * (double)j->spec.rate_pps)
+		return PRESSURE_CPU;
+	return j->rc.pressure;
+}
+
+uint64_t job_ring_drops(const struct job *j)
+{
+	return j->ring_drops_base + run_sum(j, offsetof(struct job_part, ring_drops));
+}
+
 bool jobrun_tx_done(const struct job *j)
 {
 	for (unsigned i = 0; j->run && i < j->run->nparts; i++)
@@ -243,7 +274,7 @@ int jobrun_resume_point(const struct job *j, struct job_resume *rp, struct pos_r
 		*rp = (struct job_resume){ j->pending, j->npending, j->sent_base };
 		return 0;
 	}
-	if (!(*buf = calloc((size_t)j->run->nparts * PART_MAX_RANGES + 1, sizeof(**buf))))
+	if (!(*buf = calloc(j->run->nranges + 1, sizeof(**buf))))
 		return -ENOMEM;
 	rp->pending = *buf;
 	rp->npending = parts_pending(j->run->parts, j->run->nparts, j->ckpt_prev, *buf, &rp->sent);
@@ -280,7 +311,7 @@ static void run_save_pending(struct job *j, const uint64_t *done)
 {
 	struct job_run *run = j->run;
 	uint64_t sent;
-	struct pos_range *pr = calloc((size_t)run->nparts * PART_MAX_RANGES + 1, sizeof(*pr));
+	struct pos_range *pr = calloc(run->nranges + 1, sizeof(*pr));
 	if (!pr)
 		return; /* keep the old pending: resume re-sends more, loses nothing */
 	j->npending = parts_pending(run->parts, run->nparts, done, pr, &sent);
@@ -302,6 +333,8 @@ void jobrun_stop(struct job *j, bool lagged)
 	if (now_done)
 		run_save_pending(j, now_done);
 	free(now_done);
+	j->behind_base = job_behind(j);
+	j->ring_drops_base = job_ring_drops(j);
 	run_free(j->run);
 	j->run = NULL;
 	free(j->ckpt_prev);

@@ -25,5 +25,12 @@ void jobrun_set_rate(struct job *j, uint64_t pps);
 unsigned jobrun_nic_lost(struct job *j, const char *nic);
 /* Achieved probes/s over the run's send phase so far (0 before 2 probes). */
 double jobrun_tx_rate(const struct job *j);
+/* Since the job started in this process: probes the workers' pacing gave
+ * up because they fell behind the rate, and replies a full result ring lost. */
+uint64_t job_behind(const struct job *j);
+uint64_t job_ring_drops(const struct job *j);
+/* network when AIMD saw network pressure; cpu when the workers fell behind
+ * the rate in the last tick (or AIMD saw saturated workers); else none. */
+enum pressure job_pressure(const struct job *j);
 /* Probes/s the run asks of the NIC named nic. */
 uint64_t jobrun_nic_rate(const struct job *j, const char *nic);

@@ -4,6 +4,7 @@
 #include "clock.h"
 #include "jobrun.h"
 #include "jobview.h"
+#include "jobstore.h"
 #include "log.h"
 #include "scan/shard.h"
 
@@ -423,6 +424,24 @@ static void job_ratectl(struct jobs *js, struct job *j, double reply_pps)
 	}
 }
 
+/* A running job's rates over the last tick: probes sent and given up by the
+ * pacing (j->pps, j->behind_pps); returns the replies per second. */
+static double job_tick_rates(struct job *j, double now)
+{
+	double dt = now - j->last_tick, reply_pps = 0;
+	uint64_t sent = job_sent(j), behind = job_behind(j);
+	if (dt > 0) {
+		j->pps = (double)(sent - j->last_sent) / dt;
+		j->behind_pps = (double)(behind - j->last_behind) / dt;
+		reply_pps = (double)(j->replies - j->last_replies) / dt;
+	}
+	j->last_sent = sent;
+	j->last_behind = behind;
+	j->last_replies = j->replies;
+	j->last_tick = now;
+	return reply_pps;
+}
+
 void jobs_tick(struct jobs *js)
 {
 	double now = clock_mono_s();
@@ -430,13 +449,7 @@ void jobs_tick(struct jobs *js)
 		next = j->next;
 		if (!j->run)
 			continue;
-		uint64_t sent = job_sent(j);
-		if (now > j->last_tick)
-			j->pps = (double)(sent - j->last_sent) / (now - j->last_tick);
-		double reply_pps = now > j->last_tick ? (double)(j->replies - j->last_replies) / (now - j->last_tick) : 0;
-		j->last_sent = sent;
-		j->last_replies = j->replies;
-		j->last_tick = now;
+		double reply_pps = job_tick_rates(j, now);
 		if (j->state == JOB_RUNNING) {
 			j->tx_rate = jobrun_tx_rate(j);
 			job_ratectl(js, j, reply_pps);
@@ -546,6 +559,6 @@ void jobs_rate(const struct jobs *js, struct jobs_rate *out)
 			continue;
 		out->target += j->spec.adaptive ? j->rc.rate : j->spec.rate_pps;
 		out->ceiling += j->spec.rate_pps;
-		out->pressure = MAX(out->pressure, j->rc.pressure);
+		out->pressure = MAX(out->pressure, job_pressure(j));
 	}
 }

@@ -15,12 +15,14 @@ enum job_event {
 	JOB_EVENT_PROGRESS, /* once per tick while the job runs */
 };
 
+typedef void (*job_event_fn)(void *ctx, const struct job *j, enum job_event ev);
+
 struct jobs_env {
 	const struct config *cfg;
 	const struct cidr_list *blocklist, *allow;
 	struct nics *nics;
 	const struct telemetry *tel; /* evidence for AIMD */
-	void (*on_event)(void *ctx, const struct job *j, enum job_event ev);
+	job_event_fn on_event; /* may be NULL */
 	void *ctx;
 };
 

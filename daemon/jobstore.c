@@ -1,7 +1,7 @@
 /* Job persistence (DESIGN §2): spec.json, checkpoint.json (atomic, every
  * tick), results.ndjson (append, fsync before each checkpoint) and reload
  * after a restart, including a truncated last row and corrupt files. */
-#include "job.h"
+#include "jobstore.h"
 #include "log.h"
 #include "scan/output.h"
 #include "statefile.h"

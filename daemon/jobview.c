@@ -1,6 +1,8 @@
 /* JSON views of jobs (see jobview.h). */
 #include "jobview.h"
 #include "clock.h"
+#include "jobrun.h"
+#include "jobstore.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -53,7 +55,10 @@ cJSON *job_status_json(const struct job *j)
 	cJSON_AddNumberToObject(o, "rate_current_pps",
 				(double)(j->spec.adaptive && j->run ? j->rc.rate : j->spec.rate_pps));
 	cJSON_AddBoolToObject(o, "adaptive", j->spec.adaptive);
-	cJSON_AddStringToObject(o, "pressure", pressure_name(j->rc.pressure));
+	cJSON_AddStringToObject(o, "pressure", pressure_name(job_pressure(j)));
+	cJSON_AddNumberToObject(o, "behind_pps", j->run ? j->behind_pps : 0);
+	cJSON_AddNumberToObject(o, "behind_probes", (double)job_behind(j));
+	cJSON_AddNumberToObject(o, "ring_drops", (double)job_ring_drops(j));
 	cJSON_AddNumberToObject(o, "cuts", j->rc.cuts);
 	if (job_state_final(j->state))
 		cJSON_AddNullToObject(o, "eta_s");

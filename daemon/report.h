@@ -1,7 +1,7 @@
 /* Reports that combine the jobs with the NICs' telemetry: telemetry.get,
  * the Prometheus textfile and the systemd STATUS= line. */
 #pragma once
-#include "daemon.h"
+#include "core.h"
 #include <cjson/cJSON.h>
 
 /* telemetry.get: nics[] (each with the rate the running jobs ask of it) and

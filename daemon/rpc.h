@@ -2,7 +2,7 @@
  * response line out. No I/O: the control transport calls it, and so do the
  * unit tests and the fuzzer (with c == NULL). */
 #pragma once
-#include "daemon.h"
+#include "core.h"
 #include <stddef.h>
 
 struct control_client;

@@ -1,7 +1,6 @@
 /* Queue worker threads (see worker.h). The hot loop allocates nothing, takes
  * no locks and makes no syscalls besides the engine's kick and idle sleeps. */
 #include "worker.h"
-#include "positions.h"
 #include "clock.h"
 #include "log.h"
 
@@ -20,6 +19,20 @@ static void sleep_ns(uint64_t ns)
 	nanosleep(&ts, NULL);
 }
 
+/* Tokens beyond the cap are probes the schedule gave up: the part fell
+ * behind its rate. They are counted (job.status behind_probes), not sent. */
+static void part_fell_behind(struct job_part *p, double cap)
+{
+	uint64_t whole;
+	p->behind_frac += p->tokens - cap;
+	p->tokens = cap;
+	whole = (uint64_t)p->behind_frac;
+	if (whole) {
+		atomic_fetch_add_explicit(&p->behind, whole, memory_order_relaxed);
+		p->behind_frac -= (double)whole;
+	}
+}
+
 /* Refills the token bucket; returns how many probes may go now. */
 static unsigned part_budget(struct job_part *p, uint64_t now)
 {
@@ -30,10 +43,14 @@ static unsigned part_budget(struct job_part *p, uint64_t now)
 
 	if (p->last_ns == 0)
 		p->last_ns = now;
+	if (rate != p->last_rate) { /* a new rate starts without the old one's credit */
+		p->last_rate = rate;
+		p->tokens = MIN(p->tokens, cap);
+	}
 	p->tokens += (double)(now - p->last_ns) * (double)rate / 1e9;
 	p->last_ns = now;
 	if (p->tokens > cap)
-		p->tokens = cap;
+		part_fell_behind(p, cap);
 	return p->tokens >= BURST ? BURST : (unsigned)p->tokens;
 }
 
@@ -102,8 +119,12 @@ static unsigned part_send(struct worker *w, struct job_part *p, uint64_t now, ui
 	p->tokens -= sent;
 	part_advance(p, sent);
 	atomic_fetch_add_explicit(&p->done, sent, memory_order_release);
-	if (p->cur_range >= p->nranges)
+	if (p->cur_range >= p->nranges) {
+		/* credit left beyond one burst at the end: the schedule was ahead of us */
+		if (p->tokens > BURST)
+			part_fell_behind(p, BURST);
 		atomic_store_explicit(&p->tx_done, true, memory_order_release);
+	}
 	return sent;
 }
 

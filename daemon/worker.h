@@ -13,7 +13,6 @@
 #include <stdatomic.h>
 
 #define WORKER_MAX_SLOTS 8
-#define PART_MAX_RANGES 64
 #define PART_RING_SIZE (1u << 16)
 
 struct worker;
@@ -40,6 +39,8 @@ struct job_run {
 	_Atomic int phase;
 	unsigned nparts;
 	struct job_part *parts;
+	struct pos_range *ranges; /* every part's ranges */
+	size_t nranges;
 };
 
 /* One job's work on one worker. Fields above `tokens` are set by the main
@@ -49,7 +50,7 @@ struct job_part {
 	struct job_run *run;
 	struct worker *worker; /* the queue worker it is attached to */
 	const char *nic;       /* the NIC's name (for result rows) */
-	struct pos_range ranges[PART_MAX_RANGES];
+	const struct pos_range *ranges; /* its share of the pending positions (in the run's store) */
 	unsigned nranges;
 	uint64_t count; /* positions over all ranges */
 	struct probe_tmpl tmpl4, tmpl6;
@@ -57,13 +58,14 @@ struct job_part {
 	_Atomic uint64_t rate_pps;
 	_Atomic uint64_t done; /* positions sent, in range order */
 	_Atomic uint64_t replies, ring_drops;
+	_Atomic uint64_t behind; /* probes the token bucket gave up (> 100 ms behind) */
 	_Atomic uint64_t first_tx_ns, last_tx_ns;
 	_Atomic bool tx_done;
 	bool lost; /* its NIC disappeared: detached, the rest of its slice unsent */
 	struct spsc_ring results; /* struct rx_record */
 	/* worker-private */
-	double tokens;
-	uint64_t last_ns;
+	double tokens, behind_frac;
+	uint64_t last_ns, last_rate;
 	unsigned cur_range;
 	uint64_t cur_pos;
 	uint16_t ipid;
@@ -88,8 +90,3 @@ void worker_stop(struct worker *w);
 int worker_attach(struct worker *w, struct job_part *p);
 /* Removes p; the worker stops touching it once its epoch has advanced. */
 void worker_detach(struct worker *w, struct job_part *p);
-/* Positions the cursor after the first `done` positions of p's ranges. */
-void part_seek(struct job_part *p, uint64_t done);
-/* The ranges of p not covered by its first `done` positions; out holds
- * PART_MAX_RANGES. Returns how many. */
-unsigned part_remaining(const struct job_part *p, uint64_t done, struct pos_range *out);

@@ -1,7 +1,7 @@
 /* libFuzzer target: one JSON-RPC request line through the full handler
  * (envelope, every method, job.submit decoding) of a daemon with one null
  * NIC and a temporary state directory; the response must be valid JSON. */
-#include "daemon.h"
+#include "core.h"
 #include "jobs.h"
 #include "rpc.h"
 
@@ -40,7 +40,7 @@ static struct daemon *daemon_once(void)
 	cidr_list_init(&d->allow);
 	cidr_list_add(&d->allow, "198.18.0.0/15", NULL);
 	cidr_list_normalize(&d->allow);
-	if (daemon_core_init(d) < 0)
+	if (daemon_core_init(d, NULL) < 0)
 		abort();
 	return d;
 }

@@ -11,6 +11,7 @@ set -u
 TESTBED_QUEUES=4 lib_setup
 PORTS=22,80,443,8080,8443
 make_truth 50 "$PORTS" "$T/truth"
+TOTAL=$(probes "$PORTS")
 scand_config "$T/scand.conf" $'[nic "sc0"]\nengine = af_xdp\nqueues = 4'
 scand_start "$T/scand.conf"
 
@@ -21,13 +22,13 @@ jget "$info" 'r["nics"][0]["notes"]' | grep -q '^zc: .*Operation not supported' 
 	fail "daemon.info should say why zero-copy failed: $info"
 ip -n "$SCAN_NS" link show sc0 | grep -q 'prog/xdp.*name scand_xdp' || fail "scand_xdp not attached"
 
-ctl submit 198.18.1.1-198.18.1.254 -p "$PORTS" -r 20000 --wait -o "$T/results.ndjson" 2>/dev/null >/dev/null ||
+ctl submit "$TARGETS" -p "$PORTS" -r 20000 --wait -o "$T/results.ndjson" 2>/dev/null >/dev/null ||
 	fail "submit --wait"
-check_results "$T/results.ndjson" "$T/truth" 1270 || fail "af_xdp results differ from ground truth"
+check_results "$T/results.ndjson" "$T/truth" "$TOTAL" || fail "af_xdp results differ from ground truth"
 tel=$(ctl --json telemetry)
-[ "$(jget "$tel" 'len(r["nics"][0]["queues"]) == 4 and sum(q["tx_packets"] for q in r["nics"][0]["queues"]) == 1270')" = True ] ||
-	fail "per-queue tx counters do not add up to 1270: $tel"
-[ "$(jget "$tel" 'sum(q["rx_packets"] for q in r["nics"][0]["queues"]) >= 1270')" = True ] ||
+[ "$(jget "$tel" 'len(r["nics"][0]["queues"]) == 4 and sum(q["tx_packets"] for q in r["nics"][0]["queues"]) == '"$TOTAL")" = True ] ||
+	fail "per-queue tx counters do not add up to $TOTAL: $tel"
+[ "$(jget "$tel" 'sum(q["rx_packets"] for q in r["nics"][0]["queues"]) >= '"$TOTAL")" = True ] ||
 	fail "replies not counted per queue: $tel"
 
 # host traffic during a scan: ping and a TCP echo to the target's own address

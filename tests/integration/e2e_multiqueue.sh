@@ -9,6 +9,7 @@ set -u
 TESTBED_QUEUES=4 lib_setup
 PORTS=22,80,443,8080,8443
 make_truth 50 "$PORTS" "$T/truth"
+TOTAL=$(probes "$PORTS")
 scand_config "$T/scand.conf" $'[nic "sc0"]\nengine = af_packet\nqueues = 4'
 scand_start "$T/scand.conf"
 
@@ -16,12 +17,12 @@ info=$(ctl --json info)
 [ "$(jget "$info" 'r["nics"][0]["queues"]')" = 4 ] || fail "expected 4 queues: $info"
 echo "mode: $(jget "$info" 'r["nics"][0]["mode"]') notes: $(jget "$info" 'r["nics"][0]["notes"]')"
 
-job=$(ctl submit 198.18.1.1-198.18.1.254 -p "$PORTS" -r 40000 --wait -o "$T/results.ndjson") ||
+job=$(ctl submit "$TARGETS" -p "$PORTS" -r 40000 --wait -o "$T/results.ndjson") ||
 	fail "submit --wait"
-check_results "$T/results.ndjson" "$T/truth" 1270 || fail "results differ from ground truth"
+check_results "$T/results.ndjson" "$T/truth" "$TOTAL" || fail "results differ from ground truth"
 tel=$(ctl --json telemetry)
-[ "$(jget "$tel" 'len(r["nics"][0]["queues"]) == 4 and sum(q["tx_packets"] for q in r["nics"][0]["queues"]) == 1270')" = True ] ||
-	fail "per-queue tx counters do not add up to 1270: $tel"
+[ "$(jget "$tel" 'len(r["nics"][0]["queues"]) == 4 and sum(q["tx_packets"] for q in r["nics"][0]["queues"]) == '"$TOTAL")" = True ] ||
+	fail "per-queue tx counters do not add up to $TOTAL: $tel"
 [ "$(jget "$tel" 'all(q["tx_packets"] > 0 for q in r["nics"][0]["queues"])')" = True ] ||
 	fail "a queue sent nothing: $tel"
 echo PASS

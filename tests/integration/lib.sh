@@ -3,6 +3,22 @@
 # client, ground truth and result checks. Source after testbed.sh.
 # Needs: SCAND, SCANCTL, SRCDIR (meson sets them).
 
+# The target hosts tests scan (testbed.sh answers for all of 198.18.1.0/24).
+TARGETS=198.18.1.1-198.18.1.254
+TARGET_HOSTS=254
+
+# probes PORTS: probes of TARGETS x PORTS ("22,80,8000-8010" -> 254 * 13).
+probes() {
+	python3 - "$1" "$TARGET_HOSTS" <<'PY'
+import sys
+n = 0
+for part in sys.argv[1].split(","):
+    lo, _, hi = part.partition("-")
+    n += int(hi or lo) - int(lo) + 1
+print(n * int(sys.argv[2]))
+PY
+}
+
 need_root() {
 	[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root for network namespaces"; exit 77; }
 }

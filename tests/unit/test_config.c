@@ -7,7 +7,6 @@
 #include <cmocka.h>
 
 #include "config.h"
-#include "parse.h"
 
 #include <dirent.h>
 #include <stdlib.h>
@@ -97,24 +96,10 @@ static void test_shipped_config(void **st)
 	assert_string_equal(e.msg, "cannot read /nonexistent.conf: No such file or directory");
 }
 
-static void test_value_parsers(void **st)
+static void test_engine_names(void **st)
 {
-	uint8_t mac[6];
-	uint16_t lo, n;
 	enum engine_kind k;
 	(void)st;
-	assert_int_equal(mac_parse("02:aB:00:00:00:ff", mac), 0);
-	assert_true(mac[1] == 0xab && mac[5] == 0xff);
-	assert_true(mac_parse("02:ab:00:00:00", mac) < 0);
-	assert_true(mac_parse("02:ab:00:00:00:0g", mac) < 0);
-	assert_true(mac_parse("02:ab:00:00:00:00:00", mac) < 0);
-	assert_int_equal(port_range_parse("40000-40063", &lo, &n), 0);
-	assert_true(lo == 40000 && n == 64);
-	assert_int_equal(port_range_parse("5", &lo, &n), 0);
-	assert_true(lo == 5 && n == 1);
-	assert_true(port_range_parse("0-10", &lo, &n) < 0);
-	assert_true(port_range_parse("10-65536", &lo, &n) < 0);
-	assert_true(port_range_parse("-5", &lo, &n) < 0);
 	assert_int_equal(engine_kind_parse("af_xdp", &k), 0);
 	assert_int_equal(k, ENGINE_AF_XDP);
 	assert_string_equal(engine_kind_name(ENGINE_DPDK), "dpdk");
@@ -143,7 +128,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_files_golden), cmocka_unit_test(test_good_file),
-		cmocka_unit_test(test_shipped_config),	 cmocka_unit_test(test_value_parsers),
+		cmocka_unit_test(test_shipped_config),	 cmocka_unit_test(test_engine_names),
 		cmocka_unit_test(test_string_source),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,8 +7,9 @@
 #include <cmocka.h>
 
 #include "clock.h"
-#include "daemon.h"
+#include "core.h"
 #include "jobs.h"
+#include "jobstore.h"
 #include "rpc.h"
 #include "scan/output.h"
 
@@ -30,7 +31,7 @@ static struct daemon *new_daemon(const char *state_dir)
 	cidr_list_add(&d->blocklist, "192.168.0.0/16", NULL);
 	cidr_list_normalize(&d->blocklist);
 	cidr_list_init(&d->allow);
-	assert_int_equal(daemon_core_init(d), 0);
+	assert_int_equal(daemon_core_init(d, NULL), 0);
 	return d;
 }
 

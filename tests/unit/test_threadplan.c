@@ -46,7 +46,17 @@ static void check(unsigned ncores, unsigned nodes, unsigned nnics, unsigned hwq)
 	}
 	for (unsigned n = 0; n < nodes; n++)
 		if (per_node_max[n])
-			assert_true(per_node_max[n] - per_node_min[n] <= 1 || per_node_max[n] == hwq);
+			assert_true(per_node_max[n] - per_node_min[n] <= 1); /* balanced */
+	/* exactly: the r-th NIC of a node with C cores and k NICs gets its
+	 * share C/k (+1 for the first C%k), capped by its queues, at least 1 */
+	for (unsigned i = 0; i < nnics; i++) {
+		unsigned node = i % nodes, k = (nnics + nodes - 1 - node) / nodes, r = i / nodes;
+		unsigned c = ncores / nodes, share = c / k + (r < c % k);
+		unsigned want = share < 1 ? 1 : share > hwq ? hwq : share;
+		if (out[i].queues != want)
+			fail_msg("%u cores, %u nodes, %u NICs, hwq %u: NIC %u got %u queues, want %u", ncores,
+				 nodes, nnics, hwq, i, out[i].queues, want);
+	}
 }
 
 static void test_matrix(void **st)

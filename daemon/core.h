@@ -1,0 +1,40 @@
+/* The daemon context passed explicitly everywhere (no globals): config,
+ * blocklist, NICs, telemetry, the job manager and the control sockets; and
+ * what acts on all of it at once (start, reload, stop). rpc.c and report.c
+ * read it; daemon.c runs the loop around it. */
+#pragma once
+#include "config.h"
+#include "jobs.h"
+#include "nic.h"
+#include "scan/blocklist.h"
+#include "telemetry.h"
+#include <event2/event.h>
+
+struct control;
+
+struct daemon {
+	struct config cfg;
+	const char *config_path;
+	struct event_base *base;
+	struct control *ctl;
+	struct control *ro_ctl; /* read-only telemetry socket, or NULL */
+	struct event *tick_ev, *drain_ev, *sig_ev[4];
+	struct cidr_list blocklist, allow;
+	struct nics nics;
+	struct telemetry tel;
+	struct jobs *jobs;
+	double started; /* clock_mono_s() at start */
+	double last_tick;
+	int prom_error; /* last Prometheus write result, to log changes only */
+	bool stopping;
+};
+
+/* Opens the NICs and creates the job manager, whose events go to on_event
+ * (ctx d); no event loop, no sockets: daemon_run adds those, tests and the
+ * fuzzer use this alone. */
+int daemon_core_init(struct daemon *d, job_event_fn on_event);
+/* Checkpoints running jobs, closes the NICs, frees the job manager. */
+void daemon_core_fini(struct daemon *d);
+/* SIGHUP / daemon.reload: re-opens NICs that failed. */
+void daemon_reload(struct daemon *d);
+double daemon_uptime(const struct daemon *d);
