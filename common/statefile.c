@@ -1,5 +1,6 @@
 /* Atomic state-file writes and bounded reads (see statefile.h). */
 #include "statefile.h"
+#include "common.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -61,39 +62,73 @@ int statefile_write(const char *path, const char *data, size_t len)
 	return fsync_dir_of(path);
 }
 
-int statefile_read(const char *path, size_t max, char **out, size_t *len)
+/* Reads fd to its end (files in /proc report size 0: no st_size); more
+ * than max bytes is -EFBIG, a read error -errno (never a short read). */
+static int read_fd(int fd, size_t max, char **out, size_t *len)
 {
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || (size_t)st.st_size > max) {
-		int r = errno ? -errno : -EFBIG;
-		if ((size_t)st.st_size > max)
-			r = -EFBIG;
-		close(fd);
-		return r;
-	}
-	char *buf = malloc((size_t)st.st_size + 1);
-	size_t got = 0;
-	if (!buf) {
-		close(fd);
+	size_t cap = 4096, got = 0;
+	char *buf = malloc(cap + 1), *nb;
+	if (!buf)
 		return -ENOMEM;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+	for (;;) {
+		if (got == cap) {
+			cap = MIN(cap * 2, max + 1);
+			if (got == cap || !(nb = realloc(buf, cap + 1))) {
+				free(buf);
+				return got == cap ? -EFBIG : -ENOMEM;
+			}
+			buf = nb;
+		}
+		ssize_t n = read(fd, buf + got, cap - got);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n < 0) {
+			int r = -errno;
+			free(buf);
+			return r;
+		}
+		if (n == 0)
 			break;
 		got += (size_t)n;
+		if (got > max) {
+			free(buf);
+			return -EFBIG;
+		}
 	}
-	close(fd);
 	buf[got] = '\0';
 	*out = buf;
 	if (len)
 		*len = got;
 	return 0;
+}
+
+static int read_path(const char *path, int flags, bool regular, size_t max, char **out, size_t *len)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | flags), r;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (regular && !S_ISREG(st.st_mode))
+		r = -EINVAL;
+	else if (regular && (uint64_t)st.st_size > max)
+		r = -EFBIG;
+	else
+		r = read_fd(fd, max, out, len);
+	close(fd);
+	return r;
+}
+
+int statefile_read(const char *path, size_t max, char **out, size_t *len)
+{
+	return read_path(path, 0, false, max, out, len);
+}
+
+int statefile_read_regular(const char *path, size_t max, char **out, size_t *len)
+{
+	/* O_NONBLOCK: opening a FIFO nobody writes returns at once (then refused) */
+	return read_path(path, O_NOFOLLOW | O_NONBLOCK, true, max, out, len);
 }
 
 int statefile_mkdirs(const char *path, unsigned mode)

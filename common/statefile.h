@@ -5,8 +5,12 @@
 
 /* Writes data to path atomically. -errno. */
 int statefile_write(const char *path, const char *data, size_t len);
-/* Reads at most max bytes; *out is malloc'd and NUL-terminated. -errno,
- * -EFBIG when the file is larger than max. */
+/* Reads the whole file (at most max bytes; /proc files too); *out is
+ * malloc'd and NUL-terminated. -errno, -EFBIG when it is larger than max. */
 int statefile_read(const char *path, size_t max, char **out, size_t *len);
+/* The same for a file named by someone else: refuses symlinks (-ELOOP),
+ * anything but a regular file (-EINVAL, never blocking on a FIFO or device)
+ * and files larger than max (-EFBIG). */
+int statefile_read_regular(const char *path, size_t max, char **out, size_t *len);
 /* mkdir -p with mode. -errno. */
 int statefile_mkdirs(const char *path, unsigned mode);

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-enum ktype { K_STR, K_U64, K_UINT, K_BOOL, K_DOUBLE, K_IP, K_MAC, K_PORTS, K_SHARD, K_LOG,
+enum ktype { K_STR, K_U64, K_UINT, K_BOOL, K_DOUBLE, K_IP, K_IPLIST, K_MAC, K_PORTS, K_SHARD, K_LOG,
 	     K_ENGINE, K_XDPMODE };
 
 struct key {
@@ -36,6 +36,7 @@ static const struct key daemon_keys[] = {
 	{ "telemetry_group", K_STR, D(telemetry_group), sizeof(((struct config *)0)->telemetry_group), 0, 0, 0 },
 	{ "state_dir", K_STR, D(state_dir), sizeof(((struct config *)0)->state_dir), 0, 0, 0 },
 	{ "max_clients", K_UINT, D(max_clients), 0, 1, 100000, 0 },
+	{ "max_clients_per_uid", K_UINT, D(max_clients_per_uid), 0, 1, 100000, 0 },
 	{ "max_line", K_UINT, D(max_line), 0, 1024, 64 << 20, 0 },
 	{ "max_queued_jobs", K_UINT, D(max_queued_jobs), 0, 1, 100000, 0 },
 	{ "max_running_jobs", K_UINT, D(max_running_jobs), 0, 1, 8, 0 },
@@ -52,6 +53,7 @@ static const struct key rate_keys[] = {
 	{ NULL } };
 static const struct key scan_keys[] = {
 	{ "source_ip", K_IP, D(source_ip), 0, 0, 0, D(has_source_ip) },
+	{ "source_ips", K_IPLIST, D(source_ips), 0, 0, 0, 0 },
 	{ "source_ports", K_PORTS, D(source_port_lo), 0, 0, 0, 0 },
 	{ "cooldown_s", K_UINT, D(cooldown_s), 0, 0, 3600, 0 },
 	{ "blocklist_file", K_STR, D(blocklist_file), sizeof(((struct config *)0)->blocklist_file), 0, 0, 0 },
@@ -92,6 +94,7 @@ void config_defaults(struct config *c)
 	snprintf(c->blocklist_file, sizeof(c->blocklist_file), "%s/blocklist.conf", SCAND_SYSCONFDIR);
 	snprintf(c->eal_args, sizeof(c->eal_args), "--in-memory");
 	c->max_clients = 64;
+	c->max_clients_per_uid = 16;
 	c->max_line = 1u << 20;
 	c->max_queued_jobs = 16;
 	c->max_running_jobs = 4;
@@ -101,7 +104,7 @@ void config_defaults(struct config *c)
 	c->aimd_increase_pps = 1000;
 	c->aimd_decrease = 0.7;
 	c->tick_ms = 1000;
-	c->source_port_lo = 40000;
+	c->source_port_lo = 61000;
 	c->source_port_n = 64;
 	c->cooldown_s = 8;
 	c->max_targets_len = 1u << 20;
@@ -270,6 +273,21 @@ static int set_enum(void *dst, const char *const *names, size_t n, const char *v
 	return i;
 }
 
+/* [scan] source_ips: comma-separated addresses. */
+static const char *set_iplist(struct config *c, const char *v, char *why, size_t wlen)
+{
+	char copy[4096], *save = NULL;
+	snprintf(copy, sizeof(copy), "%s", v);
+	c->nsource_ips = 0;
+	for (char *t = strtok_r(copy, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+		if (c->nsource_ips == CONFIG_MAX_SOURCE_IPS)
+			return snprintf(why, wlen, "at most %d addresses", CONFIG_MAX_SOURCE_IPS), why;
+		if (ipaddr_parse(t, &c->source_ips[c->nsource_ips++]) < 0)
+			return snprintf(why, wlen, "\"%.46s\" is not an IPv4 or IPv6 address", t), why;
+	}
+	return NULL;
+}
+
 /* Stores v into the field; returns NULL or the reason it is invalid. */
 static const char *set_value(struct parse_ctx *p, const struct key *k, char *base, const char *v,
 			     char *why, size_t wlen)
@@ -313,6 +331,8 @@ static const char *set_value(struct parse_ctx *p, const struct key *k, char *bas
 		if (ipaddr_parse(v, dst) < 0)
 			return "must be an IPv4 or IPv6 address, e.g. 198.18.0.100";
 		break;
+	case K_IPLIST:
+		return set_iplist(p->c, v, why, wlen);
 	case K_MAC:
 		if (mac_parse(v, dst) < 0)
 			return "must be a MAC address like 02:00:00:00:00:02";

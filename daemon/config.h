@@ -6,6 +6,7 @@
 #include <net/if.h>
 
 #define CONFIG_MAX_NICS 32
+#define CONFIG_MAX_SOURCE_IPS 64
 
 struct nic_config {
 	char name[IFNAMSIZ];
@@ -30,10 +31,12 @@ struct config {
 	char telemetry_group[64];
 	char state_dir[256];
 	unsigned max_clients;	 /* 64 */
+	unsigned max_clients_per_uid; /* 16: one user cannot take every slot */
 	unsigned max_line;	 /* 1 MiB */
 	unsigned max_queued_jobs; /* 16 */
 	unsigned max_running_jobs; /* 4 */
-	unsigned client_timeout_s; /* 30: a client stalled mid-line or not reading is dropped */
+	unsigned client_timeout_s; /* 30: a client stalled mid-line, not reading, or idle
+				    * (no request, not subscribed) is dropped */
 	char prometheus_textfile[256];
 	int log_level; /* LOG_ERR..LOG_DEBUG */
 	/* [rate] */
@@ -45,7 +48,9 @@ struct config {
 	/* [scan] */
 	bool has_source_ip;
 	struct ipaddr source_ip;
-	uint16_t source_port_lo, source_port_n; /* 40000, 64 */
+	struct ipaddr source_ips[CONFIG_MAX_SOURCE_IPS]; /* more addresses jobs may name */
+	unsigned nsource_ips;
+	uint16_t source_port_lo, source_port_n; /* 61000, 64: outside Linux's ephemeral range */
 	unsigned cooldown_s;			/* 8 */
 	char blocklist_file[256];		/* /etc/scand/blocklist.conf */
 	char allow[4096];			/* comma-separated CIDRs; empty = no allowlist */

@@ -30,6 +30,7 @@ struct control_client {
 	bool subscribed, closing, drop; /* closing: after flush; drop: now */
 	char sub_job[32];
 	time_t in_since, out_since; /* partial input / pending output since (0 = none) */
+	time_t last_request;	    /* connect time or the last complete request line */
 	struct control_client *prev, *next;
 };
 
@@ -110,10 +111,13 @@ static void on_read(struct bufferevent *bev, void *arg)
 			break;
 		if (len && line[len - 1] == '\r')
 			line[--len] = '\0';
-		if (len > max) {
+		if (len > max) { /* a whole line just over the limit: refused like a longer one */
 			free(line);
+			snprintf(msg, sizeof(msg), "request line exceeds %zu bytes ([daemon] max_line)", max);
+			client_fail(c, -32600, msg);
 			break;
 		}
+		c->last_request = now_s();
 		if (len) {
 			char *resp = c->ctl->handler(c->ctl->ctx, c, line, len);
 			if (resp)
@@ -173,6 +177,14 @@ static bool peer_allowed(const struct control *ctl, const struct control_client 
 	return ok;
 }
 
+static unsigned clients_of(const struct control *ctl, uid_t uid)
+{
+	unsigned n = 0;
+	for (const struct control_client *c = ctl->clients; c; c = c->next)
+		n += c->uid == uid && !c->closing;
+	return n;
+}
+
 static void client_new(struct control *ctl, int fd)
 {
 	struct control_client *c = calloc(1, sizeof(*c));
@@ -193,6 +205,7 @@ static void client_new(struct control *ctl, int fd)
 	} else {
 		c->uid = (uid_t)-1;
 	}
+	c->last_request = now_s();
 	c->next = ctl->clients;
 	if (c->next)
 		c->next->prev = c;
@@ -204,6 +217,10 @@ static void client_new(struct control *ctl, int fd)
 	if (ctl->n > ctl->o.max_clients) {
 		snprintf(msg, sizeof(msg), "too many clients (%u, [daemon] max_clients); try again later",
 			 ctl->o.max_clients);
+		client_fail(c, -32001, msg);
+	} else if (clients_of(ctl, c->uid) > ctl->o.max_clients_per_uid) {
+		snprintf(msg, sizeof(msg), "too many connections from uid %u (%u, [daemon] max_clients_per_uid); close some",
+			 (unsigned)c->uid, ctl->o.max_clients_per_uid);
 		client_fail(c, -32001, msg);
 	} else if (!peer_allowed(ctl, c)) {
 		snprintf(msg, sizeof(msg),
@@ -243,11 +260,14 @@ static void on_backoff(evutil_socket_t fd, short what, void *arg)
 	event_add(ctl->accept_ev, NULL);
 }
 
-/* Drops clients stalled mid-line or not reading for idle_timeout_s. */
+/* Drops clients stalled mid-line or not reading for idle_timeout_s; closes
+ * (with a last error line) those that sent nothing for that long and are not
+ * subscribed to events, so idle connections cannot take every slot. */
 static void on_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	struct control *ctl = arg;
 	time_t now = now_s(), t = ctl->o.idle_timeout_s;
+	char msg[160];
 	(void)fd;
 	(void)what;
 	for (struct control_client *c = ctl->clients, *next; c; c = next) {
@@ -259,6 +279,10 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 				log_warn("control: dropping client pid %d: %s for %ld s", (int)c->pid,
 					 stalled_in ? "half a request line" : "unread replies", (long)t);
 			client_free(c);
+		} else if (!c->subscribed && !c->closing && now - c->last_request >= t) {
+			snprintf(msg, sizeof(msg), "idle for %ld s ([daemon] client_timeout_s); closing, reconnect to send more",
+				 (long)t);
+			client_fail(c, -32001, msg);
 		}
 	}
 }
@@ -326,6 +350,8 @@ struct control *control_new(struct event_base *base, const struct control_opts *
 		ctl->o.max_line = 1u << 20;
 	if (!ctl->o.idle_timeout_s)
 		ctl->o.idle_timeout_s = 30;
+	if (!ctl->o.max_clients_per_uid)
+		ctl->o.max_clients_per_uid = ctl->o.max_clients;
 	if (o->group && *o->group) {
 		struct group *g = getgrnam(o->group);
 		if (!g) {
@@ -377,6 +403,11 @@ const char *control_path(const struct control *ctl, bool *passed)
 unsigned control_nclients(const struct control *ctl)
 {
 	return ctl->n;
+}
+
+bool control_client_trusted(const struct control_client *c)
+{
+	return c->uid == 0 || c->uid == geteuid();
 }
 
 bool control_client_read_only(const struct control_client *c)

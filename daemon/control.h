@@ -22,9 +22,11 @@ struct control_opts {
 	const char *group;     /* group allowed to connect (socket chgrp); "" = none */
 	int listen_fd;	       /* >= 0: use this already-listening fd (sd_listen_fds) */
 	unsigned max_clients;  /* further connections get one -32001 error line, then close */
+	unsigned max_clients_per_uid; /* the same for the connections of one uid (0 = max_clients) */
 	size_t max_line;       /* a longer line gets -32600 "line exceeds N bytes" and close */
 	size_t max_outbuf;     /* a client not reading past this is dropped */
-	unsigned idle_timeout_s; /* half a line or unread output for this long: dropped */
+	unsigned idle_timeout_s; /* half a line or unread output for this long: dropped; no
+				  * request for this long and not subscribed: closed */
 	bool read_only;	       /* a telemetry-only socket: handler sees control_client_read_only() */
 };
 
@@ -38,6 +40,8 @@ void control_free(struct control *ctl); /* closes clients, unlinks the path it c
 const char *control_path(const struct control *ctl, bool *passed);
 unsigned control_nclients(const struct control *ctl);
 bool control_client_read_only(const struct control_client *c);
+/* The peer is root or scand's own uid: it has every right scand has. */
+bool control_client_trusted(const struct control_client *c);
 /* Subscribe this client to notifications; job_id NULL/"" = all jobs. */
 void control_client_subscribe(struct control_client *c, const char *job_id);
 /* Sends one notification line (no '\n') to every subscribed client whose

@@ -12,9 +12,10 @@ double daemon_uptime(const struct daemon *d)
 int daemon_core_init(struct daemon *d, job_event_fn on_event)
 {
 	const struct jobs_env env = { .cfg = &d->cfg, .blocklist = &d->blocklist,
-				      .allow = &d->allow, .nics = &d->nics, .tel = &d->tel,
+				      .allow = &d->allow, .nics = &d->nics, .ports = &d->ports, .tel = &d->tel,
 				      .on_event = on_event, .ctx = d };
 	d->started = d->last_tick = clock_mono_s();
+	hostports_init(&d->ports, d->cfg.state_dir, NULL); /* after a crash: give ports back */
 	nics_open(&d->nics, &d->cfg);
 	return (d->jobs = jobs_new(&env)) ? 0 : -ENOMEM;
 }

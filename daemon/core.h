@@ -21,6 +21,7 @@ struct daemon {
 	struct event *tick_ev, *drain_ev, *sig_ev[4];
 	struct cidr_list blocklist, allow;
 	struct nics nics;
+	struct hostports ports;
 	struct telemetry tel;
 	struct jobs *jobs;
 	double started; /* clock_mono_s() at start */

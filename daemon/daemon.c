@@ -81,6 +81,7 @@ static int daemon_listen(struct daemon *d)
 		.group = d->cfg.socket_group,
 		.listen_fd = notify_listen_fd(),
 		.max_clients = d->cfg.max_clients,
+		.max_clients_per_uid = d->cfg.max_clients_per_uid,
 		.max_line = d->cfg.max_line,
 		.idle_timeout_s = d->cfg.client_timeout_s,
 	};

@@ -25,19 +25,26 @@ static const struct ipaddr *first_target(const struct space *s, int af, struct i
 
 /* Builds the template for one family on one NIC; 0 when the space has no
  * targets of that family. */
+bool job_source(const struct job *j, const struct nic *n, int af, struct ipaddr *src)
+{
+	if (j->spec.has_source_ip && j->spec.source_ip.af == af)
+		*src = j->spec.source_ip;
+	else
+		*src = af == AF_INET ? n->src4 : n->src6;
+	return src->af == af;
+}
+
 static int part_tmpl(struct job_part *p, const struct nic *n, const struct job *j, int af,
 		     struct errbuf *err)
 {
-	struct ipaddr dst, src = af == AF_INET ? n->src4 : n->src6;
+	struct ipaddr dst, src;
 	uint8_t gw[6] = { 0x02, 0, 0, 0, 0, 0x02 };
 	struct probe_opts o;
 	const char *fam = af == AF_INET ? "IPv4" : "IPv6";
 
 	if (!first_target(&j->space, af, &dst))
 		return 0;
-	if (j->spec.has_source_ip && j->spec.source_ip.af == af)
-		src = j->spec.source_ip;
-	if (src.af != af)
+	if (!job_source(j, n, af, &src))
 		return errbuf_set(err, -EADDRNOTAVAIL,
 				  "%s has no %s source address: set source_ip in [nic \"%s\"] or the job",
 				  n->conf.name, fam, n->conf.name);

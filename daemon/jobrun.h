@@ -4,6 +4,9 @@
 #include "job.h"
 #include "nic.h"
 
+/* The address j sends its af probes from on NIC n (the job's source_ip, or
+ * the NIC's); false when there is none. */
+bool job_source(const struct job *j, const struct nic *n, int af, struct ipaddr *src);
 /* Builds the run on nics[0..nnics) (all up) and attaches it to their queue
  * workers; on failure nothing stays attached and err says why. */
 int jobrun_start(struct job *j, struct nic *const *nics, unsigned nnics, struct errbuf *err);

@@ -2,6 +2,7 @@
  * jobrun.c, persistence in jobstore.c. */
 #include "jobs.h"
 #include "clock.h"
+#include "jobnet.h"
 #include "jobrun.h"
 #include "jobview.h"
 #include "jobstore.h"
@@ -20,11 +21,6 @@ struct jobs {
 	unsigned seq, nrunning, nqueued;
 	bool stopping; /* jobs_shutdown() ran: start nothing */
 };
-
-static bool job_active(const struct job *j)
-{
-	return j->state == JOB_RUNNING || j->state == JOB_COOLDOWN;
-}
 
 struct jobs *jobs_new(const struct jobs_env *env)
 {
@@ -90,50 +86,6 @@ static void job_event(struct jobs *js, const struct job *j, enum job_event ev)
 		js->env.on_event(js->env.ctx, j, ev);
 }
 
-static bool job_uses_nic(const struct job *j, const struct nic *n)
-{
-	for (unsigned i = 0; i < j->spec.nnics; i++)
-		if (strcmp(j->spec.nics[i], n->conf.name) == 0)
-			return true;
-	return false;
-}
-
-static void filter_add(struct rx_filter *f, const struct ipaddr *a, const struct job *j)
-{
-	if (!a->af || f->n == ENGINE_MAX_FILTER)
-		return;
-	for (unsigned i = 0; i < f->n; i++)
-		if (f->e[i].dst.af == a->af && f->e[i].dst.v == a->v &&
-		    f->e[i].port_lo == j->spec.sport_lo &&
-		    f->e[i].port_hi == j->spec.sport_lo + j->spec.sport_n - 1)
-			return;
-	f->e[f->n].dst = *a;
-	f->e[f->n].port_lo = j->spec.sport_lo;
-	f->e[f->n].port_hi = (uint16_t)(j->spec.sport_lo + j->spec.sport_n - 1);
-	f->n++;
-}
-
-/* Each NIC's RX filter admits replies to every active job that uses it. */
-static void nic_filters_update(struct jobs *js)
-{
-	for (unsigned k = 0; k < js->env.nics->n; k++) {
-		struct nic *n = &js->env.nics->nic[k];
-		struct rx_filter f = { 0 };
-		if (!n->up)
-			continue;
-		for (struct job *j = js->head; j; j = j->next) {
-			if (!job_active(j) || !job_uses_nic(j, n))
-				continue;
-			bool own = j->spec.has_source_ip;
-			filter_add(&f, own && j->spec.source_ip.af == AF_INET ? &j->spec.source_ip : &n->src4, j);
-			filter_add(&f, own && j->spec.source_ip.af == AF_INET6 ? &j->spec.source_ip : &n->src6, j);
-		}
-		int r = nic_set_filter(n, &f);
-		if (r < 0)
-			log_errno(r, "%s: cannot update the RX filter", n->conf.name);
-	}
-}
-
 static void job_persist(struct jobs *js, struct job *j);
 
 static void job_finish(struct jobs *js, struct job *j, enum job_state st, const char *why)
@@ -141,6 +93,7 @@ static void job_finish(struct jobs *js, struct job *j, enum job_state st, const 
 	if (j->run) {
 		j->tx_rate = jobrun_tx_rate(j);
 		jobrun_stop(j, false);
+		jobnet_release(j, js->env.ports);
 		js->nrunning--;
 	} else if (j->state == JOB_QUEUED) {
 		js->nqueued--;
@@ -154,7 +107,7 @@ static void job_finish(struct jobs *js, struct job *j, enum job_state st, const 
 	j->npending = 0;
 	job_persist(js, j);
 	jobstore_close(j);
-	nic_filters_update(js);
+	jobnet_filters(js->env.nics, js->head);
 	job_event(js, j, JOB_EVENT_STATE);
 	log_info("job %s %s: sent %llu of %llu, %llu open, %llu closed%s%s", j->id,
 		 job_state_name(st), (unsigned long long)job_sent(j), (unsigned long long)j->total,
@@ -200,10 +153,12 @@ static void job_start(struct jobs *js, struct job *j)
 
 	js->nqueued--;
 	j->state = JOB_RUNNING; /* filters first, so no early reply is missed */
-	nic_filters_update(js);
+	jobnet_filters(js->env.nics, js->head);
 	r = job_nics(js, j, nics, &e);
-	if (r == 0)
-		r = jobrun_start(j, nics, j->spec.nnics, &e);
+	if (r == 0) /* before the first probe: the host must not pick these ports */
+		r = jobnet_reserve(j, js->env.nics, js->env.ports, &e);
+	if (r == 0 && (r = jobrun_start(j, nics, j->spec.nnics, &e)) < 0)
+		jobnet_release(j, js->env.ports);
 	if (r < 0) {
 		j->state = JOB_QUEUED;
 		js->nqueued++;
@@ -270,6 +225,8 @@ int jobs_submit(struct jobs *js, const cJSON *params, char *id, struct rpc_error
 	if (r == 0 && (r = jobspec_build_space(&j->spec, cfg, js->env.blocklist, js->env.allow,
 					       &j->space, err)) == 0)
 		j->space_ok = true;
+	if (r == 0)
+		r = jobnet_check(j, js->env.nics, cfg, err);
 	if (r == 0 && job_prepare(js, j, true) < 0)
 		r = rpc_error_set(err, RPC_INTERNAL, "", "out of memory preparing the job");
 	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
@@ -468,6 +425,7 @@ void jobs_shutdown(struct jobs *js)
 		if (!j->run)
 			continue;
 		jobrun_stop(j, true);
+		jobnet_release(j, js->env.ports);
 		js->nrunning--;
 		j->state = JOB_RUNNING;
 		if (jobstore_checkpoint(j, &(struct job_resume){ j->pending, j->npending, j->sent_base }) < 0)

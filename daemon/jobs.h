@@ -3,6 +3,7 @@
  * (struct jobs_env) and reports job events through a callback: it builds no
  * protocol messages. Main thread only. */
 #pragma once
+#include "hostports.h"
 #include "job.h"
 #include "nic.h"
 #include "rpcerr.h"
@@ -21,6 +22,7 @@ struct jobs_env {
 	const struct config *cfg;
 	const struct cidr_list *blocklist, *allow;
 	struct nics *nics;
+	struct hostports *ports;     /* source-port reservations */
 	const struct telemetry *tel; /* evidence for AIMD */
 	job_event_fn on_event; /* may be NULL */
 	void *ctx;

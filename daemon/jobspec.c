@@ -143,11 +143,15 @@ static int read_targets_file(const cJSON *v, const struct config *cfg, struct jo
 	int r;
 	if (!cJSON_IsString(v))
 		return rpc_error_set(err, RPC_INVALID_PARAMS, "targets_file", "targets_file must be a path string");
-	r = statefile_read(v->valuestring, cfg->max_targets_len, &text, &len);
-	if (r < 0)
-		return rpc_error_set(err, RPC_INVALID_PARAMS, "targets_file", "cannot read targets_file %.200s: %s%s",
-				     v->valuestring, strerror(-r),
-				     r == -EFBIG ? " (larger than [scan] max_targets_len)" : "");
+	r = statefile_read_regular(v->valuestring, cfg->max_targets_len, &text, &len);
+	if (r == -EFBIG)
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "targets_file",
+				     "targets_file %.200s is larger than [scan] max_targets_len (%u bytes); split it into several jobs",
+				     v->valuestring, cfg->max_targets_len);
+	if (r < 0) /* one text for every reason: it tells nothing about the path */
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "targets_file",
+				     "cannot read targets_file %.200s: it must name an existing regular file that scand can read (not a symlink, directory, FIFO or device)",
+				     v->valuestring);
 	char *l;
 	for (l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		char *c = strchr(l, '#');

@@ -4,6 +4,7 @@
 #include "control.h"
 #include "jobview.h"
 #include "report.h"
+#include "utf8.h"
 #include "scand-config.h"
 
 #include <errno.h>
@@ -13,37 +14,6 @@
 
 typedef cJSON *(*rpc_method)(struct daemon *d, struct control_client *c, const cJSON *params,
 			     struct rpc_error *err);
-
-bool rpc_utf8_valid(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + len;
-	while (p < end) {
-		unsigned c = *p++, n, min;
-		if (c == 0)
-			return false;
-		if (c < 0x80)
-			continue;
-		if ((c & 0xe0) == 0xc0)
-			n = 1, min = 0x80, c &= 0x1f;
-		else if ((c & 0xf0) == 0xe0)
-			n = 2, min = 0x800, c &= 0x0f;
-		else if ((c & 0xf8) == 0xf0)
-			n = 3, min = 0x10000, c &= 0x07;
-		else
-			return false;
-		if ((size_t)(end - p) < n)
-			return false;
-		for (unsigned i = 0; i < n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			c = (c << 6) | (p[i] & 0x3f);
-		}
-		p += n;
-		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-			return false;
-	}
-	return true;
-}
 
 static int get_u64(const cJSON *params, const char *k, uint64_t def, uint64_t max, uint64_t *out,
 		   struct rpc_error *err)
@@ -170,7 +140,11 @@ static cJSON *m_submit(struct daemon *d, struct control_client *c, const cJSON *
 		       struct rpc_error *err)
 {
 	char id[32];
-	(void)c;
+	/* scand would open the file with its own rights: only for callers who have them */
+	if (cJSON_GetObjectItemCaseSensitive(p, "targets_file") && c && !control_client_trusted(c))
+		return rpc_error_set(err, RPC_PERMISSION, "targets_file",
+				     "targets_file is read with scand's own rights, so only root may name one; send the addresses instead (scanctl submit -I FILE reads the file on your side)"),
+		       NULL;
 	if (jobs_submit(d->jobs, p, id, err) < 0)
 		return NULL;
 	cJSON *o = cJSON_CreateObject();
@@ -379,7 +353,7 @@ char *rpc_handle(void *ctx, struct control_client *c, const char *line, size_t l
 	char *out;
 	int m;
 
-	if (!rpc_utf8_valid(line, len)) {
+	if (!utf8_valid(line, len)) {
 		rpc_error_set(&err, RPC_PARSE_ERROR, "", "request is not valid UTF-8 text (or contains NUL bytes)");
 		return reply(NULL, NULL, &err);
 	}

@@ -11,5 +11,3 @@ struct control_client;
 char *rpc_handle(void *ctx, struct control_client *c, const char *line, size_t len);
 /* jobs_env.on_event: job.state / job.progress notifications (ctx: the daemon). */
 void rpc_job_event(void *ctx, const struct job *j, enum job_event ev);
-/* True when s[0..len) is valid UTF-8 without NUL bytes. */
-bool rpc_utf8_valid(const char *s, size_t len);

@@ -1,5 +1,6 @@
 /* rpc_error_set: fills a JSON-RPC error record (see rpcerr.h). */
 #include "rpcerr.h"
+#include "utf8.h"
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>
@@ -19,6 +20,9 @@ int rpc_error_set(struct rpc_error *e, int code, const char *field, const char *
 	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof(e->message), fmt, ap);
 	va_end(ap);
+	/* a client's text cut at a byte limit ("%.40s") may end in half a character */
+	utf8_sanitize(e->field);
+	utf8_sanitize(e->message);
 	return -EINVAL;
 }
 

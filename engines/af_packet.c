@@ -271,17 +271,29 @@ static unsigned afp_rx(struct engine *e, unsigned qi, struct pkt *pkts, unsigned
 	return k;
 }
 
-#define MAX_INSNS (ENGINE_MAX_FILTER * 17 + 1)
+#define ENTRY_MAX 21
+#define MAX_INSNS (ENGINE_MAX_FILTER * ENTRY_MAX + 1)
 
-/* Appends one entry's match; on any mismatch it jumps to the next entry. */
+#define F 0xff /* patched by filter_entry: jump to the end of the entry */
+
+/* A holds the TCP flags: RST, or SYN and ACK both set, or no match. */
+static unsigned filter_flags(struct sock_filter *b, unsigned k)
+{
+	b[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x04, 2, 0);
+	b[k++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x12);
+	b[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x12, 0, F);
+	return k;
+}
+
+/* Appends one entry's match -- a TCP SYN+ACK or RST to dst with the
+ * destination port in [lo, hi]; on any mismatch it jumps to the next entry. */
 static unsigned filter_entry(struct sock_filter *p, unsigned n, const struct ipaddr *dst,
 			     uint16_t lo, uint16_t hi)
 {
-	struct sock_filter b[17];
+	struct sock_filter b[ENTRY_MAX];
 	unsigned k = 0, len;
 	uint8_t a[16];
 	ipaddr_to_bytes(dst, a);
-#define F 0xff /* patched below: jump to the end of this entry */
 	if (dst->af == AF_INET) {
 		b[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12);
 		b[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 0, F);
@@ -292,6 +304,8 @@ static unsigned filter_entry(struct sock_filter *p, unsigned n, const struct ipa
 		b[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 30);
 		b[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)dst->v, 0, F);
 		b[k++] = (struct sock_filter)BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 14);
+		b[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_IND, 14 + 13);
+		k = filter_flags(b, k);
 		b[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_H | BPF_IND, 16);
 	} else {
 		b[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12);
@@ -304,12 +318,13 @@ static unsigned filter_entry(struct sock_filter *p, unsigned n, const struct ipa
 			b[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 38 + 4 * w);
 			b[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, word, 0, F);
 		}
+		b[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 14 + 40 + 13);
+		k = filter_flags(b, k);
 		b[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 14 + 40 + 2);
 	}
 	b[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, lo, 0, F);
 	b[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, hi, F, 0);
 	b[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0x40000);
-#undef F
 	len = k;
 	for (unsigned i = 0; i < len; i++) { /* F -> offset to the next entry */
 		if (b[i].jt == 0xff)
@@ -320,6 +335,8 @@ static unsigned filter_entry(struct sock_filter *p, unsigned n, const struct ipa
 	memcpy(p + n, b, len * sizeof(*b));
 	return n + len;
 }
+
+#undef F
 
 /* Builds the classic BPF program for f into p (MAX_INSNS); returns its length. */
 unsigned afp_build_filter(const struct rx_filter *f, struct sock_filter *p)

@@ -449,25 +449,28 @@ static void filter_key(const struct ipaddr *a, struct scand_filter_key *k)
 	ipaddr_to_bytes(a, k->addr);
 }
 
-/* Desired map contents: one port range per address (the union when two jobs
- * share an address). Returns the number of entries. */
+/* Desired map contents: per address the exact port ranges of the jobs that
+ * use it (identical ranges once, never merged into one min..max range).
+ * Returns the number of addresses. */
 static unsigned filter_wanted(const struct rx_filter *f, struct scand_filter_key *keys,
-			      struct scand_port_range *ranges)
+			      struct scand_port_ranges *ranges)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < f->n; i++) {
 		struct scand_filter_key k;
-		unsigned j = 0;
+		struct scand_port_range r = { f->e[i].port_lo, f->e[i].port_hi };
+		unsigned j = 0, m;
 		filter_key(&f->e[i].dst, &k);
 		while (j < n && memcmp(&keys[j], &k, sizeof(k)))
 			j++;
 		if (j == n) {
 			keys[n] = k;
-			ranges[n++] = (struct scand_port_range){ f->e[i].port_lo, f->e[i].port_hi };
-		} else {
-			ranges[j].lo = MIN(ranges[j].lo, f->e[i].port_lo);
-			ranges[j].hi = MAX(ranges[j].hi, f->e[i].port_hi);
+			memset(&ranges[n++], 0, sizeof(ranges[0]));
 		}
+		for (m = 0; m < ranges[j].n && memcmp(&ranges[j].r[m], &r, sizeof(r)); m++)
+			;
+		if (m == ranges[j].n && m < SCAND_XDP_MAX_RANGES)
+			ranges[j].r[ranges[j].n++] = r;
 	}
 	return n;
 }
@@ -478,7 +481,7 @@ static int axdp_set_filter(struct engine *e, const struct rx_filter *f)
 {
 	struct axdp *a = e->priv;
 	struct scand_filter_key keys[ENGINE_MAX_FILTER], k, next;
-	struct scand_port_range ranges[ENGINE_MAX_FILTER];
+	struct scand_port_ranges ranges[ENGINE_MAX_FILTER];
 	unsigned n = filter_wanted(f, keys, ranges);
 	bool more;
 	if (a->filter_fd < 0)

@@ -1,7 +1,9 @@
-/* scand's XDP program: redirects to the queue's AF_XDP socket only TCP
- * replies to an active scan (destination = a job's source address, port in
- * its source-port range, per the scan_filter map the daemon updates);
- * everything else, ssh and DHCP included, goes on to the kernel (XDP_PASS). */
+/* scand's XDP program: redirects to the queue's AF_XDP socket only what can
+ * be a reply to a scan probe -- a TCP SYN+ACK or RST to an active job's
+ * source address with the destination port in one of the exact source-port
+ * ranges of the jobs using that address (the scan_filter map the daemon
+ * updates). Everything else -- the host's own connections, ssh, DHCP -- goes
+ * on to the kernel (XDP_PASS). */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -22,25 +24,35 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, SCAND_XDP_MAX_FILTER);
+	__uint(max_entries, SCAND_XDP_MAX_ADDRS);
 	__type(key, struct scand_filter_key);
-	__type(value, struct scand_port_range);
+	__type(value, struct scand_port_ranges);
 } scan_filter SEC(".maps");
+
+/* SYN+ACK (an open port) or RST (a closed one): nothing else answers a SYN. */
+static __always_inline int reply_flags(const struct tcphdr *tcp)
+{
+	return tcp->rst || (tcp->syn && tcp->ack);
+}
 
 static __always_inline int match(struct scand_filter_key *k, const struct tcphdr *tcp,
 				 void *end, struct xdp_md *ctx)
 {
-	struct scand_port_range *pr;
+	struct scand_port_ranges *pr;
 	__u16 port;
-	if ((void *)(tcp + 1) > end)
+	if ((void *)(tcp + 1) > end || !reply_flags(tcp))
 		return XDP_PASS;
 	pr = bpf_map_lookup_elem(&scan_filter, k);
 	if (!pr)
 		return XDP_PASS;
 	port = bpf_ntohs(tcp->dest);
-	if (port < pr->lo || port > pr->hi)
-		return XDP_PASS;
-	return bpf_redirect_map(&xsks_map, ctx->rx_queue_index, XDP_PASS);
+	for (__u32 i = 0; i < SCAND_XDP_MAX_RANGES; i++) {
+		if (i >= pr->n)
+			break;
+		if (port >= pr->r[i].lo && port <= pr->r[i].hi)
+			return bpf_redirect_map(&xsks_map, ctx->rx_queue_index, XDP_PASS);
+	}
+	return XDP_PASS;
 }
 
 SEC("xdp")

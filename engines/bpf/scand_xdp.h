@@ -3,7 +3,8 @@
 #include <linux/types.h>
 
 #define SCAND_XDP_MAX_QUEUES 64
-#define SCAND_XDP_MAX_FILTER 64
+#define SCAND_XDP_MAX_ADDRS 64	/* source addresses of active jobs */
+#define SCAND_XDP_MAX_RANGES 16 /* port ranges per address: one per job using it */
 
 struct scand_filter_key {
 	__u8 af; /* 4 or 6 */
@@ -13,4 +14,11 @@ struct scand_filter_key {
 
 struct scand_port_range {
 	__u16 lo, hi; /* host order, inclusive */
+};
+
+/* The exact source-port ranges of the jobs that use one address (never
+ * merged: two jobs on 40000-40001 and 60000-60001 leave 40002-59999 alone). */
+struct scand_port_ranges {
+	__u32 n;
+	struct scand_port_range r[SCAND_XDP_MAX_RANGES];
 };

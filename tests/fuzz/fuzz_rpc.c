@@ -4,6 +4,7 @@
 #include "core.h"
 #include "jobs.h"
 #include "rpc.h"
+#include "utf8.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>
@@ -52,6 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cJSON *r = out ? cJSON_Parse(out) : NULL;
 	if (!r || (!cJSON_GetObjectItem(r, "result") && !cJSON_GetObjectItem(r, "error")))
 		abort(); /* every request gets a well-formed response */
+	if (!utf8_valid(out, strlen(out)))
+		abort(); /* ... in valid UTF-8, however the client's text was cut */
 	cJSON_Delete(r);
 	free(out);
 	jobs_drain(d->jobs); /* let accepted jobs progress and finish */

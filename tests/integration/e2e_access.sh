@@ -16,7 +16,7 @@ groupadd "$G" || fail groupadd
 useradd -M -N -s /usr/sbin/nologin "$U" || fail useradd
 trap 'userdel "$U" 2>/dev/null; groupdel "$G" 2>/dev/null; lib_cleanup' EXIT
 chmod 755 "$T"
-DAEMON_EXTRA=$(printf 'socket_group = %s\ntelemetry_socket = %s/telemetry.sock\ntelemetry_group = %s\nmax_clients = 256' "$G" "$T" "$G") \
+DAEMON_EXTRA=$(printf 'socket_group = %s\ntelemetry_socket = %s/telemetry.sock\ntelemetry_group = %s\nmax_clients = 256\nmax_clients_per_uid = 256' "$G" "$T" "$G") \
 	scand_config "$T/scand.conf"
 scand_start "$T/scand.conf"
 as_user() { setpriv --reuid="$U" --regid="$G" --clear-groups "$@"; }

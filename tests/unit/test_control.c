@@ -41,16 +41,22 @@ static char *handler(void *ctx, struct control_client *c, const char *line, size
 	return s;
 }
 
-static struct control *start(struct event_base *base, unsigned max_clients, size_t max_outbuf)
+static struct control *start_uid(struct event_base *base, unsigned max_clients, size_t max_outbuf,
+				 unsigned per_uid)
 {
 	struct control_opts o = { .path = path, .group = "", .listen_fd = -1,
-				  .max_clients = max_clients, .max_line = 1024,
+				  .max_clients = max_clients, .max_clients_per_uid = per_uid, .max_line = 1024,
 				  .max_outbuf = max_outbuf, .idle_timeout_s = 1 };
 	char err[256] = "";
 	struct control *ctl = control_new(base, &o, handler, NULL, err, sizeof(err));
 	if (!ctl)
 		fail_msg("control_new: %s", err);
 	return ctl;
+}
+
+static struct control *start(struct event_base *base, unsigned max_clients, size_t max_outbuf)
+{
+	return start_uid(base, max_clients, max_outbuf, 0);
 }
 
 static int dial(void)
@@ -174,6 +180,8 @@ static void test_stalled_and_non_reading_clients(void **st)
 	(void)st;
 	int half = dial(), deaf = dial(), good = dial();
 	setsockopt(deaf, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	send(good, "sub:\n", 5, 0); /* subscribed: never closed for being idle */
+	slurp(base, good, buf, sizeof(buf), 100);
 	send(half, "{\"jsonrpc\":", 11, 0);
 	for (int i = 0; i < 8; i++)
 		send(deaf, "big\n", 4, 0); /* 4 MiB of replies it never reads */
@@ -222,6 +230,61 @@ static void test_notifications(void **st)
 	event_base_free(base);
 }
 
+/* A connection that sends nothing for idle_timeout_s is closed with a last
+ * -32001 line, unless it is subscribed to events. */
+static void test_idle_clients(void **st)
+{
+	struct event_base *base = event_base_new();
+	struct control *ctl = start(base, 8, 0);
+	char buf[4096];
+	(void)st;
+	int idle = dial(), sub = dial();
+	send(sub, "sub:\n", 5, 0);
+	slurp(base, idle, buf, sizeof(buf), 2500);
+	assert_non_null(strstr(buf, "\"code\":-32001"));
+	assert_non_null(strstr(buf, "idle for 1 s ([daemon] client_timeout_s)"));
+	assert_true(closed_by_server(base, idle, 500));
+	assert_int_equal(control_nclients(ctl), 1); /* the subscriber stays */
+	control_notify(ctl, "j1", "{\"n\":1}");
+	slurp(base, sub, buf, sizeof(buf), 100);
+	assert_non_null(strstr(buf, "{\"n\":1}"));
+	close(idle);
+	close(sub);
+	control_free(ctl);
+	event_base_free(base);
+}
+
+/* One uid cannot take every slot; a line of exactly max_line + 1 bytes is
+ * refused and closed like a longer one. */
+static void test_per_uid_and_line_limit(void **st)
+{
+	struct event_base *base = event_base_new();
+	struct control *ctl = start_uid(base, 8, 0, 2);
+	char line[1026], buf[4096];
+	(void)st;
+	int a = dial(), b = dial(), c = dial();
+	slurp(base, c, buf, sizeof(buf), 200);
+	assert_non_null(strstr(buf, "too many connections from uid"));
+	assert_non_null(strstr(buf, "[daemon] max_clients_per_uid"));
+	assert_true(closed_by_server(base, c, 500));
+	memset(line, 'z', 1025);
+	line[1025] = '\n';
+	send(a, line, sizeof(line), 0);
+	slurp(base, a, buf, sizeof(buf), 300);
+	assert_non_null(strstr(buf, "\"code\":-32600"));
+	assert_true(closed_by_server(base, a, 500));
+	memset(line, 'z', 1024); /* exactly max_line: served */
+	line[1024] = '\n';
+	send(b, line, 1025, 0);
+	slurp(base, b, buf, sizeof(buf), 300);
+	assert_true(strncmp(buf, "echo zzz", 8) == 0);
+	close(a);
+	close(b);
+	close(c);
+	control_free(ctl);
+	event_base_free(base);
+}
+
 static void test_stale_and_live_socket(void **st)
 {
 	struct event_base *base = event_base_new();
@@ -256,6 +319,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_long_line_and_max_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stalled_and_non_reading_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notifications, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_clients, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_per_uid_and_line_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_and_live_socket, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

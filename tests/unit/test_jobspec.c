@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define BASE "{\"targets\": [\"198.18.1.0/24\"], \"ports\": \"80\"}"
@@ -153,7 +154,7 @@ static void test_defaults(void **st)
 	assert_false(s.has_engine);
 	assert_false(s.has_source_ip);
 	assert_false(s.has_gateway_mac);
-	assert_int_equal(s.sport_lo, 40000);
+	assert_int_equal(s.sport_lo, 61000);
 	assert_int_equal(s.sport_n, 64);
 	assert_int_equal(s.nblocklist, 0);
 	assert_int_equal(s.cooldown_s, 8);
@@ -233,6 +234,40 @@ static void test_alternate_forms(void **st)
 	jobspec_free(&s);
 }
 
+/* Missing, a FIFO nobody writes (must not block), a device, a directory and a
+ * symlink to a good file: all refused at once, with one text that says
+ * nothing about which it was. */
+static void test_targets_file_kinds(struct config *cfg)
+{
+	char dir[] = "/tmp/scand-test-kinds-XXXXXX", p[5][128], over[256], first[448] = "";
+	static const char *const names[] = { "missing", "fifo", "dev", "dir", "link" };
+	struct job_spec s;
+	struct rpc_error e;
+	assert_non_null(mkdtemp(dir));
+	for (int i = 0; i < 5; i++)
+		snprintf(p[i], sizeof(p[i]), "%s/%s", dir, names[i]);
+	assert_int_equal(mkfifo(p[1], 0600), 0);
+	snprintf(p[2], sizeof(p[2]), "/dev/zero");
+	assert_int_equal(mkdir(p[3], 0700), 0);
+	snprintf(over, sizeof(over), "%s/good", dir);
+	FILE *f = fopen(over, "w");
+	fputs("198.18.1.1\n", f);
+	fclose(f);
+	assert_int_equal(symlink(over, p[4]), 0);
+	cfg->max_targets_len = 1 << 20;
+	for (int i = 0; i < 5; i++) {
+		snprintf(over, sizeof(over), "{\"targets_file\": \"%s\"}", p[i]);
+		expect_error(decode(over, cfg, &s, &e), &e, "targets_file", "must name an existing regular file",
+			     names[i]);
+		char *text = strstr(e.message, ": it must"); /* the same after the path */
+		if (i == 0)
+			snprintf(first, sizeof(first), "%s", text);
+		assert_string_equal(text, first);
+	}
+	snprintf(over, sizeof(over), "rm -rf %s", dir);
+	assert_int_equal(system(over), 0);
+}
+
 /* targets_file: lines appended to targets; a bad line is named by number
  * only (the daemon reads the file as root; its text must not leak). */
 static void test_targets_file(void **st)
@@ -272,6 +307,7 @@ static void test_targets_file(void **st)
 	cfg.max_targets_len = 4;
 	expect_error(decode(over, &cfg, &s, &e), &e, "targets_file", "max_targets_len", "file too large");
 	unlink(path);
+	test_targets_file_kinds(&cfg);
 }
 
 struct bad_case {
@@ -369,7 +405,7 @@ static const struct bad_case bad[] = {
 	{ "{\"colour\": \"red\"}", "colour", "unknown field \"colour\"; known: targets, ports, probe" },
 	{ "{\"Targets\": [\"198.18.1.1\"]}", "Targets", "unknown field" },
 	{ "{\"targets_file\": 5}", "targets_file", "path string" },
-	{ "{\"targets_file\": \"/nonexistent/scand-test\"}", "targets_file", "No such file" },
+	{ "{\"targets_file\": \"/nonexistent/scand-test\"}", "targets_file", "must name an existing regular file" },
 };
 
 static void test_bad_fields(void **st)
@@ -524,7 +560,7 @@ static void test_round_trip(void **st)
 	assert_int_equal(cJSON_GetObjectItem(sh, "count")->valueint, 2);
 	assert_int_equal(cJSON_GetObjectItem(j, "rate_pps")->valuedouble, 10000);
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "nics")), 2);
-	assert_string_equal(cJSON_GetObjectItem(j, "source_ports")->valuestring, "40000-40063");
+	assert_string_equal(cJSON_GetObjectItem(j, "source_ports")->valuestring, "61000-61063");
 	assert_int_equal(cJSON_GetObjectItem(j, "cooldown_s")->valueint, 8);
 	assert_null(cJSON_GetObjectItem(j, "engine"));
 	assert_null(cJSON_GetObjectItem(j, "source_ip"));

@@ -1,0 +1,177 @@
+/* Source-port reservations (see hostports.h). */
+#include "hostports.h"
+#include "common.h"
+#include "log.h"
+#include "parse.h"
+#include "statefile.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SYSCTL_DEFAULT "/proc/sys/net/ipv4/ip_local_reserved_ports"
+#define BIT(b, p) ((b)[(p) >> 3] & (1u << ((p) & 7)))
+#define SET(b, p) ((b)[(p) >> 3] |= (uint8_t)(1u << ((p) & 7)))
+#define CLR(b, p) ((b)[(p) >> 3] &= (uint8_t) ~(1u << ((p) & 7)))
+
+int hostports_parse(const char *s, uint8_t *bits)
+{
+	char *copy = strdup(s), *save = NULL;
+	int r = copy ? 0 : -ENOMEM;
+	memset(bits, 0, 65536 / 8);
+	for (char *t = copy ? strtok_r(copy, ",\n ", &save) : NULL; t && r == 0;
+	     t = strtok_r(NULL, ",\n ", &save)) {
+		uint16_t lo, n;
+		if (port_range_parse(t, &lo, &n) < 0 && strcmp(t, "0") != 0)
+			r = -EINVAL;
+		for (unsigned p = lo; r == 0 && p < (unsigned)lo + n; p++)
+			SET(bits, p);
+	}
+	free(copy);
+	return r;
+}
+
+char *hostports_format(const uint8_t *bits)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	bool first = true;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	for (unsigned p = 1; p < 65536; p++) {
+		unsigned e = p;
+		if (!BIT(bits, p))
+			continue;
+		while (e + 1 < 65536 && BIT(bits, e + 1))
+			e++;
+		fprintf(f, first ? "%u" : ",%u", p);
+		first = false;
+		if (e > p)
+			fprintf(f, "-%u", e);
+		p = e;
+	}
+	fclose(f);
+	return buf;
+}
+
+static int read_bits(const char *path, uint8_t *bits)
+{
+	char *text;
+	int r = statefile_read(path, 1 << 20, &text, NULL);
+	if (r < 0)
+		return r;
+	r = hostports_parse(text, bits);
+	free(text);
+	return r;
+}
+
+/* Writes bits to path (the sysctl: a plain write, not a rename). */
+static int write_bits(const char *path, const uint8_t *bits, bool atomic)
+{
+	char *text = hostports_format(bits);
+	int r = text ? 0 : -ENOMEM;
+	if (r == 0 && atomic) {
+		r = statefile_write(path, text, strlen(text));
+	} else if (r == 0) {
+		FILE *f = fopen(path, "we");
+		if (!f || fprintf(f, "%s\n", text) < 0 || fflush(f) != 0)
+			r = -errno;
+		if (f && fclose(f) != 0 && r == 0)
+			r = -errno;
+	}
+	free(text);
+	return r;
+}
+
+/* Persists what scand added, so a crash cannot leave it reserved for good. */
+static int record(struct hostports *hp)
+{
+	for (size_t i = 0; i < sizeof(hp->added); i++)
+		if (hp->added[i])
+			return write_bits(hp->record, hp->added, true);
+	return unlink(hp->record) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+int hostports_init(struct hostports *hp, const char *state_dir, const char *sysctl)
+{
+	uint8_t cur[65536 / 8];
+	int r;
+	memset(hp, 0, sizeof(*hp));
+	snprintf(hp->sysctl, sizeof(hp->sysctl), "%s", sysctl ? sysctl : SYSCTL_DEFAULT);
+	snprintf(hp->record, sizeof(hp->record), "%s/reserved_ports", state_dir);
+	if ((r = read_bits(hp->record, hp->added)) == -ENOENT)
+		return 0;
+	if (r == 0 && (r = read_bits(hp->sysctl, cur)) == 0) {
+		for (unsigned p = 0; p < 65536; p++)
+			if (BIT(hp->added, p))
+				CLR(cur, p);
+		r = write_bits(hp->sysctl, cur, false);
+	}
+	if (r < 0)
+		return log_errno(r, "cannot give back the source ports a previous scand reserved (%s, listed in %s)",
+				 hp->sysctl, hp->record);
+	log_info("gave back the source ports a previous scand had reserved in %s", hp->sysctl);
+	memset(hp->added, 0, sizeof(hp->added));
+	return record(hp);
+}
+
+int hostports_reserve(struct hostports *hp, const char *owner, uint16_t lo, uint16_t n)
+{
+	uint8_t cur[65536 / 8];
+	int r;
+	if (hp->n == HOSTPORTS_MAX)
+		return -ENOSPC;
+	if ((r = read_bits(hp->sysctl, cur)) < 0)
+		return r;
+	for (unsigned p = lo; p < (unsigned)lo + n; p++)
+		if (!BIT(cur, p)) {
+			SET(cur, p);
+			SET(hp->added, p);
+		}
+	if ((r = record(hp)) < 0 || (r = write_bits(hp->sysctl, cur, false)) < 0)
+		return r;
+	snprintf(hp->r[hp->n].owner, sizeof(hp->r[0].owner), "%s", owner);
+	hp->r[hp->n].lo = lo;
+	hp->r[hp->n++].n = n;
+	return 0;
+}
+
+static bool held_by_other(const struct hostports *hp, unsigned port)
+{
+	for (unsigned i = 0; i < hp->n; i++)
+		if (port >= hp->r[i].lo && port < (unsigned)hp->r[i].lo + hp->r[i].n)
+			return true;
+	return false;
+}
+
+void hostports_release(struct hostports *hp, const char *owner)
+{
+	uint8_t cur[65536 / 8];
+	unsigned lo = 0, n = 0;
+	int r;
+	for (unsigned i = 0; i < hp->n; i++)
+		if (!strcmp(hp->r[i].owner, owner)) {
+			lo = hp->r[i].lo;
+			n = hp->r[i].n;
+			hp->r[i] = hp->r[--hp->n];
+			break;
+		}
+	if (!n)
+		return;
+	if ((r = read_bits(hp->sysctl, cur)) == 0) {
+		for (unsigned p = lo; p < lo + n; p++)
+			if (BIT(hp->added, p) && !held_by_other(hp, p))
+				CLR(cur, p);
+		r = write_bits(hp->sysctl, cur, false);
+	}
+	for (unsigned p = lo; r == 0 && p < lo + n; p++) /* the record keeps what stays */
+		if (!BIT(cur, p))
+			CLR(hp->added, p);
+	if (r == 0)
+		r = record(hp);
+	if (r < 0)
+		log_errno(r, "cannot give back source ports %u-%u in %s", lo, lo + n - 1, hp->sysctl);
+}

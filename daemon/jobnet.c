@@ -1,0 +1,158 @@
+/* A job's footprint on the host network (see jobnet.h). */
+#include "jobnet.h"
+#include "hostnet.h"
+#include "jobrun.h"
+#include "log.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define PROC_NET "/proc/net"
+
+static const int families[] = { AF_INET, AF_INET6 };
+
+static bool job_uses_nic(const struct job *j, const struct nic *n)
+{
+	for (unsigned i = 0; i < j->spec.nnics; i++)
+		if (strcmp(j->spec.nics[i], n->conf.name) == 0)
+			return true;
+	return false;
+}
+
+static bool job_has_family(const struct job *j, int af)
+{
+	return af == AF_INET ? j->space.v4.n > 0 : j->space.v6.n > 0;
+}
+
+static void filter_add(struct rx_filter *f, const struct ipaddr *a, const struct job *j)
+{
+	uint16_t hi = (uint16_t)(j->spec.sport_lo + j->spec.sport_n - 1);
+	if (f->n == ENGINE_MAX_FILTER)
+		return;
+	for (unsigned i = 0; i < f->n; i++)
+		if (f->e[i].dst.af == a->af && f->e[i].dst.v == a->v &&
+		    f->e[i].port_lo == j->spec.sport_lo && f->e[i].port_hi == hi)
+			return;
+	f->e[f->n].dst = *a;
+	f->e[f->n].port_lo = j->spec.sport_lo;
+	f->e[f->n].port_hi = hi;
+	f->n++;
+}
+
+void jobnet_filters(struct nics *ns, const struct job *head)
+{
+	for (unsigned k = 0; k < ns->n; k++) {
+		struct nic *n = &ns->nic[k];
+		struct rx_filter f = { 0 };
+		if (!n->up)
+			continue;
+		for (const struct job *j = head; j; j = j->next) {
+			if ((j->state != JOB_RUNNING && j->state != JOB_COOLDOWN) || !job_uses_nic(j, n))
+				continue;
+			for (size_t i = 0; i < ARRAY_SIZE(families); i++) {
+				struct ipaddr src;
+				if (job_source(j, n, families[i], &src))
+					filter_add(&f, &src, j);
+			}
+		}
+		int r = nic_set_filter(n, &f);
+		if (r < 0)
+			log_errno(r, "%s: cannot update the RX filter", n->conf.name);
+	}
+}
+
+static bool same_addr(const struct ipaddr *a, const struct ipaddr *b)
+{
+	return a->af && a->af == b->af && a->v == b->v;
+}
+
+/* source_ip must be one an operator configured for the job's NICs: [scan]
+ * source_ip / source_ips, the NIC's [nic] source_ip, or the NIC's own
+ * address (what the job would use anyway). */
+static bool source_allowed(const struct job *j, struct nics *ns, const struct config *cfg)
+{
+	const struct ipaddr *ip = &j->spec.source_ip;
+	if (same_addr(ip, &cfg->source_ip) && cfg->has_source_ip)
+		return true;
+	for (unsigned i = 0; i < cfg->nsource_ips; i++)
+		if (same_addr(ip, &cfg->source_ips[i]))
+			return true;
+	for (unsigned i = 0; i < j->spec.nnics; i++) {
+		const struct nic *n = nics_find(ns, j->spec.nics[i]);
+		if (n && ((n->conf.has_source_ip && same_addr(ip, &n->conf.source_ip)) ||
+			  same_addr(ip, &n->src4) || same_addr(ip, &n->src6)))
+			return true;
+	}
+	return false;
+}
+
+/* Calls fn for each distinct source address the job sends from; stops at
+ * the first non-zero return. */
+static int each_source(const struct job *j, struct nics *ns,
+		       int (*fn)(const struct job *, const struct ipaddr *, void *), void *arg)
+{
+	for (unsigned i = 0; i < j->spec.nnics; i++) {
+		const struct nic *n = nics_find(ns, j->spec.nics[i]);
+		for (size_t k = 0; n && k < ARRAY_SIZE(families); k++) {
+			struct ipaddr src;
+			int r;
+			if (job_has_family(j, families[k]) && job_source(j, n, families[k], &src) &&
+			    (r = fn(j, &src, arg)) != 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static int check_listener(const struct job *j, const struct ipaddr *src, void *arg)
+{
+	struct rpc_error *err = arg;
+	char a[64];
+	uint16_t port;
+	if (!hostnet_addr_local(src) ||
+	    hostnet_listener(PROC_NET, src, j->spec.sport_lo, j->spec.sport_n, &port) != 1)
+		return 0;
+	return rpc_error_set(err, RPC_INVALID_PARAMS, "source_ports",
+			     "source port %u has a listening socket on %s (a service of this host, which the scan would cut off); pick source_ports without it",
+			     port, ipaddr_str(src, a, sizeof(a)));
+}
+
+int jobnet_check(const struct job *j, struct nics *ns, const struct config *cfg,
+		 struct rpc_error *err)
+{
+	char a[64];
+	if (j->spec.has_source_ip && !source_allowed(j, ns, cfg))
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "source_ip",
+				     "source_ip %s is not an address configured for the job's NICs; use one of them (daemon.info lists each NIC's source_ip) or add it to [scan] source_ips",
+				     ipaddr_str(&j->spec.source_ip, a, sizeof(a)));
+	return each_source(j, ns, check_listener, err);
+}
+
+static int is_local(const struct job *j, const struct ipaddr *src, void *arg)
+{
+	(void)j;
+	(void)arg;
+	return hostnet_addr_local(src);
+}
+
+int jobnet_reserve(const struct job *j, struct nics *ns, struct hostports *hp, struct errbuf *err)
+{
+	int r;
+	if (!each_source(j, ns, is_local, NULL))
+		return 0;
+	r = hostports_reserve(hp, j->id, j->spec.sport_lo, j->spec.sport_n);
+	if (r < 0)
+		return errbuf_set(err, r,
+				  "cannot reserve source ports %u-%u in %s (%s): the host could pick them for its own connections; scand needs CAP_NET_ADMIN",
+				  j->spec.sport_lo, j->spec.sport_lo + j->spec.sport_n - 1, hp->sysctl,
+				  strerror(-r));
+	log_info("job %s: source ports %u-%u reserved in %s (it sends from a host address)", j->id,
+		 j->spec.sport_lo, j->spec.sport_lo + j->spec.sport_n - 1, hp->sysctl);
+	return 0;
+}
+
+void jobnet_release(const struct job *j, struct hostports *hp)
+{
+	hostports_release(hp, j->id);
+}

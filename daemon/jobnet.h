@@ -1,0 +1,20 @@
+/* A job's footprint on the host's network: the RX filters of its NICs, the
+ * checks at submit that keep it off the host's own traffic (its source_ip
+ * must be one configured for its NICs; its source ports must not hold a
+ * listening socket on a host address), and the reservation of its source
+ * ports while it sends from an address the host owns. */
+#pragma once
+#include "hostports.h"
+#include "job.h"
+#include "nic.h"
+#include "rpcerr.h"
+
+/* Each NIC's RX filter admits replies to every active job (running or in
+ * cooldown) of the list starting at head that uses it. */
+void jobnet_filters(struct nics *ns, const struct job *head);
+/* job.submit: -32602 (field source_ip or source_ports) with the fix. */
+int jobnet_check(const struct job *j, struct nics *ns, const struct config *cfg,
+		 struct rpc_error *err);
+/* Reserves j's source ports when one of its source addresses is the host's. */
+int jobnet_reserve(const struct job *j, struct nics *ns, struct hostports *hp, struct errbuf *err);
+void jobnet_release(const struct job *j, struct hostports *hp);
