@@ -33,7 +33,8 @@ booted_cleanup() {
 	ctr_poweroff
 	lib_cleanup
 }
-trap booted_cleanup EXIT INT TERM
+trap booted_cleanup EXIT
+trap 'exit 1' INT TERM
 t0=$SECONDS
 stage() { echo "== $* ($((SECONDS - t0)) s)"; }
 

@@ -7,8 +7,9 @@
 CTR_IMAGE_DIR=${SCAND_NSPAWN_IMAGE:-/var/lib/machines/scand-bookworm}
 CTR_MIRROR=${SCAND_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # what the image holds; a change here rebuilds it (the stamp records it)
-CTR_IMAGE_RECIPE="bookworm minbase systemd,systemd-sysv,dbus,iproute2 v1"
-# downloaded .debs survive the overlay, so later runs do not fetch them again
+CTR_IMAGE_RECIPE="bookworm minbase systemd,systemd-sysv,dbus,iproute2 v2"
+# bind-mounted over /var/cache/apt/archives (apt-get keeps what it fetched):
+# later runs do not download the package's dependencies again
 CTR_APT_CACHE=/var/cache/scand-booted/apt
 
 # ctr_image: builds the root once (about 1-3 min), under a lock so that two
@@ -23,19 +24,18 @@ ctr_image() {
 		return 0
 	fi
 	tmp=$CTR_IMAGE_DIR.new.$$
-	rm -rf "$tmp" "$CTR_IMAGE_DIR"
+	# (and what an interrupted build left: the lock says nobody builds now)
+	rm -rf "$CTR_IMAGE_DIR" "$CTR_IMAGE_DIR".new.*
 	echo "building the Debian 12 root in $CTR_IMAGE_DIR once (debootstrap, 1-3 min)"
 	debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,iproute2 \
 		bookworm "$tmp" "$CTR_MIRROR" >"$tmp.log" 2>&1 ||
-		{ tail -20 "$tmp.log" >&2; rm -rf "$tmp"; fail "debootstrap of bookworm from $CTR_MIRROR failed (log above; set SCAND_DEBIAN_MIRROR for another mirror)"; }
+		{ tail -20 "$tmp.log" >&2; rm -rf "$tmp" "$tmp.log"; fail "debootstrap of bookworm from $CTR_MIRROR failed (log above; set SCAND_DEBIAN_MIRROR for another mirror)"; }
 	# a fresh Debian 12 as an operator has it: updates and security too
 	cat >"$tmp/etc/apt/sources.list" <<EOF
 deb $CTR_MIRROR bookworm main
 deb $CTR_MIRROR bookworm-updates main
 deb http://deb.debian.org/debian-security bookworm-security main
 EOF
-	# the cache is bind-mounted over /var/cache/apt/archives: keep what apt fetched
-	echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' >"$tmp/etc/apt/apt.conf.d/90scand-test"
 	rm -f "$tmp/etc/hostname" "$tmp.log"
 	echo "$CTR_IMAGE_RECIPE" >"$tmp/.scand-image"
 	mv "$tmp" "$CTR_IMAGE_DIR"
@@ -98,8 +98,12 @@ ctr_poweroff() {
 		kill -0 "$CTR_NSPAWN" 2>/dev/null || break
 		sleep 0.1
 	done
-	kill -KILL "$CTR_NSPAWN" 2>/dev/null
-	[ -n "${CTR_PID:-}" ] && kill -KILL "$CTR_PID" 2>/dev/null # ends its PID namespace
+	if kill -0 "$CTR_NSPAWN" 2>/dev/null; then
+		# still nspawn's child: PID 1 of the container (ends its PID namespace)
+		[ -n "${CTR_PID:-}" ] && [ "$(ps -o ppid= -p "$CTR_PID" | tr -d ' ')" = "$CTR_NSPAWN" ] &&
+			kill -KILL "$CTR_PID"
+		kill -KILL "$CTR_NSPAWN"
+	fi
 	wait "$CTR_NSPAWN" 2>/dev/null
 	CTR_NSPAWN=
 	# a cgroup stays busy for a moment after its last process exited
