@@ -1,6 +1,7 @@
 /* Leveled stderr logger (see log.h). The level is process-wide, set once at
  * start from the config; everything else is stateless. */
 #include "log.h"
+#include "journal.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -28,7 +29,10 @@ static void log_vmsg(int level, const char *fmt, va_list ap, int err)
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	if (err && n >= 0 && (size_t)n < sizeof(line))
 		snprintf(line + n, sizeof(line) - (size_t)n, ": %s", strerror(err));
-	if (getenv("JOURNAL_STREAM")) {
+	if (journal_is_stderr()) {
+		/* fields such as JOB_ID; the <N> prefixed line if journald is away */
+		if (journal_send(JOURNAL_SOCKET, level, line) == 0)
+			return;
 		fprintf(stderr, "<%d>%s\n", level, line);
 	} else {
 		struct timespec ts;

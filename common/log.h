@@ -1,5 +1,5 @@
-/* Leveled logging to stderr. Under journald (JOURNAL_STREAM set) lines carry
- * the <N> syslog prefix so levels survive. Never log per packet. */
+/* Leveled logging to stderr. When stderr is the journal (JOURNAL_STREAM), lines
+ * go to journald with fields (journal.h; <N> prefix as fallback). Never per packet. */
 #pragma once
 #include <syslog.h>
 

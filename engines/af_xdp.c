@@ -81,7 +81,9 @@ static int lib_print(enum libxdp_print_level level, const char *fmt, va_list ap)
 	char line[512];
 	vsnprintf(line, sizeof(line), fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
-	log_msg(level == LIBXDP_WARN ? LOG_INFO : LOG_DEBUG, "libxdp: %s", line);
+	/* both libraries start their messages with "libxdp: " / "libbpf: " */
+	log_msg(level == LIBXDP_WARN ? LOG_INFO : LOG_DEBUG, "%s%s",
+		strncmp(line, "lib", 3) == 0 ? "" : "libxdp: ", line);
 	return 0;
 }
 

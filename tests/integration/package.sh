@@ -6,6 +6,7 @@
 # Takes a few minutes (full build + unit suite).
 set -u
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/debbuild.sh"
 for t in dpkg-buildpackage dh; do
 	command -v $t >/dev/null || { echo "SKIP: $t not installed (apt-get install dpkg-dev debhelper; Rules-Requires-Root: no, so no fakeroot)"; exit 77; }
 done
@@ -13,17 +14,10 @@ done
 T=$(mktemp -d /tmp/scand-pkg.XXXXXX)
 trap '[ -n "${KEEP_TMP:-}" ] || rm -rf "$T"' EXIT
 S=$T/scand-0.1.0
-mkdir -p "$S"
-# the working tree as git sees it (tracked + new files), without build dirs
-(cd "$SRCDIR" && git ls-files -z --cached --others --exclude-standard | grep -zv '^build' |
-	xargs -0 cp --parents -t "$S" 2>/dev/null) || fail "cannot copy the source tree"
-[ -f "$S/meson.build" ] || fail "source copy has no meson.build"
-rm -rf "$S/debian"
-mv "$S/packaging/debian" "$S/debian"
+deb_source_copy "$S"
 
 start=$SECONDS
-(cd "$S" && DEB_BUILD_OPTIONS="parallel=$(nproc)" dpkg-buildpackage -us -uc -b) >"$T/build.log" 2>&1 ||
-	{ tail -60 "$T/build.log"; fail "dpkg-buildpackage failed (log above)"; }
+deb=$(deb_build "$S" "$T/build.log") || exit 1
 echo "dpkg-buildpackage: $((SECONDS - start)) s"
 grep -E '^(Ok|Fail):' "$T/build.log" | tr -s ' \n' ' '; echo "(unit suite inside the package build)"
 if grep -q 'warning: ' "$T/build.log"; then
@@ -31,9 +25,6 @@ if grep -q 'warning: ' "$T/build.log"; then
 	grep 'warning: ' "$T/build.log" | sed 's|^.*/scand-0.1.0/||; s|^\.\./||' | sort -u
 fi
 grep -q '^Ok: *[1-9]' "$T/build.log" || fail "the unit suite did not run inside the package build"
-
-deb=$(ls "$T"/scand_*.deb 2>/dev/null | head -1)
-[ -f "$deb" ] || fail "no scand_*.deb produced"
 dpkg-deb -c "$deb" >"$T/contents"
 for f in usr/sbin/scand usr/bin/scanctl etc/scand/scand.conf etc/scand/blocklist.conf \
 	lib/systemd/system/scand.service lib/systemd/system/scand.socket \

@@ -17,11 +17,14 @@ U=$T
 
 meson setup "$T/build" "$SRCDIR" --prefix=/usr --sysconfdir=/etc -Dfuzz=false >"$T/setup.log" 2>&1 ||
 	{ tail -30 "$T/setup.log"; fail "meson setup of a /usr build failed"; }
-# build only what gets installed (not the test programs)
-installed=$(meson introspect "$T/build" --installed | python3 -c '
+# build only the targets whose output gets installed (not the test programs;
+# configure_file outputs such as systemd/scand.service exist after setup)
+installed=$(meson introspect "$T/build" --installed --targets | python3 -c '
 import json, os, sys
 b = sys.argv[1]
-print(" ".join(os.path.relpath(k, b) for k in json.load(sys.stdin) if k.startswith(b + "/")))' "$T/build")
+d = json.load(sys.stdin)
+outputs = {f for t in d["targets"] for f in t["filename"]}
+print(" ".join(os.path.relpath(k, b) for k in d["installed"] if k in outputs))' "$T/build")
 ninja -C "$T/build" $installed >"$T/build.log" 2>&1 || { tail -30 "$T/build.log"; fail "build of $installed failed"; }
 meson install -C "$T/build" --destdir "$D" --no-rebuild >"$T/install.log" 2>&1 ||
 	{ tail -30 "$T/install.log"; fail "meson install --destdir failed"; }
