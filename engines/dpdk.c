@@ -4,6 +4,7 @@
 #include "engine.h"
 #include "dpdk_diag.h"
 #include "dpdk_setup.h"
+#include "../daemon/hugepages.h"
 #include "../daemon/log.h"
 #include "../daemon/netinfo.h"
 
@@ -119,6 +120,7 @@ static int dpdk_global_init(const struct config *cfg, struct errbuf *why)
 		snprintf(eal.error, sizeof(eal.error), "%s", e.msg);
 		return errbuf_set(why, r, "%s", eal.error);
 	}
+	hugepages_eal_log(&real_env, cfg->hugepages, &eal.argv);
 	if (eal.argv.note[0])
 		log_info("dpdk: %s", eal.argv.note);
 	static const cookie_io_functions_t io = { .write = eal_log_write };

@@ -88,6 +88,19 @@ int eal_argv_build(const char *eal_args, struct eal_argv *a, struct errbuf *why)
 					 "--in-memory with --no-huge runs as --no-shconf (DPDK 22.11 refuses the pair)");
 			}
 	a->argv[a->argc] = NULL;
+	a->len = len;
+	return 0;
+}
+
+int eal_argv_append(struct eal_argv *a, const char *word)
+{
+	size_t n = strlen(word) + 1;
+	if (a->argc >= EAL_MAX_ARGS + 1 || a->len + n > sizeof(a->buf))
+		return -E2BIG;
+	memcpy(a->buf + a->len, word, n);
+	a->argv[a->argc++] = a->buf + a->len;
+	a->argv[a->argc] = NULL;
+	a->len += n;
 	return 0;
 }
 
