@@ -17,11 +17,19 @@ static const char *where(int node, char *buf, size_t len)
 	return buf;
 }
 
-static struct prep_hp *hp_record(struct prep *p, unsigned kb, int node, unsigned before)
+static struct prep_hp *hp_find(struct prep *p, unsigned kb, int node)
 {
 	for (unsigned i = 0; i < p->st.nhp; i++)
 		if (p->st.hp[i].kb == kb && p->st.hp[i].node == node)
 			return &p->st.hp[i];
+	return NULL;
+}
+
+static struct prep_hp *hp_record(struct prep *p, unsigned kb, int node, unsigned before)
+{
+	struct prep_hp *h = hp_find(p, kb, node);
+	if (h)
+		return h;
 	if (p->st.nhp == HP_MAX_REQ)
 		return NULL;
 	p->st.hp[p->st.nhp] = (struct prep_hp){ kb, node, before, before };
@@ -59,7 +67,12 @@ static int reserve_one(struct prep *p, struct prep_nic *rep, const struct hp_req
 					      : "this CPU or kernel offers no such page size (ls /sys/kernel/mm/hugepages)");
 	}
 	if (cur >= q->count) {
-		prep_found(p, rep, "hugepages %s on %s: %u reserved (%u wanted)", sz, w, cur, q->count);
+		const struct prep_hp *h = hp_find(p, q->kb, q->node);
+		if (h && h->after > h->before)
+			prep_found(p, rep, "hugepages %s on %s: %u reserved (%u wanted; scand --prepare raised it from %u)", sz,
+				   w, cur, q->count, h->before);
+		else
+			prep_found(p, rep, "hugepages %s on %s: %u reserved (%u wanted)", sz, w, cur, q->count);
 		return 0;
 	}
 	if ((r = prep_write(p, rep, rel, q->count)) < 0 || p->dry_run)
@@ -97,7 +110,10 @@ static int mount_one(struct prep *p, struct prep_nic *rep, unsigned kb)
 	hugepages_size_name(kb, sz, sizeof(sz));
 	for (unsigned i = 0; i < nm; i++)
 		if (m[i].kb == kb) {
-			prep_found(p, rep, "hugetlbfs for %s pages: %s", sz, m[i].dir);
+			bool ours = false;
+			for (unsigned j = 0; j < p->st.nmounts; j++)
+				ours |= !strcmp(p->st.mounts[j].dir, m[i].dir);
+			prep_found(p, rep, "hugetlbfs for %s pages: %s%s", sz, m[i].dir, ours ? " (mounted by scand --prepare)" : "");
 			return 0;
 		}
 	mount_dir(p, kb, m, nm, dir, sizeof(dir));
