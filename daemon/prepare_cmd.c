@@ -130,11 +130,15 @@ void prep_found(struct prep *p, struct prep_nic *rec, const char *fmt, ...)
 
 int prep_fail(struct prep *p, struct prep_nic *rec, int r, const char *fmt, ...)
 {
+	char msg[sizeof(rec->error)];
+	size_t off = strlen(rec->error);
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(rec->error, sizeof(rec->error), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(p->err, "%s: error: %s\n", rec->name, rec->error);
+	fprintf(p->err, "%s: error: %s\n", rec->name, msg);
+	/* several problems on one NIC: keep them all, in order */
+	snprintf(rec->error + off, sizeof(rec->error) - off, "%s%s", off ? "; " : "", msg);
 	p->problems++;
 	return r;
 }
