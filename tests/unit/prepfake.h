@@ -34,7 +34,7 @@ static void put(const char *rel, const char *content)
 }
 
 /* Contents of root/rel ("" when missing), in a static buffer. */
-static const char *get(const char *rel)
+static inline const char *get(const char *rel)
 {
 	static char buf[8192];
 	char path[512];
@@ -49,15 +49,15 @@ static const char *get(const char *rel)
 	return buf;
 }
 
-static bool present(const char *rel)
+static inline bool present(const char *rel)
 {
 	char path[512];
 	snprintf(path, sizeof(path), "%s%s", root, rel);
 	return access(path, F_OK) == 0;
 }
 
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
+static inline void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline void sh(const char *fmt, ...)
 {
 	char cmd[2048];
 	va_list ap;
@@ -120,7 +120,7 @@ static void stubs_install(void)
 	setenv("PATH", path, 1);
 }
 
-static void stub_remove(const char *name)
+static inline void stub_remove(const char *name)
 {
 	char path[512];
 	snprintf(path, sizeof(path), "%s/bin/%s", root, name);
@@ -128,7 +128,7 @@ static void stub_remove(const char *name)
 }
 
 /* The commands the stubs ran since the last call, one per line; then cleared. */
-static const char *cmds(void)
+static inline const char *cmds(void)
 {
 	static char buf[4096];
 	char path[512];
@@ -158,6 +158,7 @@ static int fake_setup(void **st)
 static int fake_teardown(void **st)
 {
 	(void)st;
+	setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
 	sh("rm -rf '%s'", root);
 	return 0;
 }
