@@ -37,6 +37,8 @@ static void tool_view(struct prep *p, struct prep_nic *rec, const char *tool, co
 	const char *const argv_db[] = { "dpdk-devbind.py", "--status-dev", "net", NULL };
 	int r = out ? cmd_run(dc ? argv_dc : argv_db, out, TOOL_OUT) : -ENOMEM;
 	if (r != 0) {
+		for (char *c = out; c && *c; c++)
+			*c = *c == '\n' ? ' ' : *c;
 		prep_found(p, rec, "%s could not list devices (%s): %.100s", tool, r < 0 ? strerror(-r) : "failed",
 			   out ? out : "");
 	} else {

@@ -106,7 +106,11 @@ static int fix_channels(struct prep *p, const struct nic_config *nc, struct prep
 	if (read_channels(nc->name, &c) < 0)
 		return 0; /* the driver has no channel settings: nothing to free */
 	pairs(&c, &comb, &cur, &max);
-	prep_found(p, rec, "%s channels: %u of %u in use", comb ? "combined" : "rx/tx", cur, max);
+	if (rec->ch_after && cur == rec->ch_after)
+		prep_found(p, rec, "%s channels: %u of %u in use (scand --prepare lowered them from %u)",
+			   comb ? "combined" : "rx/tx", cur, max, rec->ch_before);
+	else
+		prep_found(p, rec, "%s channels: %u of %u in use", comb ? "combined" : "rx/tx", cur, max);
 	if (netinfo_ena_channels_ok(drv, cur, max))
 		return 0;
 	want = MAX(max / 2, 1u);
@@ -149,7 +153,10 @@ int prep_xdp_nic(struct prep *p, const struct nic_config *nc, struct prep_nic *r
 	    ethtool_driver_parse(out, drv, sizeof(drv)) < 0)
 		snprintf(drv, sizeof(drv), "unknown");
 	limit = xdp_mtu_limit(drv);
-	if (limit)
+	if (limit && rec->mtu_after && mtu == rec->mtu_after)
+		prep_found(p, rec, "driver %s, MTU %u (XDP limit %u; scand --prepare lowered it from %u)", drv, mtu, limit,
+			   rec->mtu_before);
+	else if (limit)
 		prep_found(p, rec, "driver %s, MTU %u (XDP limit %u)", drv, mtu, limit);
 	else
 		prep_found(p, rec, "driver %s, MTU %u", drv, mtu);
