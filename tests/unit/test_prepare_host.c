@@ -20,11 +20,9 @@ static struct config cfg;
 
 static void load(const char *hugepages)
 {
-	char text[1024];
-	struct errbuf e;
-	snprintf(text, sizeof(text), "[daemon]\nstate_dir = /state\n[dpdk]\nhugepages = %s\n", hugepages);
-	if (config_load_string(&cfg, text, "t.conf", &e) < 0)
-		fail_msg("%s", e.msg);
+	char body[512];
+	snprintf(body, sizeof(body), "[dpdk]\nhugepages = %s\n", hugepages);
+	prep_load(&cfg, body);
 }
 
 static void test_parse(void **st)

@@ -17,11 +17,7 @@ static struct config cfg;
 
 static void load(const char *nics)
 {
-	char text[2048];
-	struct errbuf e;
-	snprintf(text, sizeof(text), "[daemon]\nstate_dir = /state\n%s", nics);
-	if (config_load_string(&cfg, text, "t.conf", &e) < 0)
-		fail_msg("%s", e.msg);
+	prep_load(&cfg, nics);
 }
 
 /* The report daemon.info would show for nic, as JSON text. */
