@@ -44,7 +44,7 @@ struct prep_state {
 	unsigned nhp, nmounts, nnics;
 	struct prep_hp hp[HP_MAX_REQ];
 	struct prep_mount mounts[PREP_MAX_MOUNTS];
-	struct prep_nic nics[CONFIG_MAX_NICS + 1];
+	struct prep_nic nics[2 * CONFIG_MAX_NICS + 1]; /* NICs of this and earlier configs, and [hugepages] */
 };
 
 struct prep {

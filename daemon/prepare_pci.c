@@ -163,8 +163,13 @@ static int take(struct prep *p, struct prep_nic *rec, const char *tool, const ch
 	int r;
 	if (up && (r = prep_run(p, rec, (const char *const[]){ "ip", "link", "set", ifname, "down", NULL })) < 0)
 		return r;
-	if ((r = bind_to(p, rec, tool, pci, want)) < 0 || p->dry_run)
+	if ((r = bind_to(p, rec, tool, pci, want)) < 0) {
+		if (up && !p->dry_run) /* the bind failed: give the host its interface back */
+			prep_run(p, rec, (const char *const[]){ "ip", "link", "set", ifname, "up", NULL });
 		return r;
+	}
+	if (p->dry_run)
+		return 0;
 	remember(rec, pci, ifname, drv, want, tool, up);
 	dpdk_pci_driver(&p->env, pci, now, sizeof(now));
 	if (strcmp(now, want))

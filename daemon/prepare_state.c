@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define STATE_MAX (1u << 20)
@@ -18,8 +19,8 @@ struct prep_nic *prep_state_nic(struct prep *p, const char *name)
 	for (unsigned i = 0; i < s->nnics; i++)
 		if (!strcmp(s->nics[i].name, name))
 			return &s->nics[i];
-	if (s->nnics == ARRAY_SIZE(s->nics))
-		return &s->nics[s->nnics - 1]; /* more records than NICs: reuse the last */
+	if (s->nnics == ARRAY_SIZE(s->nics)) /* only when a record lists more NICs than ever configured */
+		return &s->nics[s->nnics - 1];
 	struct prep_nic *n = &s->nics[s->nnics++];
 	memset(n, 0, sizeof(*n));
 	snprintf(n->name, sizeof(n->name), "%s", name);
@@ -113,7 +114,7 @@ int prep_state_load(struct prep *p)
 	return 0;
 }
 
-static cJSON *lines_json(char lines[][PREP_LINE], unsigned n)
+static cJSON *lines_json(const char lines[][PREP_LINE], unsigned n)
 {
 	cJSON *a = cJSON_CreateArray();
 	for (unsigned i = 0; i < n; i++)
@@ -121,7 +122,7 @@ static cJSON *lines_json(char lines[][PREP_LINE], unsigned n)
 	return a;
 }
 
-static cJSON *nic_json(struct prep_nic *n)
+static cJSON *nic_json(const struct prep_nic *n)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddItemToObject(o, "found", lines_json(n->found, n->nfound));
@@ -176,7 +177,7 @@ static cJSON *state_json(const struct prep *p)
 	}
 	a = cJSON_AddObjectToObject(o, "nics");
 	for (unsigned i = 0; i < p->st.nnics; i++)
-		cJSON_AddItemToObject(a, p->st.nics[i].name, nic_json((struct prep_nic *)&p->st.nics[i]));
+		cJSON_AddItemToObject(a, p->st.nics[i].name, nic_json(&p->st.nics[i]));
 	return o;
 }
 
@@ -194,6 +195,10 @@ int prep_state_save(struct prep *p)
 		return -ENOMEM;
 	r = statefile_write(p->state_path, text, strlen(text));
 	free(text);
+	/* --prepare runs as root; scand (the state dir's owner) reads the record for daemon.info */
+	struct stat st;
+	if (r == 0 && stat(dir, &st) == 0 && chown(p->state_path, st.st_uid, st.st_gid) < 0 && errno != EPERM)
+		r = -errno;
 	return r;
 }
 

@@ -12,7 +12,8 @@
 static const char *const stubs[][2] = {
 	{ "driverctl", "case $1 in\n"
 		       "list-devices) for d in $R/sys/bus/pci/devices/*; do drv=$(basename \"$(readlink $d/driver)\" 2>/dev/null); echo \"$(basename $d) ${drv:-(none)}\"; done ;;\n"
-		       "set-override) ln -sfn ../../../bus/pci/drivers/$3 $R/sys/bus/pci/devices/$2/driver ;;\n"
+		       "set-override) [ -f $R/fail.bind ] && { echo \"Error: unable to bind $2 to $3\" >&2; exit 1; }\n"
+		       "    ln -sfn ../../../bus/pci/drivers/$3 $R/sys/bus/pci/devices/$2/driver ;;\n"
 		       "unset-override) ln -sfn ../../../bus/pci/drivers/$(cat $R/kdrv.$2) $R/sys/bus/pci/devices/$2/driver; [ -f $R/kif.$2 ] && echo 0x1002 > $R/sys/class/net/$(cat $R/kif.$2)/flags ;;\n"
 		       "esac\n" },
 	{ "dpdk-devbind.py", "case $1 in\n"

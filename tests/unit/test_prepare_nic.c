@@ -107,6 +107,22 @@ static void test_bind_driverctl_and_undo(void **st)
 	assert_string_equal(cmds(), "");
 }
 
+static void test_bind_fails(void **st)
+{
+	(void)st;
+	ena_device();
+	put("/fail.bind", "");
+	load(dpdk_nic);
+	assert_int_equal(prepare_main(&cfg, root, false, false), 1);
+	/* the interface is given back when the bind fails */
+	assert_string_equal(cmds(), "driverctl list-devices\nmodprobe vfio-pci\nip link set eth1 down\n"
+				    "driverctl set-override " PCI " vfio-pci\nip link set eth1 up\n");
+	assert_string_equal(get("/sys/class/net/eth1/flags"), "0x1003\n");
+	assert_true(report_has("d1", "\"error\":\"driverctl set-override " PCI " vfio-pci failed (exit 1): Error: unable to bind " PCI " to vfio-pci\""));
+	assert_int_equal(prepare_main(&cfg, root, false, true), 0); /* nothing was bound: nothing to undo */
+	assert_string_equal(cmds(), "");
+}
+
 static void test_bind_devbind(void **st)
 {
 	(void)st;
@@ -318,6 +334,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_bind_driverctl_and_undo, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_bind_fails, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_bind_devbind, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_dpdk_driver_choice, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_control_plane_refused, fake_setup, fake_teardown),
