@@ -257,18 +257,25 @@ int netinfo_ena_channels_check(const char *ifname, struct errbuf *err)
 	return r;
 }
 
-bool netinfo_default_route(const char *ifname)
+static FILE *open_at(const char *root, const char *rel)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s%s", root, rel);
+	return fopen(path, "re");
+}
+
+bool netinfo_default_route_at(const char *root, const char *ifname)
 {
 	char line[256], ifn[64], dst[64], mask[64];
 	bool found = false;
-	FILE *f = fopen("/proc/net/route", "re");
+	FILE *f = open_at(root, "/proc/net/route");
 	/* Iface Destination Gateway Flags RefCnt Use Metric Mask ... */
 	while (f && !found && fgets(line, sizeof(line), f))
 		found = sscanf(line, "%63s %63s %*s %*s %*s %*s %*s %63s", ifn, dst, mask) == 3 &&
 			!strcmp(ifn, ifname) && !strcmp(dst, "00000000") && !strcmp(mask, "00000000");
 	if (f)
 		fclose(f);
-	f = fopen("/proc/net/ipv6_route", "re");
+	f = open_at(root, "/proc/net/ipv6_route");
 	/* dst dst_len src src_len next_hop metric refcnt use flags iface */
 	while (f && !found && fgets(line, sizeof(line), f))
 		found = sscanf(line, "%63s %63s %*s %*s %*s %*s %*s %*s %*s %63s", dst, mask, ifn) == 3 &&
@@ -276,4 +283,72 @@ bool netinfo_default_route(const char *ifname)
 	if (f)
 		fclose(f);
 	return found;
+}
+
+bool netinfo_default_route(const char *ifname)
+{
+	return netinfo_default_route_at("", ifname);
+}
+
+/* Longest matching prefix in /proc/net/route (addresses printed as the
+ * network-order word read in host order), lowest metric among equals. */
+static int route4(const char *root, uint32_t dst_be, char *ifname, size_t len)
+{
+	char line[256], ifn[64];
+	unsigned d, flags, metric, mask, best_metric = ~0u;
+	int best_len = -1;
+	FILE *f = open_at(root, "/proc/net/route");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %x %*x %x %*d %*d %u %x", ifn, &d, &flags, &metric, &mask) != 5 ||
+		    !(flags & 1) || (dst_be & mask) != d)
+			continue;
+		int plen = __builtin_popcount(mask);
+		if (plen > best_len || (plen == best_len && metric < best_metric)) {
+			best_len = plen;
+			best_metric = metric;
+			snprintf(ifname, len, "%s", ifn);
+		}
+	}
+	if (f)
+		fclose(f);
+	return best_len < 0 ? -ENETUNREACH : 0;
+}
+
+static int route6(const char *root, const uint8_t dst[16], char *ifname, size_t len)
+{
+	char line[256], hex[33], ifn[64];
+	unsigned plen, metric, flags, best_metric = ~0u;
+	int best_len = -1;
+	FILE *f = open_at(root, "/proc/net/ipv6_route");
+	while (f && fgets(line, sizeof(line), f)) {
+		uint8_t net[16];
+		if (sscanf(line, "%32s %x %*s %*s %*s %x %*s %*s %x %63s", hex, &plen, &metric, &flags, ifn) != 5 ||
+		    !(flags & 1) || (flags & 0x200) || plen > 128) /* RTF_UP; not RTF_REJECT */
+			continue;
+		for (int i = 0; i < 16; i++)
+			sscanf(hex + 2 * i, "%2hhx", &net[i]);
+		bool match = true;
+		for (unsigned b = 0; b < plen && match; b++)
+			match = ((net[b / 8] ^ dst[b / 8]) & (0x80 >> (b % 8))) == 0;
+		if (match && ((int)plen > best_len || ((int)plen == best_len && metric < best_metric))) {
+			best_len = (int)plen;
+			best_metric = metric;
+			snprintf(ifname, len, "%s", ifn);
+		}
+	}
+	if (f)
+		fclose(f);
+	return best_len < 0 ? -ENETUNREACH : 0;
+}
+
+int netinfo_route_iface_at(const char *root, const struct ipaddr *dst, char *ifname, size_t len)
+{
+	uint8_t b[16];
+	uint32_t be;
+	ipaddr_to_bytes(dst, b);
+	ifname[0] = '\0';
+	if (dst->af == AF_INET6)
+		return route6(root, b, ifname, len);
+	memcpy(&be, b, 4);
+	return route4(root, be, ifname, len);
 }

@@ -12,6 +12,11 @@ int netinfo_iface_addr(const char *ifname, int af, struct ipaddr *out);
 int netinfo_numa_node(const char *ifname);
 /* True when ifname carries an IPv4 or IPv6 default route (/proc/net/route, ipv6_route). */
 bool netinfo_default_route(const char *ifname);
+/* The same, reading root + /proc/net/... (root "" on a real system). */
+bool netinfo_default_route_at(const char *root, const char *ifname);
+/* Interface of the best route to dst in root's /proc/net/route or ipv6_route
+ * (longest prefix, then lowest metric); -ENETUNREACH when none matches. */
+int netinfo_route_iface_at(const char *root, const struct ipaddr *dst, char *ifname, size_t len);
 /* Number of RX queues (/sys/class/net/X/queues/rx-*), at least 1. */
 int netinfo_rx_queues(const char *ifname);
 /* MAC of the next hop toward dst out of ifname (the gateway, or dst itself

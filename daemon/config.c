@@ -2,6 +2,7 @@
  * every problem is collected as "PATH:LINE: message" with the fix. */
 #include "config.h"
 #include "argv.h"
+#include "hugepages.h"
 #include "log.h"
 #include "parse.h"
 #include "scand-config.h"
@@ -16,7 +17,7 @@
 #include <sys/socket.h>
 
 enum ktype { K_STR, K_U64, K_UINT, K_BOOL, K_DOUBLE, K_IP, K_IPLIST, K_MAC, K_PORTS, K_SHARD, K_LOG,
-	     K_ENGINE, K_XDPMODE };
+	     K_ENGINE, K_XDPMODE, K_HUGEPAGES, K_DPDKDRV };
 
 struct key {
 	const char *name;
@@ -64,6 +65,7 @@ static const struct key scan_keys[] = {
 	{ NULL } };
 static const struct key dpdk_keys[] = {
 	{ "eal_args", K_STR, D(eal_args), sizeof(((struct config *)0)->eal_args), 0, 0, 0 },
+	{ "hugepages", K_HUGEPAGES, D(hugepages), sizeof(((struct config *)0)->hugepages), 0, 0, 0 },
 	{ NULL } };
 static const struct key nic_keys[] = {
 	{ "engine", K_ENGINE, N(engine), 0, 0, 0, 0 },
@@ -74,6 +76,9 @@ static const struct key nic_keys[] = {
 	{ "source_ip", K_IP, N(source_ip), 0, 0, 0, N(has_source_ip) },
 	{ "ena_counters_file", K_STR, N(ena_counters_file), sizeof(((struct nic_config *)0)->ena_counters_file), 0, 0, 0 },
 	{ "control_plane_ok", K_BOOL, N(control_plane_ok), 0, 0, 0, 0 },
+	{ "dpdk_driver", K_DPDKDRV, N(dpdk_driver), sizeof(((struct nic_config *)0)->dpdk_driver), 0, 0, 0 },
+	{ "xdp_mtu_fix", K_BOOL, N(xdp_mtu_fix), 0, 0, 0, 0 },
+	{ "xdp_channels_fix", K_BOOL, N(xdp_channels_fix), 0, 0, 0, 0 },
 	{ NULL } };
 
 static const struct {
@@ -83,6 +88,7 @@ static const struct {
 		 { "dpdk", dpdk_keys } };
 
 static const char *const xdp_names[] = { "auto", "zc", "drv", "skb" };
+static const char *const dpdk_drivers[] = { "vfio-pci", "uio_pci_generic", "igb_uio" };
 static const char *const log_names[] = { "error", "warning", "notice", "info", "debug" };
 static const int log_levels[] = { LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG };
 
@@ -288,6 +294,23 @@ static const char *set_iplist(struct config *c, const char *v, char *why, size_t
 	return NULL;
 }
 
+/* [dpdk] hugepages: validated by the parser --prepare and EAL use. */
+static const char *set_hugepages(char *dst, size_t size, const char *v, char *why, size_t wlen)
+{
+	struct hp_spec hp;
+	struct errbuf e;
+	if (strlen(v) >= size) {
+		snprintf(why, wlen, "too long (at most %zu characters)", size - 1);
+		return why;
+	}
+	if (hugepages_parse(v, &hp, &e) < 0) {
+		snprintf(why, wlen, "%s", e.msg);
+		return why;
+	}
+	snprintf(dst, size, "%s", v);
+	return NULL;
+}
+
 /* Stores v into the field; returns NULL or the reason it is invalid. */
 static const char *set_value(struct parse_ctx *p, const struct key *k, char *base, const char *v,
 			     char *why, size_t wlen)
@@ -359,6 +382,13 @@ static const char *set_value(struct parse_ctx *p, const struct key *k, char *bas
 	case K_XDPMODE:
 		if (set_enum(dst, xdp_names, ARRAY_SIZE(xdp_names), v) < 0)
 			return "must be auto, zc, drv or skb";
+		return NULL;
+	case K_HUGEPAGES:
+		return set_hugepages(dst, k->size, v, why, wlen);
+	case K_DPDKDRV:
+		if (name_index(dpdk_drivers, ARRAY_SIZE(dpdk_drivers), v) < 0)
+			return "must be vfio-pci, uio_pci_generic or igb_uio";
+		snprintf(dst, k->size, "%s", v);
 		return NULL;
 	}
 	if (k->has_off)

@@ -20,6 +20,9 @@ struct nic_config {
 	struct ipaddr source_ip;
 	char ena_counters_file[256];
 	bool control_plane_ok;
+	char dpdk_driver[16];  /* --prepare binds dpdk_port to it: vfio-pci (default), uio_pci_generic, igb_uio */
+	bool xdp_mtu_fix;      /* --prepare lowers an MTU above the driver's XDP limit */
+	bool xdp_channels_fix; /* --prepare frees queue pairs on ena (ethtool -L) */
 	int line; /* line of the [nic] header, for messages */
 };
 
@@ -60,6 +63,7 @@ struct config {
 	uint32_t shard_index, shard_count;
 	/* [dpdk] */
 	char eal_args[1024];
+	char hugepages[256]; /* SIZE:COUNT[@NODE],... reserved by scand --prepare; "" = none */
 	/* [nic "X"] */
 	unsigned nnics;
 	struct nic_config nics[CONFIG_MAX_NICS];

@@ -182,7 +182,7 @@ static void nics_plan(struct nics *ns)
  * failure is kept by the engine and reported by each of its NICs' open(). */
 static void engines_init(struct nics *ns, const struct config *cfg)
 {
-	const struct engine_global g = { .eal_args = cfg->eal_args };
+	const struct engine_global g = { .eal_args = cfg->eal_args, .hugepages = cfg->hugepages };
 	for (unsigned i = 0; i < ns->n; i++) {
 		enum engine_kind k = ns->nic[i].conf.engine;
 		const struct engine_ops *ops = engine_lookup(k);

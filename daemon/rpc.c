@@ -5,6 +5,7 @@
 #include "jobview.h"
 #include "report.h"
 #include "utf8.h"
+#include "prepare.h"
 #include "scand-config.h"
 
 #include <errno.h>
@@ -70,7 +71,7 @@ static void add_addr(cJSON *o, const char *k, const struct ipaddr *a)
 		cJSON_AddNullToObject(o, k);
 }
 
-static cJSON *nic_info(const struct nic *n)
+static cJSON *nic_info(const struct daemon *d, const struct nic *n)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "name", n->conf.name);
@@ -88,6 +89,7 @@ static cJSON *nic_info(const struct nic *n)
 	else
 		cJSON_AddStringToObject(o, "error", n->error);
 	cJSON_AddStringToObject(o, "notes", n->eng.notes);
+	cJSON_AddItemToObject(o, "preparation", prepare_report_nic(d->cfg.state_dir, n->conf.name));
 	cJSON *cores = cJSON_AddArrayToObject(o, "worker_cores");
 	for (unsigned q = 0; n->up && q < n->nworkers && q < 64; q++)
 		cJSON_AddItemToArray(cores, cJSON_CreateNumber(n->cores[q]));
@@ -114,7 +116,7 @@ static cJSON *m_daemon_info(struct daemon *d, struct control_client *c, const cJ
 	cJSON_AddBoolToObject(f, "numa", HAVE_NUMA);
 	nics = cJSON_AddArrayToObject(o, "nics");
 	for (unsigned i = 0; i < d->nics.n; i++)
-		cJSON_AddItemToArray(nics, nic_info(&d->nics.nic[i]));
+		cJSON_AddItemToArray(nics, nic_info(d, &d->nics.nic[i]));
 	sh = cJSON_AddObjectToObject(o, "shard");
 	cJSON_AddNumberToObject(sh, "index", d->cfg.has_shard ? d->cfg.shard_index : 0);
 	cJSON_AddNumberToObject(sh, "count", d->cfg.has_shard ? d->cfg.shard_count : 1);
@@ -132,7 +134,7 @@ static cJSON *m_reload(struct daemon *d, struct control_client *c, const cJSON *
 	daemon_reload(d);
 	cJSON *o = cJSON_CreateObject(), *nics = cJSON_AddArrayToObject(o, "nics");
 	for (unsigned i = 0; i < d->nics.n; i++)
-		cJSON_AddItemToArray(nics, nic_info(&d->nics.nic[i]));
+		cJSON_AddItemToArray(nics, nic_info(d, &d->nics.nic[i]));
 	return o;
 }
 

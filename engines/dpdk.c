@@ -4,6 +4,7 @@
 #include "engine.h"
 #include "dpdk_diag.h"
 #include "dpdk_setup.h"
+#include "hugepages.h"
 #include "log.h"
 #include "netinfo.h"
 
@@ -119,6 +120,7 @@ static int dpdk_global_init(const struct engine_global *g, struct errbuf *why)
 		snprintf(eal.error, sizeof(eal.error), "%s", e.msg);
 		return errbuf_set(why, r, "%s", eal.error);
 	}
+	hugepages_eal_log(&real_env, g->hugepages, &eal.argv);
 	if (eal.argv.note[0])
 		log_info("dpdk: %s", eal.argv.note);
 	static const cookie_io_functions_t io = { .write = eal_log_write };

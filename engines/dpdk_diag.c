@@ -133,28 +133,44 @@ static unsigned mount_page_kb(const char *opts, unsigned default_kb)
 	return (unsigned)(toupper((unsigned char)*end) == 'G' ? v << 20 : toupper((unsigned char)*end) == 'M' ? v << 10 : v);
 }
 
-static void mark_mounts(const struct dpdk_env *env, struct hp_size *s, unsigned n)
+unsigned dpdk_default_hugepage_kb(const struct dpdk_env *env)
 {
-	char path[512], line[512], fs[64], opts[256];
-	unsigned default_kb = 2048;
+	char path[512], line[256];
+	unsigned kb = 2048;
 	snprintf(path, sizeof(path), "%s/proc/meminfo", env->root);
 	FILE *f = fopen(path, "re");
 	while (f && fgets(line, sizeof(line), f))
-		sscanf(line, "Hugepagesize: %u kB", &default_kb);
+		sscanf(line, "Hugepagesize: %u kB", &kb);
 	if (f)
 		fclose(f);
+	return kb;
+}
+
+unsigned dpdk_hugetlbfs_mounts(const struct dpdk_env *env, struct dpdk_hugetlbfs *m, unsigned max)
+{
+	char path[512], line[768], fs[64], opts[256];
+	unsigned default_kb = dpdk_default_hugepage_kb(env), n = 0;
 	snprintf(path, sizeof(path), "%s/proc/mounts", env->root);
-	f = fopen(path, "re");
-	while (f && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%*s %*s %63s %255s", fs, opts) != 2 || strcmp(fs, "hugetlbfs") != 0)
+	FILE *f = fopen(path, "re");
+	while (f && n < max && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %255s %63s %255s", m[n].dir, fs, opts) != 3 || strcmp(fs, "hugetlbfs") != 0)
 			continue;
-		unsigned kb = mount_page_kb(opts, default_kb);
-		for (unsigned i = 0; i < n; i++)
-			if (s[i].kb == kb)
-				s[i].mounted = true;
+		m[n].kb = mount_page_kb(opts, default_kb);
+		n++;
 	}
 	if (f)
 		fclose(f);
+	return n;
+}
+
+static void mark_mounts(const struct dpdk_env *env, struct hp_size *s, unsigned n)
+{
+	struct dpdk_hugetlbfs m[16];
+	unsigned nm = dpdk_hugetlbfs_mounts(env, m, ARRAY_SIZE(m));
+	for (unsigned j = 0; j < nm; j++)
+		for (unsigned i = 0; i < n; i++)
+			if (s[i].kb == m[j].kb)
+				s[i].mounted = true;
 }
 
 static const char *size_name(unsigned kb, char *buf, size_t len)
@@ -212,29 +228,58 @@ bool dpdk_is_pci(const char *spec, char *out, size_t len)
 	return true;
 }
 
-static bool dpdk_driver(const char *drv)
+bool dpdk_is_dpdk_driver(const char *drv)
 {
 	return !strcmp(drv, "vfio-pci") || !strcmp(drv, "uio_pci_generic") || !strcmp(drv, "igb_uio");
 }
 
-/* The kernel interface of a PCI device (first entry of .../net/), or "". */
-static void pci_netdev(const struct dpdk_env *env, const char *addr, char *ifname, size_t len)
+/* First entry of root/dir, or "". */
+static void first_entry(const char *dir, char *name, size_t len)
 {
-	char dir[512];
-	snprintf(dir, sizeof(dir), "%s/sys/bus/pci/devices/%s/net", env->root, addr);
 	DIR *d = opendir(dir);
 	struct dirent *de;
-	ifname[0] = '\0';
+	name[0] = '\0';
 	while (d && (de = readdir(d)))
 		if (de->d_name[0] != '.') {
-			snprintf(ifname, len, "%s", de->d_name);
+			snprintf(name, len, "%s", de->d_name);
 			break;
 		}
 	if (d)
 		closedir(d);
 }
 
-static bool vfio_usable(const struct dpdk_env *env)
+void dpdk_pci_netdev(const struct dpdk_env *env, const char *addr, char *ifname, size_t len)
+{
+	char dir[512], virtio[64] = "";
+	snprintf(dir, sizeof(dir), "%s/sys/bus/pci/devices/%s/net", env->root, addr);
+	first_entry(dir, ifname, len);
+	if (ifname[0])
+		return;
+	/* virtio-pci: the netdev hangs off the virtio device (…/virtio0/net/eth0) */
+	snprintf(dir, sizeof(dir), "%s/sys/bus/pci/devices/%s", env->root, addr);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && !virtio[0] && (de = readdir(d)))
+		if (!strncmp(de->d_name, "virtio", 6) && isdigit((unsigned char)de->d_name[6]))
+			snprintf(virtio, sizeof(virtio), "%s", de->d_name);
+	if (d)
+		closedir(d);
+	if (!virtio[0])
+		return;
+	snprintf(dir, sizeof(dir), "%s/sys/bus/pci/devices/%s/%s/net", env->root, addr, virtio);
+	first_entry(dir, ifname, len);
+}
+
+void dpdk_pci_driver(const struct dpdk_env *env, const char *addr, char *drv, size_t len)
+{
+	char path[512], link[512];
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/%s/driver", env->root, addr);
+	ssize_t n = readlink(path, link, sizeof(link) - 1);
+	link[n > 0 ? n : 0] = '\0';
+	snprintf(drv, len, "%s", strrchr(link, '/') ? strrchr(link, '/') + 1 : link);
+}
+
+bool dpdk_vfio_usable(const struct dpdk_env *env)
 {
 	char dir[512], v[16] = "";
 	bool groups = false;
@@ -255,7 +300,7 @@ static bool vfio_usable(const struct dpdk_env *env)
 static int diag_kernel_bound(const struct dpdk_env *env, const char *addr, const char *drv, struct errbuf *why)
 {
 	char ifname[64], flags[32] = "";
-	pci_netdev(env, addr, ifname, sizeof(ifname));
+	dpdk_pci_netdev(env, addr, ifname, sizeof(ifname));
 	if (ifname[0] && read_line(env, flags, sizeof(flags), "/sys/class/net/%s/flags", ifname) == 0 &&
 	    (strtoul(flags, NULL, 16) & 1))
 		return errbuf_set(why, -EBUSY,
@@ -274,20 +319,16 @@ bool dpdk_pci_exists(const struct dpdk_env *env, const char *addr)
 
 int dpdk_diag_pci(const struct dpdk_env *env, const char *addr, struct errbuf *why)
 {
-	char rel[256], link[512], path[512], vendor[16] = "", pmds[512];
-	ssize_t n;
+	char rel[256], drv[64], vendor[16] = "", pmds[512];
 	snprintf(rel, sizeof(rel), "/sys/bus/pci/devices/%s", addr);
 	if (!exists(env, rel))
 		return errbuf_set(why, -ENODEV, "no PCI device %s on this host (lspci -D lists the addresses)", addr);
-	snprintf(path, sizeof(path), "%s%s/driver", env->root, rel);
-	n = readlink(path, link, sizeof(link) - 1);
-	link[n > 0 ? n : 0] = '\0';
-	const char *drv = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+	dpdk_pci_driver(env, addr, drv, sizeof(drv));
 	if (!drv[0])
 		return errbuf_set(why, -ENODEV, "%s is not bound to any driver: dpdk-devbind.py --bind=vfio-pci %s", addr, addr);
-	if (!dpdk_driver(drv))
+	if (!dpdk_is_dpdk_driver(drv))
 		return diag_kernel_bound(env, addr, drv, why);
-	if (!strcmp(drv, "vfio-pci") && !vfio_usable(env))
+	if (!strcmp(drv, "vfio-pci") && !dpdk_vfio_usable(env))
 		return errbuf_set(why, -ENXIO,
 				  "%s: vfio is unavailable (no /dev/vfio/vfio or no IOMMU groups): boot with intel_iommu=on or amd_iommu=on, or without an IOMMU (most EC2 instances): modprobe vfio-pci; echo 1 > /sys/module/vfio/parameters/enable_unsafe_noiommu_mode; then bind again",
 				  addr);

@@ -25,3 +25,21 @@ bool dpdk_pci_exists(const struct dpdk_env *env, const char *addr);
 bool dpdk_is_pci(const char *spec, char *out, size_t len);
 /* NUMA node of the port's device (PCI numa_node, or the iface= of a vdev), 0 if unknown. */
 int dpdk_port_numa_node(const struct dpdk_env *env, const char *spec);
+
+/* A hugetlbfs mount: its directory and page size. */
+struct dpdk_hugetlbfs {
+	char dir[256];
+	unsigned kb;
+};
+/* hugetlbfs mounts in /proc/mounts (page size from pagesize= or the default). */
+unsigned dpdk_hugetlbfs_mounts(const struct dpdk_env *env, struct dpdk_hugetlbfs *m, unsigned max);
+/* Hugepagesize from /proc/meminfo (2048 when unknown). */
+unsigned dpdk_default_hugepage_kb(const struct dpdk_env *env);
+/* The kernel interface of a PCI device (…/net/X, or …/virtioN/net/X), or "". */
+void dpdk_pci_netdev(const struct dpdk_env *env, const char *addr, char *ifname, size_t len);
+/* Name of the driver bound to a PCI device, or "" when none. */
+void dpdk_pci_driver(const struct dpdk_env *env, const char *addr, char *drv, size_t len);
+/* vfio-pci, uio_pci_generic or igb_uio: drivers DPDK's PCI PMDs work through. */
+bool dpdk_is_dpdk_driver(const char *drv);
+/* /dev/vfio/vfio exists and there are IOMMU groups or no-IOMMU mode is on. */
+bool dpdk_vfio_usable(const struct dpdk_env *env);

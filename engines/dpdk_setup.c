@@ -26,6 +26,9 @@ int eal_argv_build(const char *eal_args, struct eal_argv *a, struct errbuf *why)
 	if ((n = argv_split(eal_args, "[dpdk] eal_args", &words, why)) < 0)
 		return n;
 	a->argc = n + 1;
+	a->len = 6;
+	for (int i = 1; i < a->argc; i++)
+		a->len += strlen(a->argv[i]) + 1;
 	if (eal_argv_has(a, "--no-huge"))
 		for (int i = 1; i < a->argc; i++)
 			if (strcmp(a->argv[i], "--in-memory") == 0) {
@@ -33,6 +36,18 @@ int eal_argv_build(const char *eal_args, struct eal_argv *a, struct errbuf *why)
 				snprintf(a->note, sizeof(a->note),
 					 "--in-memory with --no-huge runs as --no-shconf (DPDK 22.11 refuses the pair)");
 			}
+	return 0;
+}
+
+int eal_argv_append(struct eal_argv *a, const char *word)
+{
+	size_t n = strlen(word) + 1;
+	if (a->argc >= EAL_MAX_ARGS + 1 || a->len + n > sizeof(a->buf))
+		return -E2BIG;
+	memcpy(a->buf + a->len, word, n);
+	a->argv[a->argc++] = a->buf + a->len;
+	a->argv[a->argc] = NULL;
+	a->len += n;
 	return 0;
 }
 

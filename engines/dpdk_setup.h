@@ -10,6 +10,7 @@ struct eal_argv {
 	char *argv[EAL_MAX_ARGS + 2]; /* argv[0] = "scand", NULL-terminated */
 	char buf[1024 + EAL_MAX_ARGS]; /* token storage */
 	char note[160];		       /* what was rewritten, or "" */
+	size_t len;		       /* bytes of buf in use */
 };
 
 /* Splits eal_args with argv_split() (common/argv.h) behind argv[0] = "scand".
@@ -17,6 +18,8 @@ struct eal_argv {
  * becomes "--no-shconf", which is what --in-memory means without hugepages.
  * 0, or -EINVAL with why naming the problem. */
 int eal_argv_build(const char *eal_args, struct eal_argv *a, struct errbuf *why);
+/* Appends one word (e.g. --huge-dir and its value); -E2BIG when full. */
+int eal_argv_append(struct eal_argv *a, const char *word);
 /* True when argv has OPT as a word or as OPT=value. */
 bool eal_argv_has(const struct eal_argv *a, const char *opt);
 /* Megabytes of memory eal_args ask for (-m N or the sum of --socket-mem), 0 if none. */

@@ -26,7 +26,8 @@ struct engine_conf {
 
 /* Process-wide settings for global_init. */
 struct engine_global {
-	const char *eal_args; /* [dpdk] eal_args */
+	const char *eal_args;  /* [dpdk] eal_args */
+	const char *hugepages; /* [dpdk] hugepages: EAL gets the mount as --huge-dir */
 };
 
 /* What probe() learns about a NIC before it is opened (for worker placement). */

@@ -5,7 +5,7 @@ SCAND_DEPS=(meson ninja-build pkg-config gcc clang llvm libclang-rt-14-dev
 	libxdp-dev libbpf-dev libdpdk-dev libsystemd-dev libevent-dev libcjson-dev
 	libnuma-dev libinih-dev libcmocka-dev
 	iproute2 iputils-ping ethtool python3 util-linux procps zmap masscan tshark xdp-tools
-	systemd debhelper dpkg-dev lintian systemd-container debootstrap)
+	systemd debhelper dpkg-dev lintian systemd-container debootstrap driverctl dpdk)
 
 scand_install_deps() {
 	local missing=()

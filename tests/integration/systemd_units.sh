@@ -68,6 +68,7 @@ for kv in Type=notify NotifyAccess=main WatchdogSec=30 Restart=on-failure Timeou
 	ProtectSystem=strict ProtectHome=yes PrivateTmp=yes LimitMEMLOCK=infinity \
 	RuntimeDirectory=scand StateDirectory=scand ConfigurationDirectory=scand \
 	'SystemCallFilter=@system-service bpf' SystemCallArchitectures=native \
+	'ExecStartPre=-+/usr/sbin/scand --prepare --config /etc/scand/scand.conf' \
 	'ExecStartPre=/usr/sbin/scand --check-config --config /etc/scand/scand.conf' \
 	'ExecStart=/usr/sbin/scand --config /etc/scand/scand.conf'; do
 	grep -qxF "$kv" "$svc" || fail "scand.service lacks $kv"

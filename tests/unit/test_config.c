@@ -75,6 +75,11 @@ static void test_good_file(void **st)
 	assert_int_equal(c.nics[0].queues, 4);
 	assert_true(c.nics[0].has_gateway_mac && c.nics[0].gateway_mac[5] == 2);
 	assert_int_equal(c.nics[1].engine, ENGINE_AF_PACKET); /* empty section: defaults */
+	assert_string_equal(c.hugepages, "2M:512, 1G:4@0, 1G:4@1");
+	assert_string_equal(c.nics[0].dpdk_driver, "uio_pci_generic");
+	assert_true(c.nics[0].xdp_mtu_fix && c.nics[0].xdp_channels_fix);
+	assert_string_equal(c.nics[1].dpdk_driver, ""); /* --prepare uses vfio-pci */
+	assert_false(c.nics[1].xdp_mtu_fix || c.nics[1].xdp_channels_fix);
 	assert_non_null(config_find_nic(&c, "sc1"));
 	assert_null(config_find_nic(&c, "sc9"));
 	assert_int_equal(c.max_clients, 64); /* untouched default */

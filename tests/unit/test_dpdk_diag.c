@@ -7,6 +7,8 @@
 
 #include <cmocka.h>
 
+#include "fakeroot.h"
+
 #include "dpdk_diag.h"
 
 #include <errno.h>
@@ -16,20 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char root[64], pmds[128];
-
-/* Writes root/rel with content, creating its directories. */
-static void put(const char *rel, const char *content)
-{
-	char path[512], cmd[600];
-	snprintf(path, sizeof(path), "%s%s", root, rel);
-	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", path);
-	assert_int_equal(system(cmd), 0);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-}
+static char pmds[128];
 
 static void link_driver(const char *addr, const char *drv)
 {
