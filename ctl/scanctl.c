@@ -26,6 +26,7 @@ static void usage(FILE *f)
 		"  watch JOB               live progress until the job ends\n"
 		"  results JOB [-O csv] [-o FILE]   all results (NDJSON by default)\n"
 		"  cancel JOB              stop a job (results so far are kept)\n"
+		"  delete JOB              delete a finished job and its results now\n"
 		"  rate JOB PPS            change a job's rate\n"
 		"  nics                    NICs, engines, modes, errors\n"
 		"  telemetry [--prometheus]  per-NIC counters, ENA allowance counters, rate control\n"
@@ -75,6 +76,7 @@ static cJSON *job_param(const char *id)
 static bool final_state(const char *s)
 {
 	return !strcmp(s, "done") || !strcmp(s, "failed") || !strcmp(s, "cancelled");
+	/* held is not final: the job waits for its NICs or a config change */
 }
 
 /* Polls job.status until a final state; draws progress on stderr. Returns
@@ -345,7 +347,9 @@ static int cmd_job(struct client *c, int argc, char **argv)
 		add_number(p, "rate_pps", argv[2], "PPS");
 		r = client_call(c, "rate.set", p);
 	} else {
-		r = client_call(c, !strcmp(cmd, "status") ? "job.status" : "job.cancel", job_param(argv[1]));
+		r = client_call(c, !strcmp(cmd, "status") ? "job.status"
+				   : !strcmp(cmd, "delete") ? "job.delete" : "job.cancel",
+				job_param(argv[1]));
 	}
 	if (c->json)
 		print_json(r);
@@ -353,6 +357,8 @@ static int cmd_job(struct client *c, int argc, char **argv)
 		print_status(r);
 	else if (!strcmp(cmd, "cancel"))
 		printf("%s %s\n", str(r, "job_id"), str(r, "state"));
+	else if (!strcmp(cmd, "delete"))
+		printf("%s deleted\n", str(r, "job_id"));
 	else
 		printf("%s rate %.0f pps\n", str(r, "job_id"), num(r, "rate_pps"));
 	cJSON_Delete(r);
@@ -518,8 +524,8 @@ int main(int argc, char **argv)
 		return cmd_submit(&c, argc, argv);
 	if (!strcmp(cmd, "jobs"))
 		return cmd_jobs(&c, argc, argv);
-	if (!strcmp(cmd, "status") || !strcmp(cmd, "cancel") || !strcmp(cmd, "results") ||
-	    !strcmp(cmd, "watch") || !strcmp(cmd, "rate"))
+	if (!strcmp(cmd, "status") || !strcmp(cmd, "cancel") || !strcmp(cmd, "delete") ||
+	    !strcmp(cmd, "results") || !strcmp(cmd, "watch") || !strcmp(cmd, "rate"))
 		return cmd_job(&c, argc, argv);
 	if ((!strcmp(cmd, "nics") || !strcmp(cmd, "info")) && argc == 1)
 		return cmd_nics(&c, !strcmp(cmd, "info"));

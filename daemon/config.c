@@ -42,6 +42,9 @@ static const struct key daemon_keys[] = {
 	{ "max_queued_jobs", K_UINT, D(max_queued_jobs), 0, 1, 100000, 0 },
 	{ "max_running_jobs", K_UINT, D(max_running_jobs), 0, 1, 8, 0 },
 	{ "client_timeout_s", K_UINT, D(client_timeout_s), 0, 1, 86400, 0 },
+	{ "retain_jobs", K_UINT, D(retain_jobs), 0, 0, 1000000, 0 },
+	{ "retain_days", K_UINT, D(retain_days), 0, 0, 36500, 0 },
+	{ "min_free_mb", K_UINT, D(min_free_mb), 0, 0, 1 << 30, 0 },
 	{ "prometheus_textfile", K_STR, D(prometheus_textfile), sizeof(((struct config *)0)->prometheus_textfile), 0, 0, 0 },
 	{ "log_level", K_LOG, D(log_level), 0, 0, 0, 0 },
 	{ NULL } };
@@ -105,6 +108,9 @@ void config_defaults(struct config *c)
 	c->max_queued_jobs = 16;
 	c->max_running_jobs = 4;
 	c->client_timeout_s = 30;
+	c->retain_jobs = 1000;
+	c->retain_days = 30;
+	c->min_free_mb = 512;
 	c->log_level = LOG_INFO;
 	c->adaptive = true;
 	c->aimd_increase_pps = 1000;

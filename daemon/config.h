@@ -38,6 +38,9 @@ struct config {
 	unsigned max_line;	 /* 1 MiB */
 	unsigned max_queued_jobs; /* 16 */
 	unsigned max_running_jobs; /* 4 */
+	unsigned retain_jobs;	 /* 1000 finished jobs kept; the oldest beyond are deleted */
+	unsigned retain_days;	 /* 30: finished jobs older than this are deleted; 0 = never */
+	unsigned min_free_mb;	 /* 512: job.submit refused below this free space in state_dir */
 	unsigned client_timeout_s; /* 30: a client stalled mid-line, not reading, or idle
 				    * (no request, not subscribed) is dropped */
 	char prometheus_textfile[256];

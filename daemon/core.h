@@ -20,6 +20,7 @@ struct daemon {
 	struct control *ro_ctl; /* read-only telemetry socket, or NULL */
 	struct event *tick_ev, *drain_ev, *sig_ev[4];
 	struct cidr_list blocklist, allow;
+	uint64_t lists_loaded_ms; /* when blocklist and allow were (re)loaded */
 	struct nics nics;
 	struct hostports ports;
 	struct telemetry tel;
@@ -36,6 +37,18 @@ struct daemon {
 int daemon_core_init(struct daemon *d, job_event_fn on_event);
 /* Checkpoints running jobs, closes the NICs, frees the job manager. */
 void daemon_core_fini(struct daemon *d);
-/* SIGHUP / daemon.reload: re-opens NICs that failed. */
-void daemon_reload(struct daemon *d);
+/* Loads [scan] blocklist_file and allow of cfg into block and allow (both
+ * initialised here; freed on error). -errno with e naming the problem. */
+int daemon_load_lists(const struct config *cfg, struct cidr_list *block, struct cidr_list *allow,
+		      struct errbuf *e);
+
+struct reload_report {
+	int lists;	      /* 0: blocklist and allow reloaded; -errno: the old ones kept */
+	struct errbuf why;    /* why they were kept */
+	unsigned affected;    /* running jobs that now skip addresses */
+};
+/* SIGHUP / daemon.reload: re-opens NICs that failed, re-reads blocklist_file
+ * and [scan] allow from the config file (other keys need a restart), applies
+ * them to every unfinished job at send time, tries held jobs again. */
+void daemon_reload(struct daemon *d, struct reload_report *rr);
 double daemon_uptime(const struct daemon *d);

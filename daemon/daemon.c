@@ -63,9 +63,10 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	struct daemon *d = arg;
 	(void)what;
 	if (sig == SIGHUP) {
+		struct reload_report rr;
 		notify_reloading();
-		log_info("SIGHUP: re-opening failed NICs");
-		daemon_reload(d);
+		log_info("SIGHUP: re-opening failed NICs, re-reading the blocklist and allow list");
+		daemon_reload(d, &rr);
 		notify_ready("reloaded");
 		return;
 	}

@@ -1,6 +1,8 @@
 /* One scan job: its spec, state, index space, run (while active), results
- * store and dedup filter. Owned by the job manager (jobs.c), persisted by
- * jobstore.c under state_dir/jobs/<id>/. Main thread only. */
+ * and dedup filter. Owned by the job manager (jobs.c), persisted by
+ * jobstore.c and jobresults.c under state_dir/jobs/<id>/. A finished job
+ * keeps only its summary (spec without targets, counts, times): its space,
+ * dedup memory and result index are freed. Main thread only. */
 #pragma once
 #include "job_state.h"
 #include "jobspec.h"
@@ -20,8 +22,12 @@ struct job {
 	/* positions still to send (resume), merged, in order */
 	struct pos_range *pending;
 	size_t npending;
-	uint64_t total;	    /* probes in this job's shard after the blocklist */
-	uint64_t sent_base; /* probes sent by earlier runs of this job */
+	uint64_t total;	       /* probes in this job's shard after the blocklist */
+	uint64_t sent_base;    /* positions done by earlier runs (skipped ones included) */
+	uint64_t skipped_base; /* of those, skipped: newly blocked or outside allow */
+	/* addresses of the space that the current blocklist / allow exclude:
+	 * skipped at send time (positions stay valid); NULL when none */
+	struct cidr_list *skip;
 	double tx_rate;	    /* achieved probes/s over the last run's send phase */
 	uint64_t replies, open, closed;
 	uint64_t submitted_ms, started_ms, finished_ms;
@@ -29,17 +35,19 @@ struct job {
 	/* active run */
 	struct job_run *run;
 	uint64_t *ckpt_prev; /* per part done, one tick old (the safe resume point) */
+	uint64_t ckpt_skipped; /* skipped positions at that snapshot */
 	uint64_t last_sent, last_replies, last_behind;
 	double pps, behind_pps, last_tick;
 	/* probes given up by the pacing (the workers fell behind the rate) and
 	 * replies lost to a full result ring, in runs that ended */
 	uint64_t behind_base, ring_drops_base;
 	struct ratectl rc; /* AIMD state when spec.adaptive */
-	/* results */
+	/* results (jobresults.c) */
 	int results_fd;
-	uint64_t *offsets; /* byte offset of each result row */
-	size_t nresults, offsets_cap;
-	uint64_t results_bytes;
+	uint64_t *marks; /* byte offset of rows 0, 256, 512, ... */
+	size_t nmarks, marks_cap;
+	bool indexed;	 /* marks and nresults describe the file */
+	uint64_t nresults, results_bytes;
 	char *wbuf;
 	size_t wlen;
 	struct dedup dedup;
@@ -47,13 +55,15 @@ struct job {
 	struct job *next;
 };
 
-/* Probes sent by every run of the job so far. */
+/* Positions done by every run of the job so far (probes sent + skipped). */
 uint64_t job_sent(const struct job *j);
+/* Positions skipped at send time (newly blocked or outside allow). */
+uint64_t job_skipped(const struct job *j);
 
-/* The resume point a checkpoint records: positions not yet sent and how
- * many were. */
+/* The resume point a checkpoint records: positions not yet done, how many
+ * were, and how many of those were skipped. */
 struct job_resume {
 	const struct pos_range *pending;
 	size_t npending;
-	uint64_t sent;
+	uint64_t sent, skipped;
 };

@@ -5,8 +5,8 @@
 #include <errno.h>
 #include <string.h>
 
-static const char *const state_names[] = { "queued", "running", "cooldown",
-					   "done",   "failed",  "cancelled" };
+static const char *const state_names[] = { "queued", "running",   "cooldown", "done",
+					   "failed", "cancelled", "held" };
 
 const char *job_state_name(enum job_state s)
 {

@@ -1,9 +1,12 @@
 /* Job states (DESIGN §2): queued -> running -> cooldown -> done | failed |
- * cancelled; their names on the wire and in checkpoint.json. */
+ * cancelled, and held (cannot run under the current config: its NICs are
+ * missing, its source address or ports are no longer allowed; never stored,
+ * its checkpoint stays as it was). Their names on the wire and in
+ * checkpoint.json. */
 #pragma once
 #include <stdbool.h>
 
-enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_COOLDOWN, JOB_DONE, JOB_FAILED, JOB_CANCELLED };
+enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_COOLDOWN, JOB_DONE, JOB_FAILED, JOB_CANCELLED, JOB_HELD };
 
 const char *job_state_name(enum job_state s);
 /* 0, or -EINVAL for an unknown name. */

@@ -1,7 +1,7 @@
 /* Job runs (see jobrun.h): the glue between a job and the queue workers. */
 #include "jobrun.h"
 #include "clock.h"
-#include "jobstore.h"
+#include "jobresults.h"
 #include "log.h"
 #include "netinfo.h"
 #include "positions.h"
@@ -138,6 +138,7 @@ static int run_build(struct job *j, struct nic *const *nics, unsigned nnics, str
 	memcpy(run->val.key, j->key, sizeof(j->key));
 	run->val.sport_lo = j->spec.sport_lo;
 	run->val.sport_n = j->spec.sport_n;
+	atomic_store(&run->skip, j->skip);
 	for (unsigned i = 0; i < nnics; i++)
 		for (unsigned q = 0; q < nics[i]->nworkers; q++, w++) {
 			run->parts[w].run = run;
@@ -148,27 +149,42 @@ static int run_build(struct job *j, struct nic *const *nics, unsigned nnics, str
 	return 0;
 }
 
+/* Waits until the workers serving parts [from, to) started a new loop
+ * iteration: from then on they no longer see what was unpublished before
+ * (a detached part, an old skip set). No time limit: freeing what a worker
+ * can still see would be a use after free; a worker never blocks. */
+static void parts_quiesce(struct job_part *parts, unsigned from, unsigned to)
+{
+	uint64_t *seen = calloc(to - from + 1, sizeof(*seen));
+	double start = clock_mono_s(), warned = start;
+	if (!seen) { /* no memory for the snapshot: a worker loops at least every 2 ms */
+		usleep(20000);
+		return;
+	}
+	for (unsigned i = from; i < to; i++)
+		if (!parts[i].lost)
+			seen[i - from] = atomic_load(&parts[i].worker->epoch);
+	for (unsigned i = from; i < to; i++) {
+		struct worker *w = parts[i].lost ? NULL : parts[i].worker;
+		while (w && w->started && atomic_load(&w->epoch) <= seen[i - from]) {
+			usleep(100);
+			if (clock_mono_s() - warned > 1.0) {
+				log_warn("queue worker %u is slow to let go of a job (%.0f s)", w->queue,
+					 clock_mono_s() - start);
+				warned = clock_mono_s();
+			}
+		}
+	}
+	free(seen);
+}
+
 /* Detaches parts [from, to) and waits until their workers have let go. */
 static void parts_detach(struct job_part *parts, unsigned from, unsigned to)
 {
-	uint64_t seen[256];
 	for (unsigned i = from; i < to; i++)
 		if (!parts[i].lost)
 			worker_detach(parts[i].worker, &parts[i]);
-	for (unsigned i = from; i < to && i - from < 256; i++)
-		seen[i - from] = !parts[i].lost ? atomic_load(&parts[i].worker->epoch) : 0;
-	/* a worker that has started a new loop iteration no longer sees the part */
-	for (int tries = 0; tries < 5000; tries++) {
-		unsigned moved = 0;
-		for (unsigned i = from; i < to && i - from < 256; i++) {
-			struct worker *w = !parts[i].lost ? parts[i].worker : NULL;
-			moved += !w || !w->started || atomic_load(&w->epoch) > seen[i - from];
-		}
-		if (moved == MIN(to - from, 256u))
-			return;
-		usleep(100);
-	}
-	log_warn("a queue worker did not let go of a job within 500 ms");
+	parts_quiesce(parts, from, to);
 }
 
 static void run_detach(struct job_run *run)
@@ -186,6 +202,9 @@ unsigned jobrun_nic_lost(struct job *j, const char *nic)
 			continue;
 		parts_detach(j->run->parts, i, i + 1);
 		p->lost = true;
+		/* probes sent since the last snapshot may have gone into a vanishing
+		 * interface, their replies with it: they are sent again on resume */
+		atomic_store(&p->done, j->ckpt_prev[i]);
 		atomic_store(&p->tx_done, true);
 		lost++;
 	}
@@ -240,6 +259,11 @@ static uint64_t run_sum(const struct job *j, size_t off)
 	return s;
 }
 
+uint64_t job_skipped(const struct job *j)
+{
+	return j->skipped_base + run_sum(j, offsetof(struct job_part, skipped));
+}
+
 uint64_t job_behind(const struct job *j)
 {
 	return j->behind_base + run_sum(j, offsetof(struct job_part, behind));
@@ -272,13 +296,25 @@ void jobrun_snapshot(struct job *j)
 {
 	for (unsigned i = 0; j->run && i < j->run->nparts; i++)
 		j->ckpt_prev[i] = atomic_load(&j->run->parts[i].done);
+	j->ckpt_skipped = run_sum(j, offsetof(struct job_part, skipped));
+}
+
+struct cidr_list *jobrun_set_skip(struct job *j, struct cidr_list *skip)
+{
+	struct cidr_list *old = j->skip;
+	j->skip = skip;
+	if (j->run) {
+		atomic_store(&j->run->skip, skip);
+		parts_quiesce(j->run->parts, 0, j->run->nparts);
+	}
+	return old;
 }
 
 int jobrun_resume_point(const struct job *j, struct job_resume *rp, struct pos_range **buf)
 {
 	*buf = NULL;
 	if (!j->run) {
-		*rp = (struct job_resume){ j->pending, j->npending, j->sent_base };
+		*rp = (struct job_resume){ j->pending, j->npending, j->sent_base, j->skipped_base };
 		return 0;
 	}
 	if (!(*buf = calloc(j->run->nranges + 1, sizeof(**buf))))
@@ -286,6 +322,7 @@ int jobrun_resume_point(const struct job *j, struct job_resume *rp, struct pos_r
 	rp->pending = *buf;
 	rp->npending = parts_pending(j->run->parts, j->run->nparts, j->ckpt_prev, *buf, &rp->sent);
 	rp->sent += j->sent_base;
+	rp->skipped = j->skipped_base + j->ckpt_skipped;
 	return 0;
 }
 
@@ -304,13 +341,13 @@ int jobrun_drain(struct job *j)
 				continue;
 			snprintf(res.nic, sizeof(res.nic), "%s", p->nic);
 			size_t len = output_ndjson(&res, line, sizeof(line));
-			int r = jobstore_results_append(j, line, len);
+			int r = jobresults_append(j, line, len);
 			if (r < 0)
 				return r;
 			rec.status == REPLY_OPEN ? j->open++ : j->closed++;
 		}
 	}
-	return jobstore_results_flush(j, false);
+	return jobresults_flush(j, false);
 }
 
 /* Replaces j->pending by what the parts have not sent (per done[]). */
@@ -340,6 +377,8 @@ void jobrun_stop(struct job *j, bool lagged)
 	if (now_done)
 		run_save_pending(j, now_done);
 	free(now_done);
+	j->skipped_base += lagged ? j->ckpt_skipped : run_sum(j, offsetof(struct job_part, skipped));
+	j->ckpt_skipped = 0;
 	j->behind_base = job_behind(j);
 	j->ring_drops_base = job_ring_drops(j);
 	run_free(j->run);

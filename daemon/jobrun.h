@@ -23,8 +23,12 @@ void jobrun_snapshot(struct job *j);
  * not run); *buf is allocated for it (free it). -ENOMEM. */
 int jobrun_resume_point(const struct job *j, struct job_resume *rp, struct pos_range **buf);
 void jobrun_set_rate(struct job *j, uint64_t pps);
-/* The NIC named nic is gone: detaches the job's parts on it (their unsent
- * positions stay pending). Returns how many parts were affected. */
+/* Makes skip the job's send-time exclusion set (NULL: none); once this
+ * returns no worker sees the previous one, which is returned for freeing. */
+struct cidr_list *jobrun_set_skip(struct job *j, struct cidr_list *skip);
+/* The NIC named nic is gone: detaches the job's parts on it; their positions
+ * after the last snapshot stay pending (sent again when the NIC is back).
+ * Returns how many parts were affected. */
 unsigned jobrun_nic_lost(struct job *j, const char *nic);
 /* Achieved probes/s over the run's send phase so far (0 before 2 probes). */
 double jobrun_tx_rate(const struct job *j);

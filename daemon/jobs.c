@@ -1,26 +1,18 @@
 /* Job manager (see jobs.h): the queue and state machine. Runs live in
- * jobrun.c, persistence in jobstore.c. */
-#include "jobs.h"
+ * jobrun.c, persistence in jobstore.c and jobresults.c, new and reloaded
+ * jobs in jobs_intake.c, retention and reloads in jobs_keep.c. */
+#include "jobs_priv.h"
 #include "clock.h"
 #include "jobnet.h"
+#include "jobresults.h"
 #include "jobrun.h"
-#include "jobview.h"
 #include "jobstore.h"
+#include "jobview.h"
 #include "log.h"
-#include "scan/shard.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-
-struct jobs {
-	struct jobs_env env;
-	struct job *head, *tail;
-	unsigned seq, nrunning, nqueued;
-	bool stopping; /* jobs_shutdown() ran: start nothing */
-};
 
 struct jobs *jobs_new(const struct jobs_env *env)
 {
@@ -32,18 +24,30 @@ struct jobs *jobs_new(const struct jobs_env *env)
 	return js;
 }
 
-static void job_free(struct job *j)
+void job_release(struct job *j)
 {
-	jobrun_stop(j, true);
-	jobstore_close(j);
-	jobspec_free(&j->spec);
+	jobresults_free(j);
+	jobspec_drop_targets(&j->spec);
 	if (j->space_ok)
 		space_free(&j->space);
 	if (j->dedup_ok)
 		dedup_free(&j->dedup);
-	free(j->offsets);
-	free(j->wbuf);
+	j->space_ok = j->dedup_ok = false;
 	free(j->pending);
+	j->pending = NULL;
+	j->npending = 0;
+	if (j->skip) {
+		cidr_list_free(j->skip);
+		free(j->skip);
+		j->skip = NULL;
+	}
+}
+
+void job_free(struct job *j)
+{
+	jobrun_stop(j, true);
+	job_release(j);
+	jobspec_free(&j->spec);
 	free(j);
 }
 
@@ -71,8 +75,9 @@ const struct job *jobs_first(const struct jobs *js)
 	return js->head;
 }
 
-static void jobs_append(struct jobs *js, struct job *j)
+void jobs_append(struct jobs *js, struct job *j)
 {
+	j->next = NULL;
 	if (js->tail)
 		js->tail->next = j;
 	else
@@ -80,24 +85,43 @@ static void jobs_append(struct jobs *js, struct job *j)
 	js->tail = j;
 }
 
-static void job_event(struct jobs *js, const struct job *j, enum job_event ev)
+void jobs_unlink(struct jobs *js, struct job *j)
+{
+	struct job **pp = &js->head, *prev = NULL;
+	while (*pp && *pp != j) {
+		prev = *pp;
+		pp = &(*pp)->next;
+	}
+	if (!*pp)
+		return;
+	*pp = j->next;
+	if (js->tail == j)
+		js->tail = prev;
+}
+
+void job_event(struct jobs *js, const struct job *j, enum job_event ev)
 {
 	if (js->env.on_event)
 		js->env.on_event(js->env.ctx, j, ev);
 }
 
-static void job_persist(struct jobs *js, struct job *j);
-
-static void job_finish(struct jobs *js, struct job *j, enum job_state st, const char *why)
+/* Stops the job's run (its resume point saved in j->pending). */
+static void job_stop_run(struct jobs *js, struct job *j, bool lagged)
 {
-	if (j->run) {
-		j->tx_rate = jobrun_tx_rate(j);
-		jobrun_stop(j, false);
-		jobnet_release(j, js->env.ports);
-		js->nrunning--;
-	} else if (j->state == JOB_QUEUED) {
+	if (!j->run)
+		return;
+	j->tx_rate = jobrun_tx_rate(j);
+	jobrun_stop(j, lagged);
+	jobnet_release(j, js->env.ports);
+	js->nrunning--;
+}
+
+void job_finish(struct jobs *js, struct job *j, enum job_state st, const char *why)
+{
+	if (j->run)
+		job_stop_run(js, j, false);
+	else if (j->state == JOB_QUEUED)
 		js->nqueued--;
-	}
 	j->state = st;
 	if (why)
 		snprintf(j->error, sizeof(j->error), "%s", why);
@@ -106,17 +130,41 @@ static void job_finish(struct jobs *js, struct job *j, enum job_state st, const 
 	j->pending = NULL;
 	j->npending = 0;
 	job_persist(js, j);
-	jobstore_close(j);
 	jobnet_filters(js->env.nics, js->head);
 	job_event(js, j, JOB_EVENT_STATE);
-	log_info("job %s %s: sent %llu of %llu, %llu open, %llu closed%s%s", j->id,
-		 job_state_name(st), (unsigned long long)job_sent(j), (unsigned long long)j->total,
+	log_info("job %s %s: sent %llu of %llu, %llu skipped, %llu open, %llu closed%s%s", j->id,
+		 job_state_name(st), (unsigned long long)(job_sent(j) - job_skipped(j)),
+		 (unsigned long long)j->total, (unsigned long long)job_skipped(j),
 		 (unsigned long long)j->open, (unsigned long long)j->closed, j->error[0] ? ": " : "",
 		 j->error);
+	job_release(j); /* the summary stays; results are on disk */
+	jobs_retain(js);
 }
 
-/* Writes the checkpoint; a job whose state cannot be stored fails. */
-static void job_persist(struct jobs *js, struct job *j)
+/* A job that cannot run under the current config: its resume point is stored
+ * as it is (state running or queued), it waits as `held` until a reload or a
+ * restart finds it runnable, or it is cancelled. */
+static void job_hold(struct jobs *js, struct job *j, const char *why)
+{
+	bool was_run = j->run != NULL;
+	if (was_run)
+		job_stop_run(js, j, false);
+	if (was_run || j->state == JOB_COOLDOWN) {
+		j->state = JOB_RUNNING; /* what the checkpoint says: it resumes */
+		job_persist(js, j);
+		if (job_state_final(j->state))
+			return; /* the checkpoint could not be written: failed */
+	}
+	if (j->state == JOB_QUEUED)
+		js->nqueued--;
+	j->state = JOB_HELD;
+	snprintf(j->error, sizeof(j->error), "%s", why);
+	log_warn("job %s held: %s", j->id, why);
+	jobnet_filters(js->env.nics, js->head);
+	job_event(js, j, JOB_EVENT_STATE);
+}
+
+void job_persist(struct jobs *js, struct job *j)
 {
 	struct job_resume rp;
 	struct pos_range *buf;
@@ -127,7 +175,7 @@ static void job_persist(struct jobs *js, struct job *j)
 	if (r == 0)
 		return;
 	log_errno(r, "job %s: cannot write state under %s", j->id, j->dir);
-	if (!job_state_final(j->state)) {
+	if (!job_state_final(j->state) && j->state != JOB_HELD) {
 		char why[600];
 		snprintf(why, sizeof(why), "cannot write job state under %s: %s; free space in state_dir",
 			 j->dir, strerror(-r));
@@ -135,13 +183,40 @@ static void job_persist(struct jobs *js, struct job *j)
 	}
 }
 
-/* The job's NICs, in its spec's order. */
-static int job_nics(struct jobs *js, const struct job *j, struct nic **nics, struct errbuf *err)
+/* The job's NICs that are configured and up; why names the others. */
+static unsigned job_nics(struct jobs *js, const struct job *j, struct nic **nics, char *why,
+			 size_t len)
 {
-	for (unsigned i = 0; i < j->spec.nnics; i++)
-		if (!(nics[i] = nics_find(js->env.nics, j->spec.nics[i])))
-			return errbuf_set(err, -ENODEV, "NIC %s is no longer configured",
-					  j->spec.nics[i]);
+	unsigned n = 0;
+	size_t off = 0;
+	why[0] = '\0';
+	for (unsigned i = 0; i < j->spec.nnics; i++) {
+		struct nic *nic = nics_find(js->env.nics, j->spec.nics[i]);
+		if (nic && nic->up) {
+			nics[n++] = nic;
+			continue;
+		}
+		off += (size_t)snprintf(why + off, len - MIN(off, len), "%sNIC %s is %s", off ? "; " : "",
+					j->spec.nics[i], nic ? nic->error : "no longer configured");
+		off = MIN(off, len);
+	}
+	return n;
+}
+
+/* What the current config requires before a job may send: a usable NIC,
+ * an allowed source address, no host listener in its source ports. */
+static int job_runnable(struct jobs *js, struct job *j, struct nic **nics, unsigned *n,
+			char *why, size_t len)
+{
+	struct rpc_error e = { 0 };
+	char missing[400];
+	if (!(*n = job_nics(js, j, nics, missing, sizeof(missing))))
+		return snprintf(why, len, "no NIC of the job can be used (%s); when one is back: systemctl reload scand (SIGHUP) or daemon.reload",
+				missing), -ENODEV;
+	if (jobnet_check(j, js->env.nics, js->env.cfg, &e) < 0)
+		return snprintf(why, len, "the current config forbids it: %s", e.message), -EPERM;
+	if (missing[0])
+		log_warn("job %s runs without some of its NICs: %s", j->id, missing);
 	return 0;
 }
 
@@ -149,21 +224,27 @@ static void job_start(struct jobs *js, struct job *j)
 {
 	struct nic *nics[CONFIG_MAX_NICS];
 	struct errbuf e = { { 0 } };
+	char why[600];
+	unsigned n;
 	int r;
 
+	if (job_runnable(js, j, nics, &n, why, sizeof(why)) < 0)
+		return job_hold(js, j, why);
 	js->nqueued--;
 	j->state = JOB_RUNNING; /* filters first, so no early reply is missed */
+	j->error[0] = '\0';
 	jobnet_filters(js->env.nics, js->head);
-	r = job_nics(js, j, nics, &e);
-	if (r == 0) /* before the first probe: the host must not pick these ports */
-		r = jobnet_reserve(j, js->env.nics, js->env.ports, &e);
-	if (r == 0 && (r = jobrun_start(j, nics, j->spec.nnics, &e)) < 0)
-		jobnet_release(j, js->env.ports);
-	if (r < 0) {
+	/* before the first probe: the host must not pick these ports */
+	if ((r = jobnet_reserve(j, js->env.nics, js->env.ports, &e)) < 0) {
 		j->state = JOB_QUEUED;
 		js->nqueued++;
-		job_finish(js, j, JOB_FAILED, e.msg);
-		return;
+		return job_hold(js, j, e.msg);
+	}
+	if ((r = jobrun_start(j, nics, n, &e)) < 0) {
+		jobnet_release(j, js->env.ports);
+		j->state = JOB_QUEUED;
+		js->nqueued++;
+		return job_finish(js, j, JOB_FAILED, e.msg);
 	}
 	js->nrunning++;
 	ratectl_init(&j->rc, j->spec.rate_pps, js->env.cfg->aimd_increase_pps, js->env.cfg->aimd_decrease);
@@ -177,158 +258,35 @@ static void job_start(struct jobs *js, struct job *j)
 	job_event(js, j, JOB_EVENT_STATE);
 }
 
-static void jobs_schedule(struct jobs *js)
+void jobs_schedule(struct jobs *js)
 {
 	unsigned max = MIN(js->env.cfg->max_running_jobs, (unsigned)WORKER_MAX_SLOTS);
-	for (struct job *j = js->head; j && !js->stopping; j = j->next)
+	for (struct job *j = js->head, *next; j && !js->stopping; j = next) {
+		next = j->next;
 		if (j->state == JOB_QUEUED && js->nrunning < max)
 			job_start(js, j);
+	}
 }
 
-/* Shard slice, key, dedup: what a new or reloaded job needs besides its spec. */
-static int job_prepare(struct jobs *js, struct job *j, bool fresh)
+/* Cooldown is over: done, or held when a lost NIC left positions unsent. */
+static void job_complete(struct jobs *js, struct job *j)
 {
-	if (!j->space_ok || !j->spec.shard_count) /* a job whose spec could not be read */
-		return j->total = 0, 0;
-	struct slice s = shard_slice(j->space.total, j->spec.shard_index, j->spec.shard_count, 0, 1);
-	j->total = s.end - s.begin;
-	if (!fresh)
-		return 0;
-	j->pending = calloc(1, sizeof(*j->pending));
-	if (!j->pending)
-		return -ENOMEM;
-	j->pending[0] = (struct pos_range){ s.begin, s.end };
-	j->npending = j->total ? 1 : 0;
-	if (getrandom(j->key, sizeof(j->key), 0) != sizeof(j->key))
-		return -EIO;
-	int r = dedup_init(&j->dedup, j->space.total, js->env.cfg->dedup_bitmap_max,
-			   DEDUP_DEFAULT_WINDOW);
-	j->dedup_ok = r == 0;
-	return r;
-}
-
-int jobs_submit(struct jobs *js, const cJSON *params, char *id, struct rpc_error *err)
-{
-	const struct config *cfg = js->env.cfg;
-	struct job *j;
-	uint16_t rnd;
-	int r;
-
-	if (js->nqueued >= cfg->max_queued_jobs)
-		return rpc_error_set(err, RPC_BUSY, "",
-				     "job queue is full (%u queued, [daemon] max_queued_jobs); wait for jobs to finish or cancel some",
-				     js->nqueued);
-	if (!(j = calloc(1, sizeof(*j))))
-		return rpc_error_set(err, RPC_INTERNAL, "", "out of memory");
-	j->results_fd = -1;
-	r = jobspec_from_json(params, cfg, &j->spec, err);
-	if (r == 0 && (r = jobspec_build_space(&j->spec, cfg, js->env.blocklist, js->env.allow,
-					       &j->space, err)) == 0)
-		j->space_ok = true;
-	if (r == 0)
-		r = jobnet_check(j, js->env.nics, cfg, err);
-	if (r == 0 && job_prepare(js, j, true) < 0)
-		r = rpc_error_set(err, RPC_INTERNAL, "", "out of memory preparing the job");
-	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
-		rnd = (uint16_t)clock_real_ms(); /* only makes ids unlikely to repeat */
-	snprintf(j->id, sizeof(j->id), "j%06u-%04x", js->seq, rnd);
-	j->submitted_ms = clock_real_ms();
-	if (r == 0 && (r = jobstore_create(j, cfg->state_dir)) < 0)
-		r = rpc_error_set(err, RPC_INTERNAL, "",
-				  "cannot store the job under %s/jobs: %s; check [daemon] state_dir and free space",
-				  cfg->state_dir, strerror(-r));
-	if (r < 0) {
-		job_free(j);
-		return r;
+	char why[700];
+	job_stop_run(js, j, false);
+	if (!j->npending) {
+		j->error[0] = '\0';
+		return job_finish(js, j, JOB_DONE, NULL);
 	}
-	js->seq++;
-	jobs_append(js, j);
-	js->nqueued++;
-	snprintf(id, 32, "%s", j->id);
-	log_info("job %s queued: %llu probes (%s), seed %llu, shard %u/%u", j->id,
-		 (unsigned long long)j->total, j->spec.name[0] ? j->spec.name : "unnamed",
-		 (unsigned long long)j->spec.seed, j->spec.shard_index, j->spec.shard_count);
-	job_event(js, j, JOB_EVENT_STATE);
-	jobs_schedule(js);
-	return 0;
-}
-
-static int id_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void job_load_one(struct jobs *js, const char *name)
-{
-	struct job *j = calloc(1, sizeof(*j));
-	unsigned seq;
-	if (!j)
-		return;
-	if (jobstore_load(j, js->env.cfg->state_dir, name, js->env.cfg, js->env.blocklist,
-			  js->env.allow) < 0) {
-		log_error("job %s cannot be resumed: %s", name, j->error);
-		j->state = JOB_FAILED;
-	}
-	job_prepare(js, j, false);
-	if (sscanf(name, "j%u-", &seq) == 1 && seq >= js->seq)
-		js->seq = seq + 1;
-	jobs_append(js, j);
-	if (job_state_final(j->state)) {
-		if (j->results_fd >= 0)
-			jobstore_close(j);
-		if (j->state == JOB_FAILED && !j->finished_ms)
-			job_persist(js, j);
-		return;
-	}
-	j->state = JOB_QUEUED;
-	js->nqueued++;
-	if (j->npending == 0) {
-		job_finish(js, j, JOB_DONE, NULL);
-		return;
-	}
-	log_info("job %s resumes: %llu of %llu probes sent", j->id,
-		 (unsigned long long)j->sent_base, (unsigned long long)j->total);
-}
-
-int jobs_load(struct jobs *js)
-{
-	char path[600], **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	DIR *dir;
-
-	snprintf(path, sizeof(path), "%s/jobs", js->env.cfg->state_dir);
-	if (!(dir = opendir(path)))
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(dir))) {
-		if (de->d_name[0] != 'j' || strlen(de->d_name) >= 32)
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			char **nn = realloc(names, cap * sizeof(*nn));
-			if (!nn)
-				break;
-			names = nn;
-		}
-		names[n++] = strdup(de->d_name);
-	}
-	closedir(dir);
-	if (n)
-		qsort(names, n, sizeof(*names), id_cmp);
-	for (size_t i = 0; i < n; i++) {
-		if (names[i])
-			job_load_one(js, names[i]);
-		free(names[i]);
-	}
-	free(names);
-	jobs_schedule(js);
-	return (int)n;
+	snprintf(why, sizeof(why), "%s; %llu probes are left for when it is back", j->error,
+		 (unsigned long long)(j->total - j->sent_base));
+	job_hold(js, j, why);
 }
 
 void jobs_drain(struct jobs *js)
 {
 	double now = clock_mono_s();
-	for (struct job *j = js->head; j; j = j->next) {
+	for (struct job *j = js->head, *next; j; j = next) {
+		next = j->next;
 		if (!j->run)
 			continue;
 		int r = jobrun_drain(j);
@@ -347,8 +305,8 @@ void jobs_drain(struct jobs *js)
 			atomic_store(&j->run->phase, RUN_RX_ONLY);
 			job_event(js, j, JOB_EVENT_STATE);
 		}
-		if (j->state == JOB_COOLDOWN && now >= j->cooldown_until) /* a lost NIC fails it */
-			job_finish(js, j, j->error[0] ? JOB_FAILED : JOB_DONE, NULL);
+		if (j->state == JOB_COOLDOWN && now >= j->cooldown_until)
+			job_complete(js, j);
 	}
 	jobs_schedule(js);
 }
@@ -424,13 +382,9 @@ void jobs_shutdown(struct jobs *js)
 	for (struct job *j = js->head; j; j = j->next) {
 		if (!j->run)
 			continue;
-		jobrun_stop(j, true);
-		jobnet_release(j, js->env.ports);
-		js->nrunning--;
+		job_stop_run(js, j, true);
 		j->state = JOB_RUNNING;
-		if (jobstore_checkpoint(j, &(struct job_resume){ j->pending, j->npending, j->sent_base }) < 0)
-			log_error("job %s: final checkpoint failed; it resumes from the previous one",
-				  j->id);
+		job_persist(js, j);
 		log_info("job %s checkpointed at %llu of %llu; resumes at next start", j->id,
 			 (unsigned long long)j->sent_base, (unsigned long long)j->total);
 	}
@@ -441,8 +395,8 @@ void jobs_nic_lost(struct jobs *js, const struct nic *n, const char *why)
 	for (struct job *j = js->head; j; j = j->next) {
 		if (!j->run || !jobrun_nic_lost(j, n->conf.name))
 			continue;
-		snprintf(j->error, sizeof(j->error), "%s; the job's part on %s stopped, the other NICs finish",
-			 why, n->conf.name);
+		snprintf(j->error, sizeof(j->error),
+			 "%s; the job's part on %s stopped, the other NICs finish theirs", why, n->conf.name);
 		log_error("job %s: %s", j->id, j->error);
 		job_event(js, j, JOB_EVENT_STATE);
 	}
@@ -457,7 +411,8 @@ int jobs_cancel(struct jobs *js, struct job *j)
 
 int jobs_set_rate(struct jobs *js, struct job *j, uint64_t pps, struct rpc_error *err)
 {
-	uint64_t max = js->env.cfg->max_pps;
+	uint64_t max = js->env.cfg->max_pps, old = j->spec.rate_pps;
+	int r;
 	if (pps < 1 || pps > 1000000000ull)
 		return rpc_error_set(err, RPC_INVALID_PARAMS, "rate_pps",
 				     "rate_pps must be between 1 and 1000000000");
@@ -467,12 +422,17 @@ int jobs_set_rate(struct jobs *js, struct job *j, uint64_t pps, struct rpc_error
 				     (unsigned long long)pps, (unsigned long long)max);
 	if (job_state_final(j->state))
 		return rpc_error_set(err, RPC_INVALID_PARAMS, "job_id",
-				     "job %s is %s; the rate applies to queued or running jobs", j->id,
-				     job_state_name(j->state));
+				     "job %s is %s; the rate applies to queued, running or held jobs",
+				     j->id, job_state_name(j->state));
 	j->spec.rate_pps = pps;
+	if ((r = jobstore_save_spec(j)) < 0) { /* keep the stored rate and the running one alike */
+		j->spec.rate_pps = old;
+		return rpc_error_set(err, RPC_INTERNAL, "",
+				     "cannot store the new rate under %s: %s; the job keeps %llu pps",
+				     j->dir, strerror(-r), (unsigned long long)old);
+	}
 	ratectl_set_ceiling(&j->rc, pps);
 	jobrun_set_rate(j, pps);
-	jobstore_save_spec(j);
 	log_info("job %s: rate set to %llu pps", j->id, (unsigned long long)pps);
 	return 0;
 }
@@ -498,7 +458,7 @@ cJSON *jobs_list_json(struct jobs *js, const char *state, struct rpc_error *err)
 	cJSON *o, *arr;
 	if (state && job_state_parse(state, &st) < 0)
 		return rpc_error_set(err, RPC_INVALID_PARAMS, "state",
-				     "unknown state \"%.32s\"; use queued, running, cooldown, done, failed or cancelled",
+				     "unknown state \"%.32s\"; use queued, running, cooldown, held, done, failed or cancelled",
 				     state), NULL;
 	o = cJSON_CreateObject();
 	arr = cJSON_AddArrayToObject(o, "jobs");

@@ -39,7 +39,19 @@ struct job *jobs_find(struct jobs *js, const char *id);
 /* The first job (in submission order); the rest follow through job->next. */
 const struct job *jobs_first(const struct jobs *js);
 cJSON *jobs_list_json(struct jobs *js, const char *state, struct rpc_error *err);
+/* Cancels a queued, running or held job (its checkpoint becomes final). */
 int jobs_cancel(struct jobs *js, struct job *j);
+/* job.delete: removes a finished job and its directory now; -32001 for a
+ * job that is not finished ("cancel it first"). */
+int jobs_delete(struct jobs *js, struct job *j, struct rpc_error *err);
+/* After the blocklist or allow list changed (SIGHUP, daemon.reload): every
+ * unfinished job skips the addresses they exclude from the next burst on
+ * (positions stay valid); held jobs are tried again. Returns how many
+ * running jobs now skip addresses they did not skip before. */
+unsigned jobs_reload(struct jobs *js);
+/* Bytes used under state_dir/jobs (measured at most every 10 s) and free in
+ * state_dir's filesystem. */
+void jobs_disk(struct jobs *js, uint64_t *used, uint64_t *avail);
 /* NIC n is gone: running jobs stop their part on it and end failed, with why,
  * once their other parts are done. */
 void jobs_nic_lost(struct jobs *js, const struct nic *n, const char *why);

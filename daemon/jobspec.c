@@ -253,7 +253,7 @@ static int get_seed(const cJSON *p, struct job_spec *s, struct rpc_error *err)
 	return 0;
 }
 
-static int get_nics(const cJSON *p, const struct config *cfg, struct job_spec *s,
+static int get_nics(const cJSON *p, const struct config *cfg, bool stored, struct job_spec *s,
 		    struct rpc_error *err)
 {
 	char **names = NULL, list[512] = "";
@@ -261,7 +261,7 @@ static int get_nics(const cJSON *p, const struct config *cfg, struct job_spec *s
 	int r = get_str_list(p, "nics", CONFIG_MAX_NICS, &names, &n, err);
 	for (unsigned i = 0; i < cfg->nnics && off < sizeof(list); i++)
 		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", i ? ", " : "", cfg->nics[i].name);
-	if (r == 0 && !cfg->nnics)
+	if (r == 0 && !cfg->nnics && !stored)
 		r = rpc_error_set(err, RPC_INVALID_PARAMS, "nics",
 				  "no NICs configured; add a [nic \"NAME\"] section to the config and reload scand");
 	if (r == 0 && cJSON_GetObjectItemCaseSensitive(p, "nics") && n == 0)
@@ -269,7 +269,7 @@ static int get_nics(const cJSON *p, const struct config *cfg, struct job_spec *s
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		char f[32];
 		snprintf(f, sizeof(f), "nics[%zu]", i);
-		if (!config_find_nic(cfg, names[i]))
+		if (!stored && !config_find_nic(cfg, names[i])) /* a stored job may wait for it: held */
 			r = rpc_error_set(err, RPC_INVALID_PARAMS, f, "%s: no NIC \"%.20s\" configured; configured: %s", f, names[i], list);
 		for (size_t k = 0; r == 0 && k < i; k++)
 			if (strcmp(names[k], names[i]) == 0)
@@ -285,8 +285,8 @@ static int get_nics(const cJSON *p, const struct config *cfg, struct job_spec *s
 	return r;
 }
 
-static int get_engine_and_addrs(const cJSON *p, const struct config *cfg, struct job_spec *s,
-				struct rpc_error *err)
+static int get_engine_and_addrs(const cJSON *p, const struct config *cfg, bool stored,
+				struct job_spec *s, struct rpc_error *err)
 {
 	const char *eng, *ip, *sp, *mac;
 	if (get_str(p, "engine", &eng, err) < 0 || get_str(p, "source_ip", &ip, err) < 0 ||
@@ -297,7 +297,7 @@ static int get_engine_and_addrs(const cJSON *p, const struct config *cfg, struct
 			return rpc_error_set(err, RPC_INVALID_PARAMS, "engine",
 					     "unknown engine \"%.20s\"; use af_xdp, dpdk, af_packet or null", eng);
 		s->has_engine = true;
-		for (unsigned i = 0; i < s->nnics; i++) {
+		for (unsigned i = 0; !stored && i < s->nnics; i++) {
 			const struct nic_config *n = config_find_nic(cfg, s->nics[i]);
 			if (n->engine != s->engine)
 				return rpc_error_set(err, RPC_INVALID_PARAMS, "engine",
@@ -329,7 +329,7 @@ static int get_engine_and_addrs(const cJSON *p, const struct config *cfg, struct
 	return 0;
 }
 
-static int get_misc(const cJSON *p, const struct config *cfg, struct job_spec *s,
+static int get_misc(const cJSON *p, const struct config *cfg, bool stored, struct job_spec *s,
 		    struct rpc_error *err)
 {
 	const cJSON *ad = cJSON_GetObjectItemCaseSensitive(p, "adaptive");
@@ -338,6 +338,8 @@ static int get_misc(const cJSON *p, const struct config *cfg, struct job_spec *s
 	uint64_t def_rate = cfg->max_pps && cfg->max_pps < 10000 ? cfg->max_pps : 10000;
 	if (get_int(p, "rate_pps", "rate_pps", 1, 1000000000ull, def_rate, &v, err) < 0)
 		return -EINVAL;
+	if (stored && cfg->max_pps && v > cfg->max_pps) /* the config wins: resume slower */
+		v = cfg->max_pps;
 	if (cfg->max_pps && v > cfg->max_pps)
 		return rpc_error_set(err, RPC_INVALID_PARAMS, "rate_pps",
 				     "rate_pps %llu exceeds [rate] max_pps = %llu; ask for at most %llu or raise max_pps in the config",
@@ -427,8 +429,8 @@ static int get_blocklist(const cJSON *p, struct job_spec *s, struct rpc_error *e
 	return 0;
 }
 
-int jobspec_from_json(const cJSON *p, const struct config *cfg, struct job_spec *s,
-		      struct rpc_error *err)
+static int decode(const cJSON *p, const struct config *cfg, bool stored, struct job_spec *s,
+		  struct rpc_error *err)
 {
 	memset(s, 0, sizeof(*s));
 	if (!cJSON_IsObject(p))
@@ -436,13 +438,25 @@ int jobspec_from_json(const cJSON *p, const struct config *cfg, struct job_spec 
 				     "params must be an object like {\"targets\": [...], \"ports\": \"80\"}, got %s",
 				     json_type(p));
 	if (rpc_check_fields(p, known_fields, err) < 0 || get_targets(p, cfg, s, err) < 0 ||
-	    get_ports(p, s, err) < 0 || get_blocklist(p, s, err) < 0 || get_misc(p, cfg, s, err) < 0 ||
-	    get_shard(p, cfg, s, err) < 0 || get_seed(p, s, err) < 0 || get_nics(p, cfg, s, err) < 0 ||
-	    get_engine_and_addrs(p, cfg, s, err) < 0) {
+	    get_ports(p, s, err) < 0 || get_blocklist(p, s, err) < 0 || get_misc(p, cfg, stored, s, err) < 0 ||
+	    get_shard(p, cfg, s, err) < 0 || get_seed(p, s, err) < 0 || get_nics(p, cfg, stored, s, err) < 0 ||
+	    get_engine_and_addrs(p, cfg, stored, s, err) < 0) {
 		jobspec_free(s);
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int jobspec_from_json(const cJSON *p, const struct config *cfg, struct job_spec *s,
+		      struct rpc_error *err)
+{
+	return decode(p, cfg, false, s, err);
+}
+
+int jobspec_from_stored(const cJSON *p, const struct config *cfg, struct job_spec *s,
+			struct rpc_error *err)
+{
+	return decode(p, cfg, true, s, err);
 }
 
 static cJSON *str_array(char *const *v, size_t n)
@@ -487,7 +501,7 @@ cJSON *jobspec_to_json(const struct job_spec *s)
 	return o;
 }
 
-void jobspec_free(struct job_spec *s)
+void jobspec_drop_targets(struct job_spec *s)
 {
 	for (size_t i = 0; s->targets && i < s->ntargets; i++)
 		free(s->targets[i]);
@@ -495,6 +509,13 @@ void jobspec_free(struct job_spec *s)
 		free(s->blocklist[i]);
 	free(s->targets);
 	free(s->blocklist);
+	s->targets = s->blocklist = NULL;
+	s->ntargets = s->nblocklist = 0;
+}
+
+void jobspec_free(struct job_spec *s)
+{
+	jobspec_drop_targets(s);
 	free(s->ports);
 	memset(s, 0, sizeof(*s));
 }

@@ -41,6 +41,13 @@ struct job_spec {
  * cooldown from [scan]. */
 int jobspec_from_json(const cJSON *params, const struct config *cfg, struct job_spec *s,
 		      struct rpc_error *err);
+/* A stored spec.json under the current config: NICs need not be configured
+ * (the job is held until they are), the engine need not match, rate_pps is
+ * capped by [rate] max_pps (the config wins; the file is not rewritten). */
+int jobspec_from_stored(const cJSON *params, const struct config *cfg, struct job_spec *s,
+			struct rpc_error *err);
+/* Frees the target and blocklist strings (a finished job keeps its summary). */
+void jobspec_drop_targets(struct job_spec *s);
 /* The spec with every default resolved; jobspec_from_json(to_json(s)) == s. */
 cJSON *jobspec_to_json(const struct job_spec *s);
 void jobspec_free(struct job_spec *s);

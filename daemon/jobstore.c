@@ -1,57 +1,23 @@
-/* Job persistence (DESIGN §2): spec.json, checkpoint.json (atomic, every
- * tick), results.ndjson (append, fsync before each checkpoint) and reload
- * after a restart, including a truncated last row and corrupt files. */
+/* Job persistence (see jobstore.h): spec.json, space.json and
+ * checkpoint.json (each replaced atomically), loading them after a restart
+ * without ever rewriting them, and removing a job's directory. */
 #include "jobstore.h"
+#include "jobresults.h"
 #include "log.h"
-#include "scan/output.h"
 #include "statefile.h"
 
+#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
-#define WBUF_SIZE (64 * 1024)
-#define STATE_MAX (16 * 1024 * 1024)
+#define STATE_MAX (256 * 1024 * 1024)
 
 static int path_in(const struct job *j, const char *name, char *buf, size_t len)
 {
 	return snprintf(buf, len, "%s/%s", j->dir, name) >= (int)len ? -ENAMETOOLONG : 0;
-}
-
-static void pending_add(cJSON *arr, const struct pos_range *pr, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		cJSON *r = cJSON_CreateArray();
-		cJSON_AddItemToArray(r, cJSON_CreateNumber((double)pr[i].begin));
-		cJSON_AddItemToArray(r, cJSON_CreateNumber((double)pr[i].end));
-		cJSON_AddItemToArray(arr, r);
-	}
-}
-
-static cJSON *checkpoint_json(const struct job *j, const struct job_resume *rp)
-{
-	cJSON *o = cJSON_CreateObject(), *pend = cJSON_CreateArray();
-	char hex[33];
-
-	for (int i = 0; i < 16; i++)
-		snprintf(hex + 2 * i, 3, "%02x", j->key[i]);
-	cJSON_AddNumberToObject(o, "version", 1);
-	cJSON_AddStringToObject(o, "state", job_state_name(j->state));
-	cJSON_AddStringToObject(o, "key", hex);
-	if (j->error[0])
-		cJSON_AddStringToObject(o, "error", j->error);
-	cJSON_AddNumberToObject(o, "submitted_ms", (double)j->submitted_ms);
-	cJSON_AddNumberToObject(o, "started_ms", (double)j->started_ms);
-	cJSON_AddNumberToObject(o, "finished_ms", (double)j->finished_ms);
-	if (!job_state_final(j->state))
-		pending_add(pend, rp->pending, rp->npending);
-	cJSON_AddNumberToObject(o, "sent", (double)rp->sent);
-	cJSON_AddItemToObject(o, "pending", pend);
-	return o;
 }
 
 static int write_json(const struct job *j, const char *name, cJSON *o)
@@ -65,9 +31,46 @@ static int write_json(const struct job *j, const char *name, cJSON *o)
 	return r;
 }
 
+static void add_u64(cJSON *o, const char *k, uint64_t v)
+{
+	cJSON_AddNumberToObject(o, k, (double)v);
+}
+
+static cJSON *checkpoint_json(const struct job *j, const struct job_resume *rp)
+{
+	cJSON *o = cJSON_CreateObject(), *pend = cJSON_AddArrayToObject(o, "pending");
+	char hex[33];
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", j->key[i]);
+	cJSON_AddNumberToObject(o, "version", 2);
+	cJSON_AddStringToObject(o, "state", job_state_name(j->state));
+	cJSON_AddStringToObject(o, "key", hex);
+	if (j->error[0])
+		cJSON_AddStringToObject(o, "error", j->error);
+	add_u64(o, "submitted_ms", j->submitted_ms);
+	add_u64(o, "started_ms", j->started_ms);
+	add_u64(o, "finished_ms", j->finished_ms);
+	for (size_t i = 0; !job_state_final(j->state) && i < rp->npending; i++) {
+		cJSON *r = cJSON_CreateArray();
+		cJSON_AddItemToArray(r, cJSON_CreateNumber((double)rp->pending[i].begin));
+		cJSON_AddItemToArray(r, cJSON_CreateNumber((double)rp->pending[i].end));
+		cJSON_AddItemToArray(pend, r);
+	}
+	add_u64(o, "sent", rp->sent); /* positions done, skipped ones included */
+	add_u64(o, "skipped", rp->skipped);
+	/* the summary a finished job keeps (its results stay on disk) */
+	add_u64(o, "replies", j->replies);
+	add_u64(o, "open", j->open);
+	add_u64(o, "closed", j->closed);
+	add_u64(o, "results", j->nresults);
+	add_u64(o, "results_bytes", j->results_bytes);
+	cJSON_AddNumberToObject(o, "tx_rate", j->tx_rate);
+	return o;
+}
+
 int jobstore_checkpoint(struct job *j, const struct job_resume *rp)
 {
-	int r = jobstore_results_flush(j, true);
+	int r = jobresults_flush(j, true);
 	if (r < 0)
 		return r;
 	return write_json(j, "checkpoint.json", checkpoint_json(j, rp));
@@ -78,18 +81,31 @@ int jobstore_save_spec(struct job *j)
 	return write_json(j, "spec.json", jobspec_to_json(&j->spec));
 }
 
-int jobstore_results_open(struct job *j)
+static cJSON *ranges_json(const struct range_set *rs)
 {
-	char path[600];
-	int r = path_in(j, "results.ndjson", path, sizeof(path));
-	if (r < 0)
-		return r;
-	j->results_fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-	if (j->results_fd < 0)
-		return -errno;
-	if (!j->wbuf && !(j->wbuf = malloc(WBUF_SIZE)))
-		return -ENOMEM;
-	return 0;
+	cJSON *a = cJSON_CreateArray();
+	for (size_t i = 0; i < rs->n; i++) {
+		char lo[40], hi[40];
+		cJSON *r = cJSON_CreateArray();
+		snprintf(lo, sizeof(lo), "%016llx%016llx", (unsigned long long)(rs->r[i].lo >> 64),
+			 (unsigned long long)rs->r[i].lo);
+		snprintf(hi, sizeof(hi), "%016llx%016llx", (unsigned long long)(rs->r[i].hi >> 64),
+			 (unsigned long long)rs->r[i].hi);
+		cJSON_AddItemToArray(r, cJSON_CreateString(lo));
+		cJSON_AddItemToArray(r, cJSON_CreateString(hi));
+		cJSON_AddItemToArray(a, r);
+	}
+	return a;
+}
+
+/* space.json: the hosts of the index space as built at submit (targets
+ * minus the blocklist of that moment), which the positions refer to. */
+static int save_space(struct job *j)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddItemToObject(o, "v4", ranges_json(&j->space.v4));
+	cJSON_AddItemToObject(o, "v6", ranges_json(&j->space.v6));
+	return write_json(j, "space.json", o);
 }
 
 int jobstore_create(struct job *j, const char *state_dir)
@@ -97,127 +113,11 @@ int jobstore_create(struct job *j, const char *state_dir)
 	int r;
 	if (snprintf(j->dir, sizeof(j->dir), "%s/jobs/%s", state_dir, j->id) >= (int)sizeof(j->dir))
 		return -ENAMETOOLONG;
-	if ((r = statefile_mkdirs(j->dir, 0750)) < 0)
+	if ((r = statefile_mkdirs(j->dir, 0750)) < 0 || (r = jobstore_save_spec(j)) < 0 ||
+	    (r = save_space(j)) < 0 || (r = jobresults_open(j)) < 0)
 		return r;
-	if ((r = jobstore_save_spec(j)) < 0)
-		return r;
-	if ((r = jobstore_results_open(j)) < 0)
-		return r;
-	return jobstore_checkpoint(j, &(struct job_resume){ j->pending, j->npending, 0 });
-}
-
-int jobstore_results_flush(struct job *j, bool sync)
-{
-	size_t off = 0;
-	if (j->results_fd < 0)
-		return 0;
-	while (off < j->wlen) {
-		ssize_t n = write(j->results_fd, j->wbuf + off, j->wlen - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int r = -errno;
-			/* keep what was not written; drop a partial row on disk */
-			if (ftruncate(j->results_fd, (off_t)(j->results_bytes - j->wlen)) < 0)
-				log_warn("job %s: cannot drop a partial results row: %s", j->id, strerror(errno));
-			return r;
-		}
-		off += (size_t)n;
-	}
-	j->wlen = 0;
-	if (sync && fsync(j->results_fd) < 0)
-		return -errno;
-	return 0;
-}
-
-static int offsets_push(struct job *j, uint64_t off)
-{
-	if (j->nresults == j->offsets_cap) {
-		size_t cap = j->offsets_cap ? j->offsets_cap * 2 : 1024;
-		uint64_t *o = realloc(j->offsets, cap * sizeof(*o));
-		if (!o)
-			return -ENOMEM;
-		j->offsets = o;
-		j->offsets_cap = cap;
-	}
-	j->offsets[j->nresults++] = off;
-	return 0;
-}
-
-int jobstore_results_append(struct job *j, const char *line, size_t len)
-{
-	int r;
-	if (j->wlen + len > WBUF_SIZE && (r = jobstore_results_flush(j, false)) < 0)
-		return r;
-	if ((r = offsets_push(j, j->results_bytes)) < 0)
-		return r;
-	memcpy(j->wbuf + j->wlen, line, len);
-	j->wlen += len;
-	j->results_bytes += len;
-	return 0;
-}
-
-ssize_t jobstore_results_row(struct job *j, size_t i, char *buf, size_t cap)
-{
-	if (i >= j->nresults)
-		return -ENOENT;
-	if (j->wlen && jobstore_results_flush(j, false) < 0)
-		return -EIO;
-	uint64_t end = i + 1 < j->nresults ? j->offsets[i + 1] : j->results_bytes;
-	size_t len = (size_t)(end - j->offsets[i]);
-	if (len > cap)
-		return -ENOBUFS;
-	ssize_t n = pread(j->results_fd, buf, len, (off_t)j->offsets[i]);
-	return n < 0 ? -errno : n;
-}
-
-void jobstore_close(struct job *j)
-{
-	if (j->results_fd >= 0) {
-		jobstore_results_flush(j, true);
-		close(j->results_fd);
-	}
-	j->results_fd = -1;
-}
-
-/* Re-indexes results.ndjson after a restart: offsets, dedup, counts. A
- * partial last row (crash mid-write) is cut off. */
-static int results_reload(struct job *j)
-{
-	char buf[65536], line[OUTPUT_MAX_LINE + 1];
-	size_t llen = 0;
-	uint64_t pos = 0, line_start = 0;
-	ssize_t n;
-
-	while ((n = pread(j->results_fd, buf, sizeof(buf), (off_t)pos)) > 0) {
-		for (ssize_t i = 0; i < n; i++) {
-			if (buf[i] != '\n') {
-				if (llen < OUTPUT_MAX_LINE)
-					line[llen++] = buf[i];
-				continue;
-			}
-			struct result res;
-			int64_t idx;
-			if (output_parse_ndjson(line, llen, &res) < 0)
-				return -EBADMSG;
-			idx = j->space_ok ? space_index(&j->space, &res.ip, res.port) : -1;
-			if (idx < 0 || dedup_insert(&j->dedup, (uint64_t)idx)) {
-				if (offsets_push(j, line_start) < 0)
-					return -ENOMEM;
-				j->replies++;
-				res.status == 1 ? j->open++ : j->closed++;
-			}
-			llen = 0;
-			line_start = pos + (uint64_t)i + 1;
-		}
-		pos += (uint64_t)n;
-	}
-	if (n < 0)
-		return -errno;
-	if (line_start != pos && ftruncate(j->results_fd, (off_t)line_start) < 0)
-		return -errno;
-	j->results_bytes = line_start;
-	return 0;
+	j->indexed = true;
+	return jobstore_checkpoint(j, &(struct job_resume){ j->pending, j->npending, 0, 0 });
 }
 
 static int read_json(struct job *j, const char *name, cJSON **out)
@@ -268,13 +168,30 @@ static int parse_pending(struct job *j, const cJSON *arr)
 	cJSON_ArrayForEach(r, arr) {
 		const cJSON *b = cJSON_GetArrayItem(r, 0), *e = cJSON_GetArrayItem(r, 1);
 		if (!cJSON_IsNumber(b) || !cJSON_IsNumber(e) || b->valuedouble < 0 ||
-		    e->valuedouble < b->valuedouble || e->valuedouble > (double)j->space.total)
+		    e->valuedouble < b->valuedouble || e->valuedouble > (double)SPACE_MAX_TOTAL ||
+		    (k && b->valuedouble < (double)j->pending[k - 1].end))
 			return -EBADMSG;
 		j->pending[k++] = (struct pos_range){ (uint64_t)b->valuedouble,
 						      (uint64_t)e->valuedouble };
 	}
 	j->npending = k;
 	return 0;
+}
+
+static void summary_load(struct job *j, const cJSON *c)
+{
+	const cJSON *tx = cJSON_GetObjectItemCaseSensitive(c, "tx_rate");
+	j->submitted_ms = json_u64(c, "submitted_ms");
+	j->started_ms = json_u64(c, "started_ms");
+	j->finished_ms = json_u64(c, "finished_ms");
+	j->sent_base = json_u64(c, "sent");
+	j->skipped_base = json_u64(c, "skipped");
+	j->replies = json_u64(c, "replies");
+	j->open = json_u64(c, "open");
+	j->closed = json_u64(c, "closed");
+	j->nresults = json_u64(c, "results");
+	j->results_bytes = json_u64(c, "results_bytes");
+	j->tx_rate = cJSON_IsNumber(tx) ? tx->valuedouble : 0;
 }
 
 static int checkpoint_load(struct job *j)
@@ -286,6 +203,7 @@ static int checkpoint_load(struct job *j)
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(c, "state");
 	const cJSON *err = cJSON_GetObjectItemCaseSensitive(c, "error");
 	if (!cJSON_IsString(st) || job_state_parse(st->valuestring, &j->state) < 0 ||
+	    j->state == JOB_HELD || /* held is never stored */
 	    parse_key(j, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "key"))) < 0 ||
 	    parse_pending(j, cJSON_GetObjectItemCaseSensitive(c, "pending")) < 0) {
 		snprintf(j->error, sizeof(j->error),
@@ -295,16 +213,12 @@ static int checkpoint_load(struct job *j)
 	}
 	if (cJSON_IsString(err) && r == 0)
 		snprintf(j->error, sizeof(j->error), "%s", err->valuestring);
-	j->submitted_ms = json_u64(c, "submitted_ms");
-	j->started_ms = json_u64(c, "started_ms");
-	j->finished_ms = json_u64(c, "finished_ms");
-	j->sent_base = json_u64(c, "sent");
+	summary_load(j, c);
 	cJSON_Delete(c);
 	return r;
 }
 
-int jobstore_load(struct job *j, const char *state_dir, const char *id, const struct config *cfg,
-		  const struct cidr_list *block, const struct cidr_list *allow)
+int jobstore_load(struct job *j, const char *state_dir, const char *id, const struct config *cfg)
 {
 	struct rpc_error e = { 0 };
 	cJSON *spec;
@@ -315,21 +229,104 @@ int jobstore_load(struct job *j, const char *state_dir, const char *id, const st
 	j->results_fd = -1;
 	if ((r = read_json(j, "spec.json", &spec)) < 0)
 		return r;
-	r = jobspec_from_json(spec, cfg, &j->spec, &e);
+	r = jobspec_from_stored(spec, cfg, &j->spec, &e);
 	cJSON_Delete(spec);
-	if (r == 0 && (r = jobspec_build_space(&j->spec, cfg, block, allow, &j->space, &e)) == 0)
-		j->space_ok = true;
 	if (r < 0)
-		return snprintf(j->error, sizeof(j->error), "spec.json no longer valid: %s%s%s",
-				e.field, e.field[0] ? ": " : "", e.message), -EINVAL;
-	if ((r = checkpoint_load(j)) < 0)
-		return r;
-	if ((r = dedup_init(&j->dedup, j->space.total, cfg->dedup_bitmap_max,
-			    DEDUP_DEFAULT_WINDOW)) < 0)
-		return snprintf(j->error, sizeof(j->error), "no memory for dedup"), r;
-	j->dedup_ok = true;
-	if ((r = jobstore_results_open(j)) < 0 || (r = results_reload(j)) < 0)
-		return snprintf(j->error, sizeof(j->error), "%s/results.ndjson: %s", j->dir,
-				r == -EBADMSG ? "corrupt row" : strerror(-r)), r;
+		return snprintf(j->error, sizeof(j->error), "%s/spec.json is corrupt: %s%s%s", j->dir,
+				e.field, e.field[0] ? ": " : "", e.message), -EBADMSG;
+	return checkpoint_load(j);
+}
+
+static int hex128(const cJSON *v, u128 *out)
+{
+	unsigned long long hi, lo;
+	const char *s = cJSON_GetStringValue(v);
+	if (!s || strlen(s) != 32 || sscanf(s, "%16llx%16llx", &hi, &lo) != 2)
+		return -EBADMSG;
+	*out = (u128)hi << 64 | lo;
 	return 0;
+}
+
+static int ranges_load(const cJSON *arr, struct range_set *rs)
+{
+	const cJSON *r;
+	if (!cJSON_IsArray(arr))
+		return -EBADMSG;
+	cJSON_ArrayForEach(r, arr) {
+		u128 lo, hi;
+		if (hex128(cJSON_GetArrayItem(r, 0), &lo) < 0 || hex128(cJSON_GetArrayItem(r, 1), &hi) < 0 ||
+		    hi < lo || (rs->af == AF_INET && hi > 0xffffffffu))
+			return -EBADMSG;
+		if (ranges_add(rs, lo, hi) < 0)
+			return -ENOMEM;
+	}
+	ranges_normalize(rs);
+	return 0;
+}
+
+/* The space from space.json: no blocklist is applied again, so the
+ * checkpoint's positions keep their meaning whatever the config says now. */
+static int space_from_file(struct job *j, const cJSON *o)
+{
+	struct range_set v4, v6;
+	struct port_list ports = { 0 };
+	struct errbuf e;
+	int r;
+	ranges_init(&v4, AF_INET);
+	ranges_init(&v6, AF_INET6);
+	if ((r = ranges_load(cJSON_GetObjectItemCaseSensitive(o, "v4"), &v4)) == 0 &&
+	    (r = ranges_load(cJSON_GetObjectItemCaseSensitive(o, "v6"), &v6)) == 0 &&
+	    (r = ports_parse(j->spec.ports, &ports, &e)) == 0)
+		r = space_build(&j->space, &v4, &v6, &ports, NULL, &e);
+	ranges_free(&v4);
+	ranges_free(&v6);
+	ports_free(&ports);
+	if (r < 0)
+		return snprintf(j->error, sizeof(j->error), "%s/space.json is corrupt; the job cannot resume",
+				j->dir), r == -ENOMEM ? r : -EBADMSG;
+	return 0;
+}
+
+int jobstore_load_space(struct job *j, const struct config *cfg, const struct cidr_list *block,
+			const struct cidr_list *allow)
+{
+	struct rpc_error e = { 0 };
+	char path[600];
+	cJSON *o;
+	int r;
+	if (path_in(j, "space.json", path, sizeof(path)) == 0 && access(path, F_OK) == 0) {
+		if ((r = read_json(j, "space.json", &o)) < 0)
+			return r;
+		r = space_from_file(j, o);
+		cJSON_Delete(o);
+	} else { /* stored before space.json existed: today's blocklist shapes it */
+		log_warn("job %s has no space.json; its space is rebuilt under the current blocklist", j->id);
+		if ((r = jobspec_build_space(&j->spec, cfg, block, allow, &j->space, &e)) < 0)
+			snprintf(j->error, sizeof(j->error), "cannot rebuild the job's space: %s", e.message);
+	}
+	if (r < 0)
+		return r;
+	j->space_ok = true;
+	for (size_t i = 0; i < j->npending; i++)
+		if (j->pending[i].end > j->space.total)
+			return snprintf(j->error, sizeof(j->error),
+					"%s/checkpoint.json is corrupt (pending beyond the job's %llu positions)",
+					j->dir, (unsigned long long)j->space.total), -EBADMSG;
+	return 0;
+}
+
+int jobstore_remove(struct job *j)
+{
+	char path[700];
+	struct dirent *de;
+	DIR *d;
+	jobresults_free(j);
+	if (!(d = opendir(j->dir)))
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    snprintf(path, sizeof(path), "%s/%s", j->dir, de->d_name) < (int)sizeof(path))
+			unlink(path);
+	closedir(d);
+	return rmdir(j->dir) < 0 ? -errno : 0;
 }

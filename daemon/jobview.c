@@ -2,7 +2,7 @@
 #include "jobview.h"
 #include "clock.h"
 #include "jobrun.h"
-#include "jobstore.h"
+#include "jobresults.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -44,7 +44,8 @@ cJSON *job_status_json(const struct job *j)
 	cJSON_AddStringToObject(o, "job_id", j->id);
 	cJSON_AddStringToObject(o, "name", j->spec.name);
 	cJSON_AddStringToObject(o, "state", job_state_name(j->state));
-	cJSON_AddNumberToObject(o, "sent", (double)sent);
+	cJSON_AddNumberToObject(o, "sent", (double)(sent - job_skipped(j)));
+	cJSON_AddNumberToObject(o, "skipped", (double)job_skipped(j));
 	cJSON_AddNumberToObject(o, "total", (double)j->total);
 	cJSON_AddNumberToObject(o, "replies", (double)j->replies);
 	cJSON_AddNumberToObject(o, "open", (double)j->open);
@@ -91,8 +92,8 @@ cJSON *jobs_list_row(const struct job *j)
 	cJSON_AddStringToObject(o, "job_id", j->id);
 	cJSON_AddStringToObject(o, "name", j->spec.name);
 	cJSON_AddStringToObject(o, "state", job_state_name(j->state));
-	cJSON_AddNumberToObject(o, "progress", job_state_final(j->state) && j->state == JOB_DONE ? 1.0 : progress);
-	cJSON_AddNumberToObject(o, "sent", (double)sent);
+	cJSON_AddNumberToObject(o, "progress", j->state == JOB_DONE ? 1.0 : progress);
+	cJSON_AddNumberToObject(o, "sent", (double)(sent - job_skipped(j)));
 	cJSON_AddNumberToObject(o, "total", (double)j->total);
 	return o;
 }
@@ -111,31 +112,37 @@ static cJSON *result_item(const char *row, size_t len, enum out_format f)
 	return cJSON_CreateString(line);
 }
 
+struct page {
+	cJSON *arr;
+	enum out_format f;
+};
+
+static int add_row(void *ctx, const char *row, size_t len)
+{
+	struct page *pg = ctx;
+	cJSON *item = result_item(row, len, pg->f);
+	if (!item) /* the file holds only rows that parsed (jobresults.c) */
+		return -EBADMSG;
+	cJSON_AddItemToArray(pg->arr, item);
+	return 0;
+}
+
 cJSON *job_results_json(struct job *j, uint64_t offset, uint64_t limit, enum out_format f,
 			struct rpc_error *err)
 {
-	cJSON *o, *arr;
-	char row[OUTPUT_MAX_LINE + 2];
-	bool opened = false;
-	uint64_t i;
+	struct page pg = { NULL, f };
+	cJSON *o;
+	long n;
 
 	if (limit < 1 || limit > RESULTS_MAX_LIMIT)
 		return rpc_error_set(err, RPC_INVALID_PARAMS, "limit",
 				     "limit must be between 1 and %d", RESULTS_MAX_LIMIT), NULL;
-	if (j->results_fd < 0 && j->dir[0]) {
-		if (jobstore_results_open(j) < 0)
-			return rpc_error_set(err, RPC_INTERNAL, "", "cannot open the results of %s",
-					     j->id), NULL;
-		opened = true;
-	}
 	o = cJSON_CreateObject();
-	arr = cJSON_AddArrayToObject(o, "results");
-	for (i = offset; i < j->nresults && i < offset + limit; i++) {
-		ssize_t n = jobstore_results_row(j, (size_t)i, row, sizeof(row));
-		cJSON *item = n > 0 ? result_item(row, (size_t)n, f) : NULL;
-		if (!item)
-			break;
-		cJSON_AddItemToArray(arr, item);
+	pg.arr = cJSON_AddArrayToObject(o, "results");
+	if ((n = jobresults_page(j, offset, limit, add_row, &pg)) < 0) {
+		cJSON_Delete(o);
+		return rpc_error_set(err, RPC_INTERNAL, "", "cannot read the results of %s: %s", j->id,
+				     strerror((int)-n)), NULL;
 	}
 	if (f == OUT_CSV) {
 		char hdr[64];
@@ -143,12 +150,10 @@ cJSON *job_results_json(struct job *j, uint64_t offset, uint64_t limit, enum out
 		hdr[strcspn(hdr, "\n")] = '\0';
 		cJSON_AddStringToObject(o, "header", hdr);
 	}
-	uint64_t next = MAX(i, offset);
+	uint64_t next = offset + (uint64_t)n;
 	cJSON_AddNumberToObject(o, "next_offset", (double)next);
-	cJSON_AddNumberToObject(o, "count", (double)cJSON_GetArraySize(arr));
+	cJSON_AddNumberToObject(o, "count", (double)n);
 	cJSON_AddNumberToObject(o, "total_results", (double)j->nresults);
 	cJSON_AddBoolToObject(o, "complete", job_state_final(j->state) && next >= j->nresults);
-	if (opened)
-		jobstore_close(j);
 	return o;
 }

@@ -45,29 +45,12 @@ static void usage(FILE *f)
 static int load_all(struct daemon *d, const char *path)
 {
 	struct errbuf e = { { 0 } };
-	char *allow, *save = NULL;
-
-	if (config_load(&d->cfg, path, &e) < 0) {
-		fprintf(stderr, "%s\n", e.msg);
+	if (config_load(&d->cfg, path, &e) < 0 ||
+	    daemon_load_lists(&d->cfg, &d->blocklist, &d->allow, &e) < 0) {
+		fprintf(stderr, "%s%s%s\n", strncmp(e.msg, path, strlen(path)) ? path : "",
+			strncmp(e.msg, path, strlen(path)) ? ": " : "", e.msg);
 		return -1;
 	}
-	cidr_list_init(&d->blocklist);
-	cidr_list_init(&d->allow);
-	if (d->cfg.blocklist_file[0] &&
-	    cidr_list_load_file(&d->blocklist, d->cfg.blocklist_file, &e) < 0) {
-		fprintf(stderr, "%s: [scan] blocklist_file: %s\n", path, e.msg);
-		return -1;
-	}
-	allow = strdup(d->cfg.allow);
-	for (char *t = strtok_r(allow, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
-		if (cidr_list_add(&d->allow, t, &e) < 0) {
-			fprintf(stderr, "%s: [scan] allow: %s\n", path, e.msg);
-			free(allow);
-			return -1;
-		}
-	}
-	free(allow);
-	cidr_list_normalize(&d->allow);
 	return 0;
 }
 

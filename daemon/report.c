@@ -21,6 +21,18 @@ cJSON *report_telemetry(struct daemon *d)
 	cJSON_AddStringToObject(rate, "pressure", pressure_name(jr.pressure));
 	cJSON_AddNumberToObject(rate, "cuts", (double)jr.cuts);
 	cJSON_AddNumberToObject(rate, "current", telemetry_tx_pps(&d->tel, &d->nics));
+	cJSON_AddItemToObject(o, "state_dir", report_state_dir(d));
+	return o;
+}
+
+cJSON *report_state_dir(struct daemon *d)
+{
+	cJSON *o = cJSON_CreateObject();
+	uint64_t used, avail;
+	jobs_disk(d->jobs, &used, &avail);
+	cJSON_AddStringToObject(o, "path", d->cfg.state_dir);
+	cJSON_AddNumberToObject(o, "used_bytes", (double)used);
+	cJSON_AddNumberToObject(o, "free_bytes", (double)avail);
 	return o;
 }
 
@@ -57,6 +69,17 @@ static void prom_jobs(const struct jobs *js, FILE *f)
 		(unsigned long long)jr.target, (unsigned long long)jr.cuts);
 }
 
+static void prom_state_dir(struct daemon *d, FILE *f)
+{
+	uint64_t used, avail;
+	jobs_disk(d->jobs, &used, &avail);
+	fprintf(f, "# HELP scand_state_dir_used_bytes Bytes under state_dir/jobs.\n"
+		   "# TYPE scand_state_dir_used_bytes gauge\nscand_state_dir_used_bytes %llu\n"
+		   "# HELP scand_state_dir_free_bytes Bytes free in state_dir's filesystem.\n"
+		   "# TYPE scand_state_dir_free_bytes gauge\nscand_state_dir_free_bytes %llu\n",
+		(unsigned long long)used, (unsigned long long)avail);
+}
+
 int report_prometheus(struct daemon *d)
 {
 	char *buf = NULL;
@@ -69,6 +92,7 @@ int report_prometheus(struct daemon *d)
 		return -errno;
 	telemetry_prometheus(&d->tel, &d->nics, f);
 	prom_jobs(d->jobs, f);
+	prom_state_dir(d, f);
 	fclose(f);
 	r = statefile_write(d->cfg.prometheus_textfile, buf, len);
 	free(buf);

@@ -4,6 +4,7 @@
 #include "control.h"
 #include "jobview.h"
 #include "report.h"
+#include "clock.h"
 #include "utf8.h"
 #include "prepare.h"
 #include "scand-config.h"
@@ -96,6 +97,20 @@ static cJSON *nic_info(const struct daemon *d, const struct nic *n)
 	return o;
 }
 
+/* daemon.info / daemon.reload: what the blocklist and allow list hold. */
+static cJSON *lists_info(const struct daemon *d)
+{
+	cJSON *o = cJSON_CreateObject();
+	char ts[40];
+	cJSON_AddStringToObject(o, "file", d->cfg.blocklist_file);
+	cJSON_AddNumberToObject(o, "ranges", (double)(d->blocklist.v4.n + d->blocklist.v6.n));
+	cJSON_AddNumberToObject(o, "ipv4_addresses", (double)ranges_count(&d->blocklist.v4));
+	cJSON_AddNumberToObject(o, "allow_ranges", (double)(d->allow.v4.n + d->allow.v6.n));
+	clock_iso8601_ms(d->lists_loaded_ms, ts, sizeof(ts));
+	cJSON_AddStringToObject(o, "loaded_at", ts);
+	return o;
+}
+
 static cJSON *m_daemon_info(struct daemon *d, struct control_client *c, const cJSON *p,
 			    struct rpc_error *err)
 {
@@ -121,6 +136,7 @@ static cJSON *m_daemon_info(struct daemon *d, struct control_client *c, const cJ
 	cJSON_AddNumberToObject(sh, "index", d->cfg.has_shard ? d->cfg.shard_index : 0);
 	cJSON_AddNumberToObject(sh, "count", d->cfg.has_shard ? d->cfg.shard_count : 1);
 	cJSON_AddNumberToObject(o, "uptime_s", floor(daemon_uptime(d)));
+	cJSON_AddItemToObject(o, "blocklist", lists_info(d));
 	return o;
 }
 
@@ -131,10 +147,35 @@ static cJSON *m_reload(struct daemon *d, struct control_client *c, const cJSON *
 	(void)c;
 	if (rpc_check_fields(p, (const char *const[]){ NULL }, err) < 0)
 		return NULL;
-	daemon_reload(d);
+	struct reload_report rr;
+	daemon_reload(d, &rr);
 	cJSON *o = cJSON_CreateObject(), *nics = cJSON_AddArrayToObject(o, "nics");
 	for (unsigned i = 0; i < d->nics.n; i++)
 		cJSON_AddItemToArray(nics, nic_info(d, &d->nics.nic[i]));
+	cJSON_AddItemToObject(o, "blocklist", lists_info(d));
+	cJSON_AddBoolToObject(o, "lists_reloaded", rr.lists == 0);
+	if (rr.lists < 0)
+		cJSON_AddStringToObject(o, "lists_error", rr.why.msg);
+	else
+		cJSON_AddNullToObject(o, "lists_error");
+	cJSON_AddNumberToObject(o, "jobs_affected", rr.affected);
+	return o;
+}
+
+static cJSON *m_delete(struct daemon *d, struct control_client *c, const cJSON *p,
+		       struct rpc_error *err)
+{
+	struct job *j = job_only(d, p, err);
+	char id[32];
+	(void)c;
+	if (!j)
+		return NULL;
+	snprintf(id, sizeof(id), "%s", j->id);
+	if (jobs_delete(d->jobs, j, err) < 0)
+		return NULL;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "job_id", id);
+	cJSON_AddBoolToObject(o, "deleted", true);
 	return o;
 }
 
@@ -262,6 +303,7 @@ static cJSON *m_heartbeat(struct daemon *d, struct control_client *c, const cJSO
 	cJSON_AddNumberToObject(o, "nics", d->nics.n);
 	/* the same sum as telemetry.get's rate.target */
 	cJSON_AddNumberToObject(o, "rate_pps", (double)jr.target);
+	cJSON_AddItemToObject(o, "state_dir", report_state_dir(d));
 	return o;
 }
 
@@ -289,7 +331,7 @@ static const struct {
 	{ "job.cancel", m_cancel, true },	  { "job.results", m_results, false },
 	{ "rate.set", m_rate_set, true },	  { "telemetry.get", m_telemetry, false },
 	{ "heartbeat", m_heartbeat, false },	  { "events.subscribe", m_subscribe, false },
-	{ "daemon.reload", m_reload, true },
+	{ "daemon.reload", m_reload, true },	  { "job.delete", m_delete, true },
 };
 
 static char *reply(cJSON *id, cJSON *result, const struct rpc_error *e)

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #define BURST 64
+#define SKIP_MAX (4 * BURST) /* skipped positions passed over per burst, at most */
 
 static void sleep_ns(uint64_t ns)
 {
@@ -54,52 +55,84 @@ static unsigned part_budget(struct job_part *p, uint64_t now)
 	return p->tokens >= BURST ? BURST : (unsigned)p->tokens;
 }
 
-/* Builds up to n probes starting at the part's cursor (cursor not moved). */
-static unsigned part_build(struct job_part *p, uint8_t (*buf)[PROBE_MAX_LEN], struct pkt *pkts,
-			   unsigned n)
+/* One burst: the probes built and, for each, how many positions were
+ * consumed up to and including it (skipped positions come before it). */
+struct burst {
+	struct pkt pkts[BURST];
+	uint32_t used[BURST];
+	unsigned built;
+	uint32_t scanned; /* positions consumed in all */
+};
+
+static bool skipped(const struct cidr_list *skip, const struct ipaddr *dst)
+{
+	return skip && cidr_list_contains(skip, dst);
+}
+
+/* Builds up to n probes from the part's cursor (the cursor is not moved),
+ * passing over positions whose address the current blocklist or allow list
+ * excludes (at most SKIP_MAX of them per burst). */
+static void part_build(struct job_part *p, uint8_t (*buf)[PROBE_MAX_LEN], unsigned n,
+		       struct burst *b)
 {
 	const struct job_run *run = p->run;
+	const struct cidr_list *skip = atomic_load_explicit(&run->skip, memory_order_acquire);
 	unsigned r = p->cur_range, k = 0;
 	uint64_t pos = p->cur_pos;
+	uint32_t scanned = 0;
 
-	while (k < n && r < p->nranges) {
+	while (k < n && r < p->nranges && scanned < n + SKIP_MAX) {
 		struct ipaddr dst;
 		uint16_t port, sport;
 		uint32_t seq;
 		const struct probe_tmpl *t;
 
 		space_at(run->space, perm_at(&run->perm, pos), &dst, &port);
-		t = dst.af == p->tmpl4.af && p->has4 ? &p->tmpl4 : &p->tmpl6;
-		validator_cookie(&run->val, &t->src, &dst, port, &seq, &sport);
-		pkts[k].data = buf[k];
-		pkts[k].len = probe_build(t, buf[k], &dst, port, sport, seq, p->ipid++, seq ^ 0x5a5a);
-		k++;
+		scanned++;
 		if (++pos == p->ranges[r].end && ++r < p->nranges)
 			pos = p->ranges[r].begin;
+		if (skipped(skip, &dst))
+			continue;
+		t = dst.af == p->tmpl4.af && p->has4 ? &p->tmpl4 : &p->tmpl6;
+		validator_cookie(&run->val, &t->src, &dst, port, &seq, &sport);
+		b->pkts[k].data = buf[k];
+		b->pkts[k].len = probe_build(t, buf[k], &dst, port, sport, seq, p->ipid++, seq ^ 0x5a5a);
+		b->used[k++] = scanned;
 	}
-	return k;
+	b->built = k;
+	b->scanned = scanned;
 }
 
-static void part_advance(struct job_part *p, unsigned n)
+static void part_advance(struct job_part *p, uint64_t n)
 {
 	while (n && p->cur_range < p->nranges) {
 		uint64_t left = p->ranges[p->cur_range].end - p->cur_pos;
 		uint64_t step = n < left ? n : left;
 		p->cur_pos += step;
-		n -= (unsigned)step;
+		n -= step;
 		if (p->cur_pos == p->ranges[p->cur_range].end && ++p->cur_range < p->nranges)
 			p->cur_pos = p->ranges[p->cur_range].begin;
 	}
+}
+
+/* Positions the burst consumed when the engine took `sent` of its probes:
+ * all of them when every probe went, else up to the last probe sent (plus
+ * the skipped positions before the first probe when none went). */
+static uint64_t burst_consumed(const struct burst *b, unsigned sent)
+{
+	if (sent == b->built)
+		return b->scanned;
+	return sent ? b->used[sent - 1] : b->used[0] - 1;
 }
 
 /* Sends what the bucket allows. Returns probes sent; sets *wait_ns. */
 static unsigned part_send(struct worker *w, struct job_part *p, uint64_t now, uint64_t *wait_ns)
 {
 	static _Thread_local uint8_t buf[BURST][PROBE_MAX_LEN];
-	struct pkt pkts[BURST];
+	struct burst b;
 	struct engine *e = w->eng;
-	unsigned n = part_budget(p, now), built, sent;
-	uint64_t rate;
+	unsigned n = part_budget(p, now), sent;
+	uint64_t rate, consumed;
 
 	if (n == 0) {
 		rate = atomic_load_explicit(&p->rate_pps, memory_order_relaxed);
@@ -107,9 +140,9 @@ static unsigned part_send(struct worker *w, struct job_part *p, uint64_t now, ui
 			*wait_ns = MIN(*wait_ns, (uint64_t)((1.0 - p->tokens) * 1e9 / (double)rate));
 		return 0;
 	}
-	built = part_build(p, buf, pkts, n);
-	sent = built ? e->ops->tx_burst(e, w->queue, pkts, built) : 0;
-	if (sent < built)
+	part_build(p, buf, n, &b);
+	sent = b.built ? e->ops->tx_burst(e, w->queue, b.pkts, b.built) : 0;
+	if (sent < b.built)
 		atomic_fetch_add_explicit(&w->tx_full, 1, memory_order_relaxed);
 	if (sent) {
 		uint64_t zero = 0;
@@ -117,8 +150,11 @@ static unsigned part_send(struct worker *w, struct job_part *p, uint64_t now, ui
 		atomic_store_explicit(&p->last_tx_ns, now, memory_order_relaxed);
 	}
 	p->tokens -= sent;
-	part_advance(p, sent);
-	atomic_fetch_add_explicit(&p->done, sent, memory_order_release);
+	consumed = burst_consumed(&b, sent);
+	part_advance(p, consumed);
+	if (consumed > sent)
+		atomic_fetch_add_explicit(&p->skipped, consumed - sent, memory_order_relaxed);
+	atomic_fetch_add_explicit(&p->done, consumed, memory_order_release);
 	if (p->cur_range >= p->nranges) {
 		/* credit left beyond one burst at the end: the schedule was ahead of us */
 		if (p->tokens > BURST)

@@ -36,6 +36,9 @@ struct job_run {
 	struct permutation perm;
 	const struct space *space;
 	struct validator val;
+	/* addresses to pass over (newly blocked or outside allow), or NULL; the
+	 * main thread swaps it and frees the old one after the workers moved on */
+	_Atomic(const struct cidr_list *) skip;
 	_Atomic int phase;
 	unsigned nparts;
 	struct job_part *parts;
@@ -56,7 +59,8 @@ struct job_part {
 	struct probe_tmpl tmpl4, tmpl6;
 	bool has4, has6;
 	_Atomic uint64_t rate_pps;
-	_Atomic uint64_t done; /* positions sent, in range order */
+	_Atomic uint64_t done;	  /* positions done, in range order (sent or skipped) */
+	_Atomic uint64_t skipped; /* of those, passed over: their address is excluded now */
 	_Atomic uint64_t replies, ring_drops;
 	_Atomic uint64_t behind; /* probes the token bucket gave up (> 100 ms behind) */
 	_Atomic uint64_t first_tx_ns, last_tx_ns;

@@ -52,6 +52,16 @@ echo "garbage state files: marked failed, others served"
 mkdir -p "$T/small" && mount -t tmpfs -o size=200k tmpfs "$T/small" || fail "cannot mount tmpfs"
 sed -i "s|^state_dir = .*|state_dir = $T/small/state|" "$T/scand.conf"
 scand_start "$T/scand.conf"
+# [daemon] min_free_mb (512 by default): a submit is refused, saying how much is free
+out=$(ctl submit "$TARGETS" -p 22 2>&1) && fail "submit with 0 MB free was accepted"
+echo "$out" | grep -q "only 0 MB free under $T/small/state (\[daemon\] min_free_mb = 512)" ||
+	fail "min_free_mb refusal unclear: $out"
+hb=$(ctl --json heartbeat)
+[ "$(jget "$hb" 'r["state_dir"]["free_bytes"] <= 200 * 1024 and r["state_dir"]["used_bytes"] >= 0')" = True ] ||
+	fail "heartbeat lacks state_dir bytes: $hb"
+scand_stop
+sed -i 's/^\[daemon\]$/&\nmin_free_mb = 0/' "$T/scand.conf" # then a job fills the disk
+scand_start "$T/scand.conf"
 job=$(ctl submit 198.18.1.1-198.18.1.254 -p 1-60 -r 50000 --cooldown 1) || fail "submit on small disk"
 WAIT_S=60 wait_state "$job" failed
 err=$(jget "$(ctl --json status "$job")" 'r["error"]')

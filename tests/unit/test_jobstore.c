@@ -1,12 +1,16 @@
-/* Job persistence (daemon/jobstore.c) without a daemon: a stored job loads
- * back as it was; a torn last row (crash mid-write) is cut off; corrupt
- * checkpoints are refused with the file named. */
+/* Job persistence (daemon/jobstore.c, jobresults.c) without a daemon: a
+ * stored job loads back as it was, its space from space.json whatever the
+ * blocklist says now; a torn last row (crash mid-write) is cut off; a
+ * corrupt row in the middle is moved to results.corrupt and the rows around
+ * it stay; corrupt checkpoints are refused with the file named; pages of
+ * rows come from the sparse index. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "jobresults.h"
 #include "jobstore.h"
 #include "statefile.h"
 
@@ -45,14 +49,12 @@ static int teardown(void **st)
 
 static void job_release(struct job *j)
 {
-	jobstore_close(j);
+	jobresults_free(j);
 	jobspec_free(&j->spec);
 	if (j->space_ok)
 		space_free(&j->space);
 	if (j->dedup_ok)
 		dedup_free(&j->dedup);
-	free(j->offsets);
-	free(j->wbuf);
 	free(j->pending);
 	memset(j, 0, sizeof(*j));
 }
@@ -84,13 +86,20 @@ static void new_job(struct job *j)
 		"{\"ip\":\"198.18.1.9\",\"port\":80,\"status\":\"closed\",\"ttl\":64,\"ts\":\"2026-11-30T10:00:00.125Z\",\"nic\":\"sc0\"}\n",
 	};
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(jobstore_results_append(j, rows[i], strlen(rows[i])), 0);
+		assert_int_equal(jobresults_append(j, rows[i], strlen(rows[i])), 0);
 }
 
+/* What the job manager does for an unfinished job after a restart. */
 static int load(struct job *j)
 {
+	int r;
 	memset(j, 0, sizeof(*j));
-	return jobstore_load(j, dir, "j000001-abcd", &cfg, &block, &allow);
+	if ((r = jobstore_load(j, dir, "j000001-abcd", &cfg)) < 0 ||
+	    (r = jobstore_load_space(j, &cfg, &block, &allow)) < 0)
+		return r;
+	assert_int_equal(dedup_init(&j->dedup, j->space.total, cfg.dedup_bitmap_max, DEDUP_DEFAULT_WINDOW), 0);
+	j->dedup_ok = true;
+	return jobresults_index(j, &j->dedup);
 }
 
 static void test_round_trip(void **st)
@@ -101,13 +110,14 @@ static void test_round_trip(void **st)
 	new_job(&j);
 	j.state = JOB_RUNNING;
 	j.started_ms = 1764460801000ull;
-	assert_int_equal(jobstore_checkpoint(&j, &(struct job_resume){ rest, 2, 98 }), 0);
+	assert_int_equal(jobstore_checkpoint(&j, &(struct job_resume){ rest, 2, 98, 7 }), 0);
 	assert_int_equal(load(&back), 0);
 	assert_int_equal(back.state, JOB_RUNNING);
 	assert_memory_equal(back.key, j.key, 16);
 	assert_int_equal(back.npending, 2);
 	assert_memory_equal(back.pending, rest, sizeof(rest));
 	assert_int_equal(back.sent_base, 98);
+	assert_int_equal(back.skipped_base, 7);
 	assert_int_equal(back.nresults, 3);
 	assert_int_equal(back.open, 1);
 	assert_int_equal(back.closed, 2);
@@ -131,7 +141,7 @@ static void test_torn_row(void **st)
 	struct stat sb;
 	(void)st;
 	new_job(&j);
-	assert_int_equal(jobstore_checkpoint(&j, &(struct job_resume){ j.pending, 1, 0 }), 0);
+	assert_int_equal(jobstore_checkpoint(&j, &(struct job_resume){ j.pending, 1, 0, 0 }), 0);
 	path(p, sizeof(p), "results.ndjson");
 	assert_int_equal(stat(p, &sb), 0);
 	off_t whole = sb.st_size;
@@ -151,7 +161,7 @@ static void expect_corrupt(const char *checkpoint)
 	struct job j, back;
 	char p[256];
 	new_job(&j);
-	jobstore_close(&j);
+	jobresults_close(&j);
 	path(p, sizeof(p), "checkpoint.json");
 	assert_int_equal(statefile_write(p, checkpoint, strlen(checkpoint)), 0);
 	int r = load(&back);
@@ -179,12 +189,113 @@ static void test_corrupt_checkpoint(void **st)
 	expect_corrupt(buf);
 }
 
+static int collect(void *ctx, const char *row, size_t len)
+{
+	char *out = ctx;
+	strncat(out, row, len);
+	strcat(out, "|");
+	return 0;
+}
+
+/* A corrupt row in the middle: moved aside with its line number, the rows
+ * around it kept and served, the checkpoint untouched. */
+static void test_corrupt_row(void **st)
+{
+	struct job j, back;
+	char p[256], got[2048] = "", *text;
+	(void)st;
+	new_job(&j);
+	jobresults_close(&j);
+	path(p, sizeof(p), "results.ndjson");
+	assert_int_equal(statefile_read(p, 1 << 20, &text, NULL), 0);
+	char *second = strchr(text, '\n') + 1; /* garble row 2 */
+	memcpy(second, "{\"ip\":garbage", 13);
+	assert_int_equal(statefile_write(p, text, strlen(text)), 0);
+	free(text);
+	path(p, sizeof(p), "checkpoint.json");
+	char *before;
+	assert_int_equal(statefile_read(p, 1 << 20, &before, NULL), 0);
+	assert_int_equal(load(&back), 0);
+	assert_int_equal(back.nresults, 2);
+	assert_int_equal(back.open, 1);
+	assert_int_equal(back.closed, 1);
+	assert_int_equal(jobresults_page(&back, 0, 10, collect, got), 2);
+	assert_non_null(strstr(got, "198.18.1.7"));
+	assert_non_null(strstr(got, "198.18.1.9"));
+	assert_null(strstr(got, "garbage"));
+	path(p, sizeof(p), "results.corrupt");
+	assert_int_equal(statefile_read(p, 1 << 20, &text, NULL), 0);
+	assert_true(strncmp(text, "line 2: {\"ip\":garbage", 21) == 0);
+	free(text);
+	path(p, sizeof(p), "checkpoint.json");
+	assert_int_equal(statefile_read(p, 1 << 20, &text, NULL), 0);
+	assert_string_equal(text, before); /* the job's state is not touched */
+	free(text);
+	free(before);
+	job_release(&back);
+	job_release(&j);
+}
+
+/* The space comes from space.json: a blocklist that grew since the submit
+ * changes nothing (the checkpoint's positions keep their meaning). */
+static void test_space_kept(void **st)
+{
+	struct job j, back;
+	(void)st;
+	new_job(&j);
+	jobresults_close(&j);
+	cidr_list_add(&block, "198.18.1.0/25", NULL);
+	cidr_list_normalize(&block);
+	assert_int_equal(load(&back), 0);
+	assert_int_equal(back.space.total, 512);
+	for (uint64_t i = 0; i < back.space.total; i += 37) {
+		struct ipaddr a1, a2;
+		uint16_t p1, p2;
+		space_at(&j.space, i, &a1, &p1);
+		space_at(&back.space, i, &a2, &p2);
+		assert_true(a1.v == a2.v && p1 == p2);
+	}
+	cidr_list_free(&block);
+	cidr_list_init(&block);
+	job_release(&back);
+	job_release(&j);
+}
+
+/* Pages over many rows use the sparse index (a mark every 256 rows). */
+static void test_pages(void **st)
+{
+	struct job j;
+	char row[160], got[4096];
+	(void)st;
+	new_job(&j); /* 3 rows */
+	for (int i = 0; i < 997; i++) {
+		int n = snprintf(row, sizeof(row),
+				 "{\"ip\":\"198.18.2.%d\",\"port\":%d,\"status\":\"closed\",\"ttl\":64,\"ts\":\"2026-11-30T10:00:00.000Z\",\"nic\":\"sc0\"}\n",
+				 i % 256, 1000 + i);
+		assert_int_equal(jobresults_append(&j, row, (size_t)n), 0);
+	}
+	assert_int_equal(j.nresults, 1000);
+	assert_int_equal(j.nmarks, 4);
+	for (uint64_t first = 0; first < 1000; first += 211) {
+		got[0] = '\0';
+		assert_int_equal(jobresults_page(&j, first, 3, collect, got), first + 3 <= 1000 ? 3 : 1000 - first);
+		if (first >= 3) {
+			snprintf(row, sizeof(row), "\"port\":%llu,", (unsigned long long)(1000 + first - 3));
+			assert_non_null(strstr(got, row));
+		}
+	}
+	job_release(&j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_row, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_checkpoint, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_row, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_space_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pages, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,7 +9,7 @@
 #include "clock.h"
 #include "core.h"
 #include "jobs.h"
-#include "jobstore.h"
+#include "jobresults.h"
 #include "rpc.h"
 #include "scan/output.h"
 
@@ -294,16 +294,16 @@ static cJSON *results_page(struct daemon *d, const char *id, uint64_t offset, un
 /* Appends n result rows to the job's store, as jobrun_drain does. */
 static void add_results(struct job *j, unsigned n)
 {
-	assert_int_equal(jobstore_results_open(j), 0);
+	assert_int_equal(jobresults_open(j), 0);
 	for (unsigned i = 0; i < n; i++) {
 		struct result res = { .port = (uint16_t)(1 + i % 1000), .status = i % 3 ? 2 : 1,
 				      .ttl = 64, .ts_ms = 1764460800000ull + i };
 		char line[OUTPUT_MAX_LINE];
 		res.ip = (struct ipaddr){ .af = AF_INET, .v = 0xc6120100u + i / 1000 };
 		snprintf(res.nic, sizeof(res.nic), "n0");
-		assert_int_equal(jobstore_results_append(j, line, output_ndjson(&res, line, sizeof(line))), 0);
+		assert_int_equal(jobresults_append(j, line, output_ndjson(&res, line, sizeof(line))), 0);
 	}
-	jobstore_close(j);
+	jobresults_close(j);
 }
 
 /* job.results pages over a real result set: every row exactly once and in

@@ -1,0 +1,31 @@
+/* The job manager's own state and the helpers its files share: jobs.c
+ * (states and runs), jobs_intake.c (new and reloaded jobs), jobs_keep.c
+ * (retention, deletion, disk use, config reloads). Not for other modules. */
+#pragma once
+#include "jobs.h"
+
+struct jobs {
+	struct jobs_env env;
+	struct job *head, *tail;
+	unsigned seq, nrunning, nqueued;
+	bool stopping;	    /* jobs_shutdown() ran: start nothing */
+	double disk_at;	    /* clock_mono_s() of the last state_dir walk */
+	uint64_t disk_used; /* bytes under state_dir/jobs at that walk */
+};
+
+void job_event(struct jobs *js, const struct job *j, enum job_event ev);
+/* Writes the checkpoint; a job whose state cannot be stored fails. */
+void job_persist(struct jobs *js, struct job *j);
+void job_finish(struct jobs *js, struct job *j, enum job_state st, const char *why);
+/* Frees what a finished job no longer needs: targets, space, dedup, index. */
+void job_release(struct job *j);
+void job_free(struct job *j);
+void jobs_append(struct jobs *js, struct job *j);
+void jobs_unlink(struct jobs *js, struct job *j);
+void jobs_schedule(struct jobs *js);
+/* Recomputes j's send-time exclusion set from the current blocklist and
+ * allow list. Returns 1 when the job now skips addresses it did not skip
+ * before, 0 when nothing changed for it, -ENOMEM. */
+int job_skip_update(struct jobs *js, struct job *j);
+/* Removes finished jobs beyond [daemon] retain_jobs / retain_days. */
+void jobs_retain(struct jobs *js);
