@@ -2,9 +2,9 @@
  * thin: jobs.c and telemetry own the data. */
 #include "rpc.h"
 #include "control.h"
+#include "jsonrpc.h"
 #include "jobview.h"
 #include "report.h"
-#include "utf8.h"
 #include "prepare.h"
 #include "scand-config.h"
 
@@ -138,10 +138,36 @@ static cJSON *m_reload(struct daemon *d, struct control_client *c, const cJSON *
 	return o;
 }
 
+static cJSON *submit_reply(const struct job *j, bool created)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "job_id", j->id);
+	cJSON_AddStringToObject(o, "state", job_state_name(j->state));
+	cJSON_AddBoolToObject(o, "created", created);
+	return o;
+}
+
+/* A retried submit (same client_key, same request) gets the job it made. */
+static const struct job *submitted_before(struct daemon *d, const cJSON *p, struct rpc_error *err)
+{
+	struct job_keys req;
+	if (jobkeys_request(p, &req, err) < 0)
+		return NULL;
+	for (const struct job *j = jobs_first(d->jobs); j && req.client_key[0]; j = j->next)
+		if (jobkeys_same(&j->spec.keys, j->id, &req, err) || err->code)
+			return j;
+	return NULL;
+}
+
 static cJSON *m_submit(struct daemon *d, struct control_client *c, const cJSON *p,
 		       struct rpc_error *err)
 {
+	const struct job *prev = submitted_before(d, p, err);
 	char id[32];
+	if (err->code)
+		return NULL;
+	if (prev)
+		return submit_reply(prev, false);
 	/* scand would open the file with its own rights: only for callers who have them */
 	if (cJSON_GetObjectItemCaseSensitive(p, "targets_file") && c && !control_client_trusted(c))
 		return rpc_error_set(err, RPC_PERMISSION, "targets_file",
@@ -149,9 +175,7 @@ static cJSON *m_submit(struct daemon *d, struct control_client *c, const cJSON *
 		       NULL;
 	if (jobs_submit(d->jobs, p, id, err) < 0)
 		return NULL;
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "job_id", id);
-	return o;
+	return submit_reply(jobs_find(d->jobs, id), true);
 }
 
 static cJSON *m_status(struct daemon *d, struct control_client *c, const cJSON *p,
@@ -162,17 +186,32 @@ static cJSON *m_status(struct daemon *d, struct control_client *c, const cJSON *
 	return j ? job_status_json(j) : NULL;
 }
 
+/* job.list {state?, label?}: label "k=v" keeps the jobs carrying it. */
 static cJSON *m_list(struct daemon *d, struct control_client *c, const cJSON *p,
 		     struct rpc_error *err)
 {
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(p, "state");
+	const cJSON *lb = cJSON_GetObjectItemCaseSensitive(p, "label");
+	struct job_label m;
+	cJSON *o, *row, *next;
 	(void)c;
-	if (rpc_check_fields(p, (const char *const[]){ "state", NULL }, err) < 0)
+	if (rpc_check_fields(p, (const char *const[]){ "state", "label", NULL }, err) < 0)
 		return NULL;
 	if (st && !cJSON_IsString(st))
 		return rpc_error_set(err, RPC_INVALID_PARAMS, "state", "state must be a string"),
 		       NULL;
-	return jobs_list_json(d->jobs, st ? st->valuestring : NULL, err);
+	if (lb && (!cJSON_IsString(lb) || joblabels_parse_match(lb->valuestring, "label", &m, err) < 0))
+		return err->code ? NULL : (rpc_error_set(err, RPC_INVALID_PARAMS, "label",
+							"label must be a string \"NAME=VALUE\""), NULL);
+	if (!(o = jobs_list_json(d->jobs, st ? st->valuestring : NULL, err)) || !lb)
+		return o;
+	for (row = cJSON_GetObjectItemCaseSensitive(o, "jobs")->child; row; row = next) {
+		const struct job *j = jobs_find(d->jobs, cJSON_GetStringValue(cJSON_GetObjectItem(row, "job_id")));
+		next = row->next;
+		if (!j || !joblabels_match(&j->spec.labels, &m))
+			cJSON_Delete(cJSON_DetachItemViaPointer(cJSON_GetObjectItem(o, "jobs"), row));
+	}
+	return o;
 }
 
 static cJSON *m_cancel(struct daemon *d, struct control_client *c, const cJSON *p,
@@ -292,101 +331,40 @@ static const struct {
 	{ "daemon.reload", m_reload, true },
 };
 
-static char *reply(cJSON *id, cJSON *result, const struct rpc_error *e)
-{
-	cJSON *o = cJSON_CreateObject();
-	char *s;
-	cJSON_AddStringToObject(o, "jsonrpc", "2.0");
-	cJSON_AddItemToObject(o, "id", id ? cJSON_Duplicate(id, true) : cJSON_CreateNull());
-	if (result) {
-		cJSON_AddItemToObject(o, "result", result);
-	} else {
-		cJSON *err = cJSON_AddObjectToObject(o, "error");
-		cJSON_AddNumberToObject(err, "code", e->code);
-		cJSON_AddStringToObject(err, "message", e->message);
-		if (e->field[0]) {
-			cJSON *data = cJSON_AddObjectToObject(err, "data");
-			cJSON_AddStringToObject(data, "field", e->field);
-			cJSON_AddStringToObject(data, "reason", e->message);
-		}
-	}
-	s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	return s;
-}
+struct rpc_call {
+	struct daemon *d;
+	struct control_client *c;
+};
 
-/* Checks the JSON-RPC envelope; returns the method index or -1 with err set. */
-static int envelope(const cJSON *req, cJSON **id, const cJSON **params, struct rpc_error *err)
+/* Runs one request whose envelope jsonrpc.c checked. Notifications run
+ * too (the caller drops their reply): see docs/protocol.md. */
+static cJSON *rpc_request(void *ctx, const struct jsonrpc_req *req, struct rpc_error *err)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, "jsonrpc");
-	const cJSON *m = cJSON_GetObjectItemCaseSensitive(req, "method");
-	*id = cJSON_GetObjectItemCaseSensitive(req, "id");
-	*params = cJSON_GetObjectItemCaseSensitive(req, "params");
-	if (*id && !cJSON_IsString(*id) && !cJSON_IsNumber(*id) && !cJSON_IsNull(*id)) {
-		*id = NULL;
-		return rpc_error_set(err, RPC_INVALID_REQUEST, "id",
-				     "id must be a string, a number or null"), -1;
-	}
-	if (!cJSON_IsString(v) || strcmp(v->valuestring, "2.0") != 0)
-		return rpc_error_set(err, RPC_INVALID_REQUEST, "jsonrpc",
-				     "\"jsonrpc\": \"2.0\" is required"), -1;
-	if (!*id)
-		return rpc_error_set(err, RPC_INVALID_REQUEST, "id",
-				     "request has no id; scand answers requests only (notifications are server-to-client)"), -1;
-	if (!cJSON_IsString(m))
-		return rpc_error_set(err, RPC_INVALID_REQUEST, "method", "method must be a string"), -1;
-	if (*params && !cJSON_IsObject(*params))
+	struct rpc_call *call = ctx;
+	cJSON *empty, *result;
+	size_t m;
+	for (m = 0; m < ARRAY_SIZE(methods) && strcmp(req->method, methods[m].name) != 0; m++)
+		;
+	if (m == ARRAY_SIZE(methods))
+		return rpc_error_set(err, RPC_METHOD_NOT_FOUND, "method",
+				     "unknown method \"%.60s\"; see docs/protocol.md", req->method), NULL;
+	if (req->params && !cJSON_IsObject(req->params))
 		return rpc_error_set(err, RPC_INVALID_PARAMS, "params",
-				     "params must be an object (named parameters)"), -1;
-	for (size_t i = 0; i < ARRAY_SIZE(methods); i++)
-		if (strcmp(m->valuestring, methods[i].name) == 0)
-			return (int)i;
-	return rpc_error_set(err, RPC_METHOD_NOT_FOUND, "method",
-			     "unknown method \"%.60s\"; see docs/protocol.md", m->valuestring), -1;
+				     "params must be an object (scand takes named parameters)"), NULL;
+	if (methods[m].writes && call->c && control_client_read_only(call->c))
+		return rpc_error_set(err, RPC_PERMISSION, "",
+				     "%s is not allowed on the read-only socket; use the control socket",
+				     methods[m].name), NULL;
+	empty = req->params ? NULL : cJSON_CreateObject();
+	result = methods[m].fn(call->d, call->c, req->params ? req->params : empty, err);
+	cJSON_Delete(empty);
+	return result;
 }
 
 char *rpc_handle(void *ctx, struct control_client *c, const char *line, size_t len)
 {
-	struct daemon *d = ctx;
-	struct rpc_error err = { 0 };
-	const char *end = NULL;
-	const cJSON *params;
-	cJSON *req, *id = NULL, *result = NULL, *empty;
-	char *out;
-	int m;
-
-	if (!utf8_valid(line, len)) {
-		rpc_error_set(&err, RPC_PARSE_ERROR, "", "request is not valid UTF-8 text (or contains NUL bytes)");
-		return reply(NULL, NULL, &err);
-	}
-	req = cJSON_ParseWithLengthOpts(line, len, &end, false);
-	while (req && end && end < line + len && (*end == ' ' || *end == '\t' || *end == '\r'))
-		end++;
-	if (!req || (end && end < line + len)) {
-		cJSON_Delete(req);
-		rpc_error_set(&err, RPC_PARSE_ERROR, "", "request is not valid JSON");
-		return reply(NULL, NULL, &err);
-	}
-	if (cJSON_IsArray(req))
-		rpc_error_set(&err, RPC_INVALID_REQUEST, "",
-			      "batch requests are not supported; send one request object per line");
-	else if (!cJSON_IsObject(req))
-		rpc_error_set(&err, RPC_INVALID_REQUEST, "", "request must be a JSON object");
-	else if ((m = envelope(req, &id, &params, &err)) >= 0) {
-		empty = params ? NULL : cJSON_CreateObject();
-		if (methods[m].writes && c && control_client_read_only(c))
-			rpc_error_set(&err, RPC_PERMISSION, "",
-				      "%s is not allowed on the read-only socket; use the control socket",
-				      methods[m].name);
-		else
-			result = methods[m].fn(d, c, params ? params : empty, &err);
-		cJSON_Delete(empty);
-		if (!result && !err.code)
-			rpc_error_set(&err, RPC_INTERNAL, "", "internal error (out of memory?)");
-	}
-	out = reply(id, result, &err);
-	cJSON_Delete(req);
-	return out;
+	struct rpc_call call = { ctx, c };
+	return jsonrpc_line(line, len, rpc_request, &call);
 }
 
 /* Job events become JSON-RPC notifications for subscribed clients. */
