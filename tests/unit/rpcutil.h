@@ -12,6 +12,7 @@
 #include "core.h"
 #include "jobs.h"
 #include "jobstore.h"
+#include "jsonrpc.h"
 #include "rpc.h"
 #include "scan/output.h"
 
