@@ -5,6 +5,7 @@
 #include "jsonrpc.h"
 #include "jobview.h"
 #include "report.h"
+#include "results_stream.h"
 #include "prepare.h"
 #include "scand-config.h"
 
@@ -304,17 +305,36 @@ static cJSON *m_heartbeat(struct daemon *d, struct control_client *c, const cJSO
 	return o;
 }
 
+/* events.subscribe {job_id?, results?, offset?, limit?}: job events, and
+ * with results: true the job's rows as job.results notifications. */
 static cJSON *m_subscribe(struct daemon *d, struct control_client *c, const cJSON *p,
 			  struct rpc_error *err)
 {
+	static const char *const known[] = { "job_id", "results", "offset", "limit", NULL };
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(p, "job_id");
-	if (rpc_check_fields(p, (const char *const[]){ "job_id", NULL }, err) < 0 ||
-	    (id && !get_job(d, p, err)))
+	const cJSON *res = cJSON_GetObjectItemCaseSensitive(p, "results");
+	struct job *j = NULL;
+	uint64_t off, lim;
+	if (rpc_check_fields(p, known, err) < 0 || (id && !(j = get_job(d, p, err))) ||
+	    get_u64(p, "offset", 0, 1ull << 53, &off, err) < 0 ||
+	    get_u64(p, "limit", STREAM_DEFAULT_LIMIT, 1ull << 53, &lim, err) < 0)
+		return NULL;
+	if (res && !cJSON_IsBool(res))
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "results", "results must be true or false"), NULL;
+	if (cJSON_IsTrue(res) && !j)
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "job_id",
+				     "results: true streams one job's rows; name it with job_id"), NULL;
+	if (!cJSON_IsTrue(res) && (cJSON_GetObjectItem(p, "offset") || cJSON_GetObjectItem(p, "limit")))
+		return rpc_error_set(err, RPC_INVALID_PARAMS, cJSON_GetObjectItem(p, "offset") ? "offset" : "limit",
+				     "offset and limit belong to a result stream (results: true)"), NULL;
+	if (cJSON_IsTrue(res) && results_stream_start(c, j, off, lim, err) < 0)
 		return NULL;
 	if (c)
 		control_client_subscribe(c, id ? id->valuestring : NULL);
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddBoolToObject(o, "subscribed", true);
+	if (cJSON_IsTrue(res))
+		cJSON_AddNumberToObject(o, "offset", (double)off);
 	return o;
 }
 
