@@ -2,6 +2,7 @@
  * thin: jobs.c and telemetry own the data. */
 #include "rpc.h"
 #include "control.h"
+#include "heartbeat.h"
 #include "jsonrpc.h"
 #include "jobview.h"
 #include "report.h"
@@ -100,21 +101,17 @@ static cJSON *nic_info(const struct daemon *d, const struct nic *n)
 static cJSON *m_daemon_info(struct daemon *d, struct control_client *c, const cJSON *p,
 			    struct rpc_error *err)
 {
-	cJSON *o, *f, *e, *nics, *sh;
+	cJSON *o, *e, *nics, *sh;
 	(void)c;
 	if (rpc_check_fields(p, (const char *const[]){ NULL }, err) < 0)
 		return NULL;
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "version", SCAND_VERSION);
-	f = cJSON_AddObjectToObject(o, "features");
+	cJSON_AddItemToObject(o, "features", heartbeat_features());
 	e = cJSON_AddArrayToObject(o, "engines");
 	for (const char *const *n = engine_compiled(); *n; n++) {
 		cJSON_AddItemToArray(e, cJSON_CreateString(*n));
 	}
-	cJSON_AddBoolToObject(f, "af_xdp", engine_lookup(ENGINE_AF_XDP) != NULL);
-	cJSON_AddBoolToObject(f, "dpdk", engine_lookup(ENGINE_DPDK) != NULL);
-	cJSON_AddBoolToObject(f, "systemd", HAVE_SYSTEMD);
-	cJSON_AddBoolToObject(f, "numa", HAVE_NUMA);
 	nics = cJSON_AddArrayToObject(o, "nics");
 	for (unsigned i = 0; i < d->nics.n; i++)
 		cJSON_AddItemToArray(nics, nic_info(d, &d->nics.nic[i]));
@@ -281,28 +278,10 @@ static cJSON *m_telemetry(struct daemon *d, struct control_client *c, const cJSO
 static cJSON *m_heartbeat(struct daemon *d, struct control_client *c, const cJSON *p,
 			  struct rpc_error *err)
 {
-	unsigned running, queued, up = 0;
-	struct jobs_rate jr;
-	cJSON *o, *jobs;
 	(void)c;
 	if (rpc_check_fields(p, (const char *const[]){ NULL }, err) < 0)
 		return NULL;
-	jobs_counts(d->jobs, &running, &queued);
-	for (unsigned i = 0; i < d->nics.n; i++)
-		up += d->nics.nic[i].up;
-	jobs_rate(d->jobs, &jr);
-	o = cJSON_CreateObject();
-	cJSON_AddBoolToObject(o, "ok", true);
-	cJSON_AddNumberToObject(o, "uptime_s", floor(daemon_uptime(d)));
-	cJSON_AddStringToObject(o, "version", SCAND_VERSION);
-	jobs = cJSON_AddObjectToObject(o, "jobs");
-	cJSON_AddNumberToObject(jobs, "running", running);
-	cJSON_AddNumberToObject(jobs, "queued", queued);
-	cJSON_AddNumberToObject(o, "nics_up", up);
-	cJSON_AddNumberToObject(o, "nics", d->nics.n);
-	/* the same sum as telemetry.get's rate.target */
-	cJSON_AddNumberToObject(o, "rate_pps", (double)jr.target);
-	return o;
+	return heartbeat_json(d);
 }
 
 /* events.subscribe {job_id?, results?, offset?, limit?}: job events, and
