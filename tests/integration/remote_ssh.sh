@@ -14,7 +14,16 @@ lib_setup
 SSH_NS=scand-ssh-$$
 EXTRA_NS="${EXTRA_NS:-} $SSH_NS"
 SSH_PIDS=()
-trap 'for p in "${SSH_PIDS[@]}"; do kill "$p" 2>/dev/null; done; lib_cleanup' EXIT
+# the clients, then every process left in our namespace (sshd sessions)
+ssh_cleanup() {
+	for p in "${SSH_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${SSH_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	ip netns pids "$SSH_NS" 2>/dev/null | xargs -r kill 2>/dev/null
+	sleep 0.2
+	ip netns pids "$SSH_NS" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+	lib_cleanup
+}
+trap ssh_cleanup EXIT
 ip netns add "$SSH_NS" || fail "netns $SSH_NS"
 ip -n "$SSH_NS" link set lo up
 scand_config "$T/scand.conf"
