@@ -57,9 +57,9 @@ static bool only_notifications(const char *data, size_t size)
 	cJSON *q = cJSON_ParseWithLength(data, size), *it;
 	bool ok = q && (cJSON_IsObject(q) || (cJSON_IsArray(q) && cJSON_GetArraySize(q) > 0));
 	if (ok && cJSON_IsObject(q))
-		ok = !cJSON_GetObjectItem(q, "id");
+		ok = !cJSON_GetObjectItemCaseSensitive(q, "id");
 	cJSON_ArrayForEach(it, ((ok && cJSON_IsArray(q)) ? q : NULL))
-		ok = ok && cJSON_IsObject(it) && !cJSON_GetObjectItem(it, "id");
+		ok = ok && cJSON_IsObject(it) && !cJSON_GetObjectItemCaseSensitive(it, "id");
 	cJSON_Delete(q);
 	return ok;
 }
