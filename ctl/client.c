@@ -35,6 +35,14 @@ void client_close(struct client *c)
 	c->rlen = 0;
 }
 
+void client_free(struct client *c)
+{
+	client_close(c);
+	free(c->rbuf);
+	c->rbuf = NULL;
+	c->rcap = 0;
+}
+
 void client_connect(struct client *c)
 {
 	int r = client_open(c);

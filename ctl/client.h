@@ -22,6 +22,8 @@ struct client {
 /* Connects; -errno (the socket is closed again on failure). */
 int client_open(struct client *c);
 void client_close(struct client *c);
+/* Closes and frees the read buffer. */
+void client_free(struct client *c);
 /* Connects or exits 3 with a message that says how to fix it. */
 void client_connect(struct client *c);
 /* Sends method(params) (params consumed, may be NULL) and reads until its

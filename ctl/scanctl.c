@@ -535,6 +535,26 @@ static int cmd_heartbeat(struct client *c)
 	return 0;
 }
 
+static int run(struct client *c, const char *cmd, int argc, char **argv)
+{
+	if (!strcmp(cmd, "submit"))
+		return cmd_submit(c, argc, argv);
+	if (!strcmp(cmd, "jobs"))
+		return cmd_jobs(c, argc, argv);
+	if (!strcmp(cmd, "status") || !strcmp(cmd, "cancel") || !strcmp(cmd, "results") ||
+	    !strcmp(cmd, "watch") || !strcmp(cmd, "rate"))
+		return cmd_job(c, argc, argv);
+	if ((!strcmp(cmd, "nics") || !strcmp(cmd, "info")) && argc == 1)
+		return cmd_nics(c, !strcmp(cmd, "info"));
+	if (!strcmp(cmd, "telemetry") && (argc == 1 || (argc == 2 && !strcmp(argv[1], "--prometheus"))))
+		return cmd_telemetry(c, argc == 2);
+	if (!strcmp(cmd, "top"))
+		return cmd_top(c, argc, argv);
+	if (!strcmp(cmd, "heartbeat") && argc == 1)
+		return cmd_heartbeat(c);
+	usage_error("unknown command or arguments: \"%s\"", cmd);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = { { "socket", 1, 0, 's' }, { "json", 0, 0, 'j' },
@@ -563,20 +583,7 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (!strcmp(cmd, "submit"))
-		return cmd_submit(&c, argc, argv);
-	if (!strcmp(cmd, "jobs"))
-		return cmd_jobs(&c, argc, argv);
-	if (!strcmp(cmd, "status") || !strcmp(cmd, "cancel") || !strcmp(cmd, "results") ||
-	    !strcmp(cmd, "watch") || !strcmp(cmd, "rate"))
-		return cmd_job(&c, argc, argv);
-	if ((!strcmp(cmd, "nics") || !strcmp(cmd, "info")) && argc == 1)
-		return cmd_nics(&c, !strcmp(cmd, "info"));
-	if (!strcmp(cmd, "telemetry") && (argc == 1 || (argc == 2 && !strcmp(argv[1], "--prometheus"))))
-		return cmd_telemetry(&c, argc == 2);
-	if (!strcmp(cmd, "top"))
-		return cmd_top(&c, argc, argv);
-	if (!strcmp(cmd, "heartbeat") && argc == 1)
-		return cmd_heartbeat(&c);
-	usage_error("unknown command or arguments: \"%s\"", cmd);
+	int r = run(&c, cmd, argc, argv);
+	client_free(&c);
+	return r;
 }
