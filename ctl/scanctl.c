@@ -1,6 +1,7 @@
 /* scanctl: the command-line client of scand (DESIGN §4). Commands build
  * JSON-RPC requests; output is human by default, raw JSON with --json. */
 #include "client.h"
+#include "follow.h"
 #include "progress.h"
 
 #include <errno.h>
@@ -18,13 +19,17 @@ static void usage(FILE *f)
 		"  submit TARGET... | -I FILE  -p PORTS [-r PPS] [--shard i/N] [--seed N] [-i NIC]...\n"
 		"         [--engine E] [--source-ip IP] [--source-ports A-B] [--gateway-mac MAC]\n"
 		"         [--blocklist CIDR]... [--cooldown S] [--name NAME] [--no-adaptive]\n"
-		"         [--wait] [-o FILE] [-O ndjson|csv]\n"
+		"         [--key KEY] [--label NAME=VALUE]... [--wait] [-o FILE] [-O ndjson|csv]\n"
 		"                          submit a scan; prints the job id. --wait shows progress\n"
-		"                          on stderr and writes the results to -o (default stdout)\n"
+		"                          on stderr and writes the results to -o (default stdout).\n"
+		"                          --key makes it idempotent: the same key and spec again\n"
+		"                          gives the first job (and a lost connection is retried)\n"
 		"  status JOB              state, sent/total, replies, open/closed, pps, ETA\n"
-		"  jobs [--state S]        list jobs\n"
+		"  jobs [--state S] [--label NAME=VALUE]   list jobs\n"
 		"  watch JOB               live progress until the job ends\n"
 		"  results JOB [-O csv] [-o FILE]   all results (NDJSON by default)\n"
+		"  results JOB --follow [-o FILE]   rows as they arrive until the job ends;\n"
+		"                          reconnects and resumes after a lost connection\n"
 		"  cancel JOB              stop a job (results so far are kept)\n"
 		"  delete JOB              delete a finished job and its results now\n"
 		"  rate JOB PPS            change a job's rate\n"
@@ -137,6 +142,19 @@ static int write_results(struct client *c, const char *id, const char *path, boo
 	return 0;
 }
 
+static int follow_file(struct client *c, const char *id, const char *path)
+{
+	FILE *f = path && strcmp(path, "-") ? fopen(path, "w") : stdout;
+	if (!f) {
+		perror(path);
+		return EXIT_USAGE;
+	}
+	int r = follow_results(c, id, f, 60);
+	if (f != stdout)
+		fclose(f);
+	return r;
+}
+
 static bool parse_format(const char *s)
 {
 	if (!strcmp(s, "csv"))
@@ -180,6 +198,20 @@ static void add_targets_file(cJSON *p, const char *path)
 		usage_error("-I %s lists no targets", path);
 }
 
+/* --label NAME=VALUE -> "labels": {NAME: VALUE} */
+static void add_label(cJSON *p, const char *s)
+{
+	const char *eq = strchr(s, '=');
+	cJSON *o = cJSON_GetObjectItemCaseSensitive(p, "labels");
+	if (!eq || eq == s)
+		usage_error("--label must be NAME=VALUE (e.g. campaign=weekly), not \"%s\"", s);
+	if (!o)
+		o = cJSON_AddObjectToObject(p, "labels");
+	char *name = strndup(s, (size_t)(eq - s));
+	cJSON_AddStringToObject(o, name, eq + 1);
+	free(name);
+}
+
 static void add_shard(cJSON *p, const char *s)
 {
 	unsigned long i, n;
@@ -206,7 +238,7 @@ static void add_number(cJSON *p, const char *k, const char *s, const char *opt)
 static int cmd_submit(struct client *c, int argc, char **argv)
 {
 	enum { O_SHARD = 256, O_SEED, O_ENGINE, O_SRCIP, O_SPORTS, O_GWMAC, O_BLOCK, O_COOL, O_NAME,
-	       O_NOADAPT, O_WAIT };
+	       O_NOADAPT, O_WAIT, O_KEY, O_LABEL };
 	static const struct option opts[] = {
 		{ "ports", 1, 0, 'p' }, { "rate", 1, 0, 'r' }, { "nic", 1, 0, 'i' },
 		{ "output", 1, 0, 'o' }, { "format", 1, 0, 'O' }, { "shard", 1, 0, O_SHARD },
@@ -214,7 +246,7 @@ static int cmd_submit(struct client *c, int argc, char **argv)
 		{ "source-ports", 1, 0, O_SPORTS }, { "gateway-mac", 1, 0, O_GWMAC },
 		{ "blocklist", 1, 0, O_BLOCK }, { "cooldown", 1, 0, O_COOL }, { "name", 1, 0, O_NAME },
 		{ "no-adaptive", 0, 0, O_NOADAPT }, { "wait", 0, 0, O_WAIT }, { "help", 0, 0, 'h' },
-		{ "input-file", 1, 0, 'I' },
+		{ "input-file", 1, 0, 'I' }, { "key", 1, 0, O_KEY }, { "label", 1, 0, O_LABEL },
 		{ 0 } };
 	cJSON *p = cJSON_CreateObject(), *r, *st;
 	const char *out = NULL;
@@ -241,6 +273,8 @@ static int cmd_submit(struct client *c, int argc, char **argv)
 		case O_NAME: cJSON_AddStringToObject(p, "name", optarg); break;
 		case O_NOADAPT: cJSON_AddFalseToObject(p, "adaptive"); break;
 		case O_WAIT: wait = true; break;
+		case O_KEY: cJSON_AddStringToObject(p, "client_key", optarg); break;
+		case O_LABEL: add_label(p, optarg); break;
 		case 'h': usage(stdout); exit(0);
 		default: usage_error("%s", "bad submit option");
 		}
@@ -251,8 +285,13 @@ static int cmd_submit(struct client *c, int argc, char **argv)
 		usage_error("%s", "submit needs -p PORTS (e.g. -p 22,80,443)");
 	for (int i = optind; i < argc; i++)
 		add_list(p, "targets", argv[i]);
-	r = client_call(c, "job.submit", p);
+	/* with a key a resend is safe: scand answers it with the first job */
+	r = cJSON_GetObjectItem(p, "client_key") ? client_call_retry(c, "job.submit", p, 30)
+						 : client_call(c, "job.submit", p);
 	snprintf(id, sizeof(id), "%s", str(r, "job_id"));
+	if (cJSON_IsFalse(cJSON_GetObjectItem(r, "created")) && !c->json)
+		fprintf(stderr, "scanctl: key already used by job %s (%s): nothing new submitted\n", id,
+			str(r, "state"));
 	if (c->json && !wait)
 		print_json(r);
 	else if (wait && !out)
@@ -294,10 +333,14 @@ static void print_status(const cJSON *st)
 static int cmd_jobs(struct client *c, int argc, char **argv)
 {
 	cJSON *p = cJSON_CreateObject(), *r, *j;
-	if (argc == 3 && !strcmp(argv[1], "--state"))
-		cJSON_AddStringToObject(p, "state", argv[2]);
-	else if (argc != 1)
-		usage_error("%s", "usage: scanctl jobs [--state STATE]");
+	for (int i = 1; i < argc; i += 2) {
+		if (i + 1 < argc && !strcmp(argv[i], "--state"))
+			cJSON_AddStringToObject(p, "state", argv[i + 1]);
+		else if (i + 1 < argc && !strcmp(argv[i], "--label"))
+			cJSON_AddStringToObject(p, "label", argv[i + 1]);
+		else
+			usage_error("%s", "usage: scanctl jobs [--state STATE] [--label NAME=VALUE]");
+	}
 	r = client_call(c, "job.list", p);
 	if (c->json) {
 		print_json(r);
@@ -318,19 +361,25 @@ static int cmd_job(struct client *c, int argc, char **argv)
 	if (argc < 2)
 		usage_error("%s needs a JOB id", cmd);
 	if (!strcmp(cmd, "results")) {
+		static const struct option ro[] = { { "follow", 0, 0, 'f' }, { "output", 1, 0, 'o' },
+						     { "format", 1, 0, 'O' }, { 0 } };
 		const char *out = NULL, *id = argv[1]; /* getopt permutes argv */
-		bool csv = false;
+		bool csv = false, follow = false;
 		int o;
 		optind = 0;
-		while ((o = getopt(argc, argv, "o:O:")) != -1) {
+		while ((o = getopt_long(argc, argv, "o:O:f", ro, NULL)) != -1) {
 			if (o == 'o')
 				out = optarg;
 			else if (o == 'O')
 				csv = parse_format(optarg);
+			else if (o == 'f')
+				follow = true;
 			else
-				usage_error("%s", "usage: scanctl results JOB [-O ndjson|csv] [-o FILE]");
+				usage_error("%s", "usage: scanctl results JOB [--follow] [-O ndjson|csv] [-o FILE]");
 		}
-		return write_results(c, id, out, csv);
+		if (follow && csv)
+			usage_error("%s", "--follow prints NDJSON rows; drop -O csv");
+		return follow ? follow_file(c, id, out) : write_results(c, id, out, csv);
 	}
 	if (!strcmp(cmd, "watch")) {
 		r = wait_job(c, argv[1]);
@@ -492,6 +541,26 @@ static int cmd_heartbeat(struct client *c)
 	return 0;
 }
 
+static int run(struct client *c, const char *cmd, int argc, char **argv)
+{
+	if (!strcmp(cmd, "submit"))
+		return cmd_submit(c, argc, argv);
+	if (!strcmp(cmd, "jobs"))
+		return cmd_jobs(c, argc, argv);
+	if (!strcmp(cmd, "status") || !strcmp(cmd, "cancel") || !strcmp(cmd, "results") ||
+	    !strcmp(cmd, "watch") || !strcmp(cmd, "rate"))
+		return cmd_job(c, argc, argv);
+	if ((!strcmp(cmd, "nics") || !strcmp(cmd, "info")) && argc == 1)
+		return cmd_nics(c, !strcmp(cmd, "info"));
+	if (!strcmp(cmd, "telemetry") && (argc == 1 || (argc == 2 && !strcmp(argv[1], "--prometheus"))))
+		return cmd_telemetry(c, argc == 2);
+	if (!strcmp(cmd, "top"))
+		return cmd_top(c, argc, argv);
+	if (!strcmp(cmd, "heartbeat") && argc == 1)
+		return cmd_heartbeat(c);
+	usage_error("unknown command or arguments: \"%s\"", cmd);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = { { "socket", 1, 0, 's' }, { "json", 0, 0, 'j' },
@@ -520,20 +589,7 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (!strcmp(cmd, "submit"))
-		return cmd_submit(&c, argc, argv);
-	if (!strcmp(cmd, "jobs"))
-		return cmd_jobs(&c, argc, argv);
-	if (!strcmp(cmd, "status") || !strcmp(cmd, "cancel") || !strcmp(cmd, "delete") ||
-	    !strcmp(cmd, "results") || !strcmp(cmd, "watch") || !strcmp(cmd, "rate"))
-		return cmd_job(&c, argc, argv);
-	if ((!strcmp(cmd, "nics") || !strcmp(cmd, "info")) && argc == 1)
-		return cmd_nics(&c, !strcmp(cmd, "info"));
-	if (!strcmp(cmd, "telemetry") && (argc == 1 || (argc == 2 && !strcmp(argv[1], "--prometheus"))))
-		return cmd_telemetry(&c, argc == 2);
-	if (!strcmp(cmd, "top"))
-		return cmd_top(&c, argc, argv);
-	if (!strcmp(cmd, "heartbeat") && argc == 1)
-		return cmd_heartbeat(&c);
-	usage_error("unknown command or arguments: \"%s\"", cmd);
+	int r = run(&c, cmd, argc, argv);
+	client_free(&c);
+	return r;
 }

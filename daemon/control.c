@@ -31,6 +31,8 @@ struct control_client {
 	char sub_job[32];
 	time_t in_since, out_since; /* partial input / pending output since (0 = none) */
 	time_t last_request;	    /* connect time or the last complete request line */
+	void *data;		    /* control_client_set_data() */
+	void (*data_free)(void *);
 	struct control_client *prev, *next;
 };
 
@@ -62,6 +64,8 @@ static void client_free(struct control_client *c)
 		ctl->clients = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	if (c->data_free)
+		c->data_free(c->data);
 	bufferevent_free(c->bev);
 	ctl->n--;
 	free(c);
@@ -426,4 +430,34 @@ void control_notify(struct control *ctl, const char *job_id, const char *line)
 	for (struct control_client *c = ctl->clients; c; c = c->next)
 		if (c->subscribed && (!c->sub_job[0] || (job_id && !strcmp(job_id, c->sub_job))))
 			client_write(c, line, strlen(line));
+}
+
+void control_client_set_data(struct control_client *c, void *data, void (*free_fn)(void *))
+{
+	if (c->data_free && c->data != data)
+		c->data_free(c->data);
+	c->data = data;
+	c->data_free = free_fn;
+}
+
+void *control_client_data(const struct control_client *c)
+{
+	return c->data;
+}
+
+size_t control_client_pending(const struct control_client *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+void control_client_send(struct control_client *c, const char *line)
+{
+	client_write(c, line, strlen(line));
+}
+
+void control_foreach(struct control *ctl, void (*fn)(struct control_client *c, void *arg), void *arg)
+{
+	for (struct control_client *c = ctl->clients; c; c = c->next)
+		if (!c->closing)
+			fn(c, arg);
 }

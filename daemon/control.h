@@ -47,3 +47,13 @@ void control_client_subscribe(struct control_client *c, const char *job_id);
 /* Sends one notification line (no '\n') to every subscribed client whose
  * filter matches job_id. Non-blocking: slow clients are dropped by limits. */
 void control_notify(struct control *ctl, const char *job_id, const char *line);
+/* Per-client state of a higher layer (e.g. a result stream), freed with
+ * free_fn when the client goes away or is given new data. */
+void control_client_set_data(struct control_client *c, void *data, void (*free_fn)(void *));
+void *control_client_data(const struct control_client *c);
+/* Bytes queued to c that the peer has not read yet. */
+size_t control_client_pending(const struct control_client *c);
+/* Sends one line (no '\n') to c alone, under the same output limit. */
+void control_client_send(struct control_client *c, const char *line);
+/* Calls fn for every connected client; fn must not free clients. */
+void control_foreach(struct control *ctl, void (*fn)(struct control_client *c, void *arg), void *arg);

@@ -6,6 +6,7 @@
 #include "log.h"
 #include "notify.h"
 #include "report.h"
+#include "results_stream.h"
 #include "rpc.h"
 #include "statefile.h"
 #include "scand-config.h"
@@ -41,6 +42,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	telemetry_tick(&d->tel, &d->nics, now - d->last_tick);
 	d->last_tick = now;
 	jobs_tick(d->jobs);
+	results_stream_tick(d);
 	int r = report_prometheus(d);
 	if (r < 0 && r != d->prom_error)
 		log_errno(r, "cannot write %s ([daemon] prometheus_textfile)", d->cfg.prometheus_textfile);

@@ -38,6 +38,7 @@ struct job {
 	uint64_t ckpt_skipped; /* skipped positions at that snapshot */
 	uint64_t last_sent, last_replies, last_behind;
 	double pps, behind_pps, last_tick;
+	uint64_t progress_ms; /* wall clock of the last tick that saw sent or replies grow (or the start) */
 	/* probes given up by the pacing (the workers fell behind the rate) and
 	 * replies lost to a full result ring, in runs that ended */
 	uint64_t behind_base, ring_drops_base;

@@ -251,6 +251,7 @@ static void job_start(struct jobs *js, struct job *j)
 	j->last_replies = j->replies;
 	if (!j->started_ms)
 		j->started_ms = clock_real_ms();
+	j->progress_ms = clock_real_ms();
 	log_info("job %s running: %llu probes at %llu pps on %u queue(s)", j->id,
 		 (unsigned long long)(j->total - j->sent_base), (unsigned long long)j->spec.rate_pps,
 		 j->run->nparts);
@@ -345,6 +346,8 @@ static double job_tick_rates(struct job *j, double now)
 {
 	double dt = now - j->last_tick, reply_pps = 0;
 	uint64_t sent = job_sent(j), behind = job_behind(j);
+	if (sent != j->last_sent || j->replies != j->last_replies)
+		j->progress_ms = clock_real_ms();
 	if (dt > 0) {
 		j->pps = (double)(sent - j->last_sent) / dt;
 		j->behind_pps = (double)(behind - j->last_behind) / dt;

@@ -16,7 +16,8 @@
 
 static const char *const known_fields[] = {
 	"targets", "ports", "probe", "rate_pps", "adaptive", "shard", "seed", "nics", "engine",
-	"source_ip", "source_ports", "gateway_mac", "blocklist", "cooldown_s", "name", "targets_file", NULL
+	"source_ip", "source_ports", "gateway_mac", "blocklist", "cooldown_s", "name", "targets_file",
+	"client_key", "request_digest", "labels", NULL
 };
 
 static const char *json_type(const cJSON *v)
@@ -440,7 +441,8 @@ static int decode(const cJSON *p, const struct config *cfg, bool stored, struct 
 	if (rpc_check_fields(p, known_fields, err) < 0 || get_targets(p, cfg, s, err) < 0 ||
 	    get_ports(p, s, err) < 0 || get_blocklist(p, s, err) < 0 || get_misc(p, cfg, stored, s, err) < 0 ||
 	    get_shard(p, cfg, s, err) < 0 || get_seed(p, s, err) < 0 || get_nics(p, cfg, stored, s, err) < 0 ||
-	    get_engine_and_addrs(p, cfg, stored, s, err) < 0) {
+	    get_engine_and_addrs(p, cfg, stored, s, err) < 0 || jobkeys_from_json(p, &s->keys, err) < 0 ||
+	    joblabels_from_json(p, &s->labels, err) < 0) {
 		jobspec_free(s);
 		return -EINVAL;
 	}
@@ -498,6 +500,8 @@ cJSON *jobspec_to_json(const struct job_spec *s)
 	cJSON_AddItemToObject(o, "blocklist", str_array(s->blocklist, s->nblocklist));
 	cJSON_AddNumberToObject(o, "cooldown_s", s->cooldown_s);
 	cJSON_AddStringToObject(o, "name", s->name);
+	cJSON_AddItemToObject(o, "labels", joblabels_json(&s->labels));
+	jobkeys_to_json(&s->keys, o);
 	return o;
 }
 

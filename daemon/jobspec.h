@@ -2,6 +2,8 @@
  * per-field errors, defaults from the config, and persistence as spec.json. */
 #pragma once
 #include "config.h"
+#include "jobkeys.h"
+#include "joblabels.h"
 #include "rpcerr.h"
 #include "scan/space.h"
 #include <cjson/cJSON.h>
@@ -31,6 +33,8 @@ struct job_spec {
 	char **blocklist; /* owned CIDR strings */
 	size_t nblocklist;
 	unsigned cooldown_s;
+	struct job_keys keys;	  /* client_key (idempotent submit) */
+	struct job_labels labels; /* "labels": {"k": "v"} */
 };
 
 /* Decodes and checks job.submit params. Every problem is RPC_INVALID_PARAMS

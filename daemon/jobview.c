@@ -21,6 +21,16 @@ static void add_time(cJSON *o, const char *k, uint64_t ms)
 	cJSON_AddStringToObject(o, k, buf);
 }
 
+/* labels and client_key (null without one) */
+static void add_keys(cJSON *o, const struct job *j)
+{
+	cJSON_AddItemToObject(o, "labels", joblabels_json(&j->spec.labels));
+	if (j->spec.keys.client_key[0])
+		cJSON_AddStringToObject(o, "client_key", j->spec.keys.client_key);
+	else
+		cJSON_AddNullToObject(o, "client_key");
+}
+
 static double job_eta(const struct job *j, uint64_t sent)
 {
 	if (j->state == JOB_QUEUED || j->state == JOB_RUNNING) {
@@ -81,6 +91,8 @@ cJSON *job_status_json(const struct job *j)
 	cJSON_AddNumberToObject(sh, "index", j->spec.shard_index);
 	cJSON_AddNumberToObject(sh, "count", j->spec.shard_count);
 	cJSON_AddNumberToObject(o, "results", (double)j->nresults);
+	add_time(o, "last_progress_at", j->progress_ms);
+	add_keys(o, j);
 	return o;
 }
 
@@ -95,6 +107,7 @@ cJSON *jobs_list_row(const struct job *j)
 	cJSON_AddNumberToObject(o, "progress", j->state == JOB_DONE ? 1.0 : progress);
 	cJSON_AddNumberToObject(o, "sent", (double)(sent - job_skipped(j)));
 	cJSON_AddNumberToObject(o, "total", (double)j->total);
+	add_keys(o, j);
 	return o;
 }
 

@@ -1,5 +1,6 @@
 /* Reports (see report.h). */
 #include "report.h"
+#include "promjobs.h"
 #include "statefile.h"
 
 #include <errno.h>
@@ -48,27 +49,6 @@ void report_status_line(struct daemon *d, char *buf, size_t len)
 					d->nics.nic[i].up ? "" : "FAILED ", telemetry_nic(&d->tel, &d->nics.nic[i])->tx_pps / 1e3);
 }
 
-static void prom_jobs(const struct jobs *js, FILE *f)
-{
-	static const char *const names[] = { "scand_job_sent_total", "scand_job_replies_total",
-					     "scand_job_open_total" };
-	struct jobs_rate jr;
-	for (size_t k = 0; k < ARRAY_SIZE(names); k++) {
-		fprintf(f, "# HELP %s Per active job.\n# TYPE %s counter\n", names[k], names[k]);
-		for (const struct job *j = jobs_first(js); j; j = j->next) {
-			uint64_t v = k == 0 ? job_sent(j) : k == 1 ? j->replies : j->open;
-			if (!job_state_final(j->state))
-				fprintf(f, "%s{job=\"%s\"} %llu\n", names[k], j->id, (unsigned long long)v);
-		}
-	}
-	jobs_rate(js, &jr);
-	fprintf(f, "# HELP scand_rate_target_pps Sum of the running jobs' current target rates.\n"
-		   "# TYPE scand_rate_target_pps gauge\nscand_rate_target_pps %llu\n"
-		   "# HELP scand_rate_cuts_total AIMD cuts on network pressure.\n"
-		   "# TYPE scand_rate_cuts_total counter\nscand_rate_cuts_total %llu\n",
-		(unsigned long long)jr.target, (unsigned long long)jr.cuts);
-}
-
 static void prom_state_dir(struct daemon *d, FILE *f)
 {
 	uint64_t used, avail;
@@ -91,7 +71,7 @@ int report_prometheus(struct daemon *d)
 	if (!f)
 		return -errno;
 	telemetry_prometheus(&d->tel, &d->nics, f);
-	prom_jobs(d->jobs, f);
+	promjobs_write(d, f);
 	prom_state_dir(d, f);
 	fclose(f);
 	r = statefile_write(d->cfg.prometheus_textfile, buf, len);

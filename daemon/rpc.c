@@ -2,10 +2,13 @@
  * thin: jobs.c and telemetry own the data. */
 #include "rpc.h"
 #include "control.h"
+#include "heartbeat.h"
+#include "jsonrpc.h"
 #include "jobview.h"
 #include "report.h"
 #include "clock.h"
 #include "utf8.h"
+#include "results_stream.h"
 #include "prepare.h"
 #include "scand-config.h"
 
@@ -114,21 +117,17 @@ static cJSON *lists_info(const struct daemon *d)
 static cJSON *m_daemon_info(struct daemon *d, struct control_client *c, const cJSON *p,
 			    struct rpc_error *err)
 {
-	cJSON *o, *f, *e, *nics, *sh;
+	cJSON *o, *e, *nics, *sh;
 	(void)c;
 	if (rpc_check_fields(p, (const char *const[]){ NULL }, err) < 0)
 		return NULL;
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "version", SCAND_VERSION);
-	f = cJSON_AddObjectToObject(o, "features");
+	cJSON_AddItemToObject(o, "features", heartbeat_features());
 	e = cJSON_AddArrayToObject(o, "engines");
 	for (const char *const *n = engine_compiled(); *n; n++) {
 		cJSON_AddItemToArray(e, cJSON_CreateString(*n));
 	}
-	cJSON_AddBoolToObject(f, "af_xdp", engine_lookup(ENGINE_AF_XDP) != NULL);
-	cJSON_AddBoolToObject(f, "dpdk", engine_lookup(ENGINE_DPDK) != NULL);
-	cJSON_AddBoolToObject(f, "systemd", HAVE_SYSTEMD);
-	cJSON_AddBoolToObject(f, "numa", HAVE_NUMA);
 	nics = cJSON_AddArrayToObject(o, "nics");
 	for (unsigned i = 0; i < d->nics.n; i++)
 		cJSON_AddItemToArray(nics, nic_info(d, &d->nics.nic[i]));
@@ -179,10 +178,36 @@ static cJSON *m_delete(struct daemon *d, struct control_client *c, const cJSON *
 	return o;
 }
 
+static cJSON *submit_reply(const struct job *j, bool created)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "job_id", j->id);
+	cJSON_AddStringToObject(o, "state", job_state_name(j->state));
+	cJSON_AddBoolToObject(o, "created", created);
+	return o;
+}
+
+/* A retried submit (same client_key, same request) gets the job it made. */
+static const struct job *submitted_before(struct daemon *d, const cJSON *p, struct rpc_error *err)
+{
+	struct job_keys req;
+	if (jobkeys_request(p, &req, err) < 0)
+		return NULL;
+	for (const struct job *j = jobs_first(d->jobs); j && req.client_key[0]; j = j->next)
+		if (jobkeys_same(&j->spec.keys, j->id, &req, err) || err->code)
+			return j;
+	return NULL;
+}
+
 static cJSON *m_submit(struct daemon *d, struct control_client *c, const cJSON *p,
 		       struct rpc_error *err)
 {
+	const struct job *prev = submitted_before(d, p, err);
 	char id[32];
+	if (err->code)
+		return NULL;
+	if (prev)
+		return submit_reply(prev, false);
 	/* scand would open the file with its own rights: only for callers who have them */
 	if (cJSON_GetObjectItemCaseSensitive(p, "targets_file") && c && !control_client_trusted(c))
 		return rpc_error_set(err, RPC_PERMISSION, "targets_file",
@@ -190,9 +215,7 @@ static cJSON *m_submit(struct daemon *d, struct control_client *c, const cJSON *
 		       NULL;
 	if (jobs_submit(d->jobs, p, id, err) < 0)
 		return NULL;
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "job_id", id);
-	return o;
+	return submit_reply(jobs_find(d->jobs, id), true);
 }
 
 static cJSON *m_status(struct daemon *d, struct control_client *c, const cJSON *p,
@@ -203,17 +226,32 @@ static cJSON *m_status(struct daemon *d, struct control_client *c, const cJSON *
 	return j ? job_status_json(j) : NULL;
 }
 
+/* job.list {state?, label?}: label "k=v" keeps the jobs carrying it. */
 static cJSON *m_list(struct daemon *d, struct control_client *c, const cJSON *p,
 		     struct rpc_error *err)
 {
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(p, "state");
+	const cJSON *lb = cJSON_GetObjectItemCaseSensitive(p, "label");
+	struct job_label m;
+	cJSON *o, *row, *next;
 	(void)c;
-	if (rpc_check_fields(p, (const char *const[]){ "state", NULL }, err) < 0)
+	if (rpc_check_fields(p, (const char *const[]){ "state", "label", NULL }, err) < 0)
 		return NULL;
 	if (st && !cJSON_IsString(st))
 		return rpc_error_set(err, RPC_INVALID_PARAMS, "state", "state must be a string"),
 		       NULL;
-	return jobs_list_json(d->jobs, st ? st->valuestring : NULL, err);
+	if (lb && (!cJSON_IsString(lb) || joblabels_parse_match(lb->valuestring, "label", &m, err) < 0))
+		return err->code ? NULL : (rpc_error_set(err, RPC_INVALID_PARAMS, "label",
+							"label must be a string \"NAME=VALUE\""), NULL);
+	if (!(o = jobs_list_json(d->jobs, st ? st->valuestring : NULL, err)) || !lb)
+		return o;
+	for (row = cJSON_GetObjectItemCaseSensitive(o, "jobs")->child; row; row = next) {
+		const struct job *j = jobs_find(d->jobs, cJSON_GetStringValue(cJSON_GetObjectItem(row, "job_id")));
+		next = row->next;
+		if (!j || !joblabels_match(&j->spec.labels, &m))
+			cJSON_Delete(cJSON_DetachItemViaPointer(cJSON_GetObjectItem(o, "jobs"), row));
+	}
+	return o;
 }
 
 static cJSON *m_cancel(struct daemon *d, struct control_client *c, const cJSON *p,
@@ -282,42 +320,42 @@ static cJSON *m_telemetry(struct daemon *d, struct control_client *c, const cJSO
 static cJSON *m_heartbeat(struct daemon *d, struct control_client *c, const cJSON *p,
 			  struct rpc_error *err)
 {
-	unsigned running, queued, up = 0;
-	struct jobs_rate jr;
-	cJSON *o, *jobs;
 	(void)c;
 	if (rpc_check_fields(p, (const char *const[]){ NULL }, err) < 0)
 		return NULL;
-	jobs_counts(d->jobs, &running, &queued);
-	for (unsigned i = 0; i < d->nics.n; i++)
-		up += d->nics.nic[i].up;
-	jobs_rate(d->jobs, &jr);
-	o = cJSON_CreateObject();
-	cJSON_AddBoolToObject(o, "ok", true);
-	cJSON_AddNumberToObject(o, "uptime_s", floor(daemon_uptime(d)));
-	cJSON_AddStringToObject(o, "version", SCAND_VERSION);
-	jobs = cJSON_AddObjectToObject(o, "jobs");
-	cJSON_AddNumberToObject(jobs, "running", running);
-	cJSON_AddNumberToObject(jobs, "queued", queued);
-	cJSON_AddNumberToObject(o, "nics_up", up);
-	cJSON_AddNumberToObject(o, "nics", d->nics.n);
-	/* the same sum as telemetry.get's rate.target */
-	cJSON_AddNumberToObject(o, "rate_pps", (double)jr.target);
-	cJSON_AddItemToObject(o, "state_dir", report_state_dir(d));
-	return o;
+	return heartbeat_json(d);
 }
 
+/* events.subscribe {job_id?, results?, offset?, limit?}: job events, and
+ * with results: true the job's rows as job.results notifications. */
 static cJSON *m_subscribe(struct daemon *d, struct control_client *c, const cJSON *p,
 			  struct rpc_error *err)
 {
+	static const char *const known[] = { "job_id", "results", "offset", "limit", NULL };
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(p, "job_id");
-	if (rpc_check_fields(p, (const char *const[]){ "job_id", NULL }, err) < 0 ||
-	    (id && !get_job(d, p, err)))
+	const cJSON *res = cJSON_GetObjectItemCaseSensitive(p, "results");
+	struct job *j = NULL;
+	uint64_t off, lim;
+	if (rpc_check_fields(p, known, err) < 0 || (id && !(j = get_job(d, p, err))) ||
+	    get_u64(p, "offset", 0, 1ull << 53, &off, err) < 0 ||
+	    get_u64(p, "limit", STREAM_DEFAULT_LIMIT, 1ull << 53, &lim, err) < 0)
+		return NULL;
+	if (res && !cJSON_IsBool(res))
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "results", "results must be true or false"), NULL;
+	if (cJSON_IsTrue(res) && !j)
+		return rpc_error_set(err, RPC_INVALID_PARAMS, "job_id",
+				     "results: true streams one job's rows; name it with job_id"), NULL;
+	if (!cJSON_IsTrue(res) && (cJSON_GetObjectItem(p, "offset") || cJSON_GetObjectItem(p, "limit")))
+		return rpc_error_set(err, RPC_INVALID_PARAMS, cJSON_GetObjectItem(p, "offset") ? "offset" : "limit",
+				     "offset and limit belong to a result stream (results: true)"), NULL;
+	if (cJSON_IsTrue(res) && results_stream_start(c, j, off, lim, err) < 0)
 		return NULL;
 	if (c)
 		control_client_subscribe(c, id ? id->valuestring : NULL);
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddBoolToObject(o, "subscribed", true);
+	if (cJSON_IsTrue(res))
+		cJSON_AddNumberToObject(o, "offset", (double)off);
 	return o;
 }
 
@@ -334,101 +372,40 @@ static const struct {
 	{ "daemon.reload", m_reload, true },	  { "job.delete", m_delete, true },
 };
 
-static char *reply(cJSON *id, cJSON *result, const struct rpc_error *e)
-{
-	cJSON *o = cJSON_CreateObject();
-	char *s;
-	cJSON_AddStringToObject(o, "jsonrpc", "2.0");
-	cJSON_AddItemToObject(o, "id", id ? cJSON_Duplicate(id, true) : cJSON_CreateNull());
-	if (result) {
-		cJSON_AddItemToObject(o, "result", result);
-	} else {
-		cJSON *err = cJSON_AddObjectToObject(o, "error");
-		cJSON_AddNumberToObject(err, "code", e->code);
-		cJSON_AddStringToObject(err, "message", e->message);
-		if (e->field[0]) {
-			cJSON *data = cJSON_AddObjectToObject(err, "data");
-			cJSON_AddStringToObject(data, "field", e->field);
-			cJSON_AddStringToObject(data, "reason", e->message);
-		}
-	}
-	s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	return s;
-}
+struct rpc_call {
+	struct daemon *d;
+	struct control_client *c;
+};
 
-/* Checks the JSON-RPC envelope; returns the method index or -1 with err set. */
-static int envelope(const cJSON *req, cJSON **id, const cJSON **params, struct rpc_error *err)
+/* Runs one request whose envelope jsonrpc.c checked. Notifications run
+ * too (the caller drops their reply): see docs/protocol.md. */
+static cJSON *rpc_request(void *ctx, const struct jsonrpc_req *req, struct rpc_error *err)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, "jsonrpc");
-	const cJSON *m = cJSON_GetObjectItemCaseSensitive(req, "method");
-	*id = cJSON_GetObjectItemCaseSensitive(req, "id");
-	*params = cJSON_GetObjectItemCaseSensitive(req, "params");
-	if (*id && !cJSON_IsString(*id) && !cJSON_IsNumber(*id) && !cJSON_IsNull(*id)) {
-		*id = NULL;
-		return rpc_error_set(err, RPC_INVALID_REQUEST, "id",
-				     "id must be a string, a number or null"), -1;
-	}
-	if (!cJSON_IsString(v) || strcmp(v->valuestring, "2.0") != 0)
-		return rpc_error_set(err, RPC_INVALID_REQUEST, "jsonrpc",
-				     "\"jsonrpc\": \"2.0\" is required"), -1;
-	if (!*id)
-		return rpc_error_set(err, RPC_INVALID_REQUEST, "id",
-				     "request has no id; scand answers requests only (notifications are server-to-client)"), -1;
-	if (!cJSON_IsString(m))
-		return rpc_error_set(err, RPC_INVALID_REQUEST, "method", "method must be a string"), -1;
-	if (*params && !cJSON_IsObject(*params))
+	struct rpc_call *call = ctx;
+	cJSON *empty, *result;
+	size_t m;
+	for (m = 0; m < ARRAY_SIZE(methods) && strcmp(req->method, methods[m].name) != 0; m++)
+		;
+	if (m == ARRAY_SIZE(methods))
+		return rpc_error_set(err, RPC_METHOD_NOT_FOUND, "method",
+				     "unknown method \"%.60s\"; see docs/protocol.md", req->method), NULL;
+	if (req->params && !cJSON_IsObject(req->params))
 		return rpc_error_set(err, RPC_INVALID_PARAMS, "params",
-				     "params must be an object (named parameters)"), -1;
-	for (size_t i = 0; i < ARRAY_SIZE(methods); i++)
-		if (strcmp(m->valuestring, methods[i].name) == 0)
-			return (int)i;
-	return rpc_error_set(err, RPC_METHOD_NOT_FOUND, "method",
-			     "unknown method \"%.60s\"; see docs/protocol.md", m->valuestring), -1;
+				     "params must be an object (scand takes named parameters)"), NULL;
+	if (methods[m].writes && call->c && control_client_read_only(call->c))
+		return rpc_error_set(err, RPC_PERMISSION, "",
+				     "%s is not allowed on the read-only socket; use the control socket",
+				     methods[m].name), NULL;
+	empty = req->params ? NULL : cJSON_CreateObject();
+	result = methods[m].fn(call->d, call->c, req->params ? req->params : empty, err);
+	cJSON_Delete(empty);
+	return result;
 }
 
 char *rpc_handle(void *ctx, struct control_client *c, const char *line, size_t len)
 {
-	struct daemon *d = ctx;
-	struct rpc_error err = { 0 };
-	const char *end = NULL;
-	const cJSON *params;
-	cJSON *req, *id = NULL, *result = NULL, *empty;
-	char *out;
-	int m;
-
-	if (!utf8_valid(line, len)) {
-		rpc_error_set(&err, RPC_PARSE_ERROR, "", "request is not valid UTF-8 text (or contains NUL bytes)");
-		return reply(NULL, NULL, &err);
-	}
-	req = cJSON_ParseWithLengthOpts(line, len, &end, false);
-	while (req && end && end < line + len && (*end == ' ' || *end == '\t' || *end == '\r'))
-		end++;
-	if (!req || (end && end < line + len)) {
-		cJSON_Delete(req);
-		rpc_error_set(&err, RPC_PARSE_ERROR, "", "request is not valid JSON");
-		return reply(NULL, NULL, &err);
-	}
-	if (cJSON_IsArray(req))
-		rpc_error_set(&err, RPC_INVALID_REQUEST, "",
-			      "batch requests are not supported; send one request object per line");
-	else if (!cJSON_IsObject(req))
-		rpc_error_set(&err, RPC_INVALID_REQUEST, "", "request must be a JSON object");
-	else if ((m = envelope(req, &id, &params, &err)) >= 0) {
-		empty = params ? NULL : cJSON_CreateObject();
-		if (methods[m].writes && c && control_client_read_only(c))
-			rpc_error_set(&err, RPC_PERMISSION, "",
-				      "%s is not allowed on the read-only socket; use the control socket",
-				      methods[m].name);
-		else
-			result = methods[m].fn(d, c, params ? params : empty, &err);
-		cJSON_Delete(empty);
-		if (!result && !err.code)
-			rpc_error_set(&err, RPC_INTERNAL, "", "internal error (out of memory?)");
-	}
-	out = reply(id, result, &err);
-	cJSON_Delete(req);
-	return out;
+	struct rpc_call call = { ctx, c };
+	return jsonrpc_line(line, len, rpc_request, &call);
 }
 
 /* Job events become JSON-RPC notifications for subscribed clients. */

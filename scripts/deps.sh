@@ -5,7 +5,8 @@ SCAND_DEPS=(meson ninja-build pkg-config gcc clang llvm libclang-rt-14-dev
 	libxdp-dev libbpf-dev libdpdk-dev libsystemd-dev libevent-dev libcjson-dev
 	libnuma-dev libinih-dev libcmocka-dev
 	iproute2 iputils-ping ethtool python3 util-linux procps zmap masscan tshark xdp-tools
-	systemd debhelper dpkg-dev lintian systemd-container debootstrap driverctl dpdk)
+	systemd debhelper dpkg-dev lintian systemd-container debootstrap driverctl dpdk
+	ansible-core prometheus openssh-server)
 
 scand_install_deps() {
 	local missing=()
@@ -22,5 +23,14 @@ scand_install_deps() {
 	export DEBIAN_FRONTEND=noninteractive
 	# tshark asks whether non-root users may capture; answer no
 	echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+	# services in these packages (prometheus, sshd) must not start on the
+	# host: tests run their own, in namespaces; policy-rc.d tells dpkg so
+	local policy=/usr/sbin/policy-rc.d own=0 r
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own=1
+	fi
 	apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	r=$?
+	[ $own = 1 ] && rm -f "$policy"
+	return $r
 }

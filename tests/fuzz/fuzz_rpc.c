@@ -46,13 +46,40 @@ static struct daemon *daemon_once(void)
 	return d;
 }
 
+static bool well_formed(const cJSON *r)
+{
+	return cJSON_IsObject(r) && (cJSON_GetObjectItem(r, "result") || cJSON_GetObjectItem(r, "error"));
+}
+
+/* A valid request object without id, or a non-empty array of them. */
+static bool only_notifications(const char *data, size_t size)
+{
+	cJSON *q = cJSON_ParseWithLength(data, size), *it;
+	bool ok = q && (cJSON_IsObject(q) || (cJSON_IsArray(q) && cJSON_GetArraySize(q) > 0));
+	if (ok && cJSON_IsObject(q))
+		ok = !cJSON_GetObjectItemCaseSensitive(q, "id");
+	cJSON_ArrayForEach(it, ((ok && cJSON_IsArray(q)) ? q : NULL))
+		ok = ok && cJSON_IsObject(it) && !cJSON_GetObjectItemCaseSensitive(it, "id");
+	cJSON_Delete(q);
+	return ok;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct daemon *d = daemon_once();
 	char *out = rpc_handle(d, NULL, (const char *)data, size);
-	cJSON *r = out ? cJSON_Parse(out) : NULL;
-	if (!r || (!cJSON_GetObjectItem(r, "result") && !cJSON_GetObjectItem(r, "error")))
+	if (!out) { /* no reply: only for notifications, alone or in a batch */
+		if (!only_notifications((const char *)data, size))
+			abort();
+		jobs_drain(d->jobs);
+		return 0;
+	}
+	cJSON *r = cJSON_Parse(out), *it;
+	if (!r || !(cJSON_IsArray(r) ? cJSON_GetArraySize(r) > 0 : well_formed(r)))
 		abort(); /* every request gets a well-formed response */
+	cJSON_ArrayForEach(it, (cJSON_IsArray(r) ? r : NULL))
+		if (!well_formed(it))
+			abort(); /* ... and every reply of a batch too */
 	if (!utf8_valid(out, strlen(out)))
 		abort(); /* ... in valid UTF-8, however the client's text was cut */
 	cJSON_Delete(r);

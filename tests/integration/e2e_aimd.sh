@@ -66,7 +66,7 @@ echo "recovered to 20000 pps"
 sleep 0.6
 for m in '# TYPE scand_nic_tx_packets_total counter' 'scand_nic_tx_packets_total{nic="sc0"}' \
 	"scand_ena_pps_allowance_exceeded_total{nic=\"sc0\"} $n" 'scand_ena_conntrack_allowance_available{nic="sc0"} 99000' \
-	"scand_job_sent_total{job=\"$job\"}" 'scand_rate_target_pps 20000' 'scand_rate_cuts_total' \
+	"scand_job_sent_total{job_id=\"$job\"}" 'scand_rate_target_pps 20000' 'scand_rate_cuts_total' \
 	'scand_worker_busy_ratio{nic="sc0",queue="0"}'; do
 	grep -qF "$m" "$T/scand.prom" || { cat "$T/scand.prom"; fail "Prometheus file lacks: $m"; }
 done

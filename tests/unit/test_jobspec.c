@@ -548,6 +548,8 @@ static void test_round_trip(void **st)
 		   " \"source_ports\": \"41000-41999\", \"gateway_mac\": \"02:ab:cd:ef:00:01\","
 		   " \"blocklist\": [\"198.18.1.0/28\"], \"cooldown_s\": 0, \"name\": \"r\\u00e9sum\\u00e9 \\\"q\\\"\"}",
 		   &cfg);
+	/* client_key (with the digest of the submitted request) and labels */
+	round_trip("{\"client_key\": \"weekly-48/host3\", \"labels\": {\"team\": \"red\", \"q\": \"a\\\"b\\\\c\\nd\"}}", &cfg);
 
 	/* the stored form: defaults resolved, seed as a string, shard an object,
 	 * optional fields only when set */

@@ -1,0 +1,11 @@
+/* scanctl results JOB --follow: prints a job's result rows (NDJSON) as scand
+ * streams them (events.subscribe with results: true) until the job has
+ * ended and every row is out; after a lost connection it connects again
+ * and resumes from the next row, so no row is missed or printed twice. */
+#pragma once
+#include "client.h"
+#include <stdio.h>
+
+/* Returns the exit status: 0 when the job ended done, 1 when it ended
+ * otherwise or scand refused, 3 when scand stayed unreachable for retry_s. */
+int follow_results(struct client *c, const char *job, FILE *out, double retry_s);
