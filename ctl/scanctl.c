@@ -547,8 +547,8 @@ static int run(struct client *c, const char *cmd, int argc, char **argv)
 		return cmd_submit(c, argc, argv);
 	if (!strcmp(cmd, "jobs"))
 		return cmd_jobs(c, argc, argv);
-	if (!strcmp(cmd, "status") || !strcmp(cmd, "cancel") || !strcmp(cmd, "results") ||
-	    !strcmp(cmd, "watch") || !strcmp(cmd, "rate"))
+	if (!strcmp(cmd, "status") || !strcmp(cmd, "cancel") || !strcmp(cmd, "delete") ||
+	    !strcmp(cmd, "results") || !strcmp(cmd, "watch") || !strcmp(cmd, "rate"))
 		return cmd_job(c, argc, argv);
 	if ((!strcmp(cmd, "nics") || !strcmp(cmd, "info")) && argc == 1)
 		return cmd_nics(c, !strcmp(cmd, "info"));

@@ -162,10 +162,10 @@ static void parts_quiesce(struct job_part *parts, unsigned from, unsigned to)
 		return;
 	}
 	for (unsigned i = from; i < to; i++)
-		if (!parts[i].lost)
+		if (!parts[i].lost && parts[i].worker)
 			seen[i - from] = atomic_load(&parts[i].worker->epoch);
 	for (unsigned i = from; i < to; i++) {
-		struct worker *w = parts[i].lost ? NULL : parts[i].worker;
+		struct worker *w = parts[i].lost ? NULL : parts[i].worker; /* NULL: never built */
 		while (w && w->started && atomic_load(&w->epoch) <= seen[i - from]) {
 			usleep(100);
 			if (clock_mono_s() - warned > 1.0) {
@@ -182,7 +182,7 @@ static void parts_quiesce(struct job_part *parts, unsigned from, unsigned to)
 static void parts_detach(struct job_part *parts, unsigned from, unsigned to)
 {
 	for (unsigned i = from; i < to; i++)
-		if (!parts[i].lost)
+		if (!parts[i].lost && parts[i].worker)
 			worker_detach(parts[i].worker, &parts[i]);
 	parts_quiesce(parts, from, to);
 }

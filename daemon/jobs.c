@@ -446,6 +446,14 @@ void jobs_counts(const struct jobs *js, unsigned *running, unsigned *queued)
 	*queued = js->nqueued;
 }
 
+uint64_t jobs_ring_drops(const struct jobs *js)
+{
+	uint64_t s = 0;
+	for (const struct job *j = js->head; j; j = j->next)
+		s += job_ring_drops(j);
+	return s;
+}
+
 uint64_t jobs_nic_rate(const struct jobs *js, const struct nic *n)
 {
 	uint64_t s = 0;

@@ -23,6 +23,7 @@ cJSON *report_telemetry(struct daemon *d)
 	cJSON_AddNumberToObject(rate, "cuts", (double)jr.cuts);
 	cJSON_AddNumberToObject(rate, "current", telemetry_tx_pps(&d->tel, &d->nics));
 	cJSON_AddItemToObject(o, "state_dir", report_state_dir(d));
+	cJSON_AddNumberToObject(o, "ring_drops", (double)jobs_ring_drops(d->jobs));
 	return o;
 }
 

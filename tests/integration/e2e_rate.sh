@@ -27,6 +27,9 @@ check_rate() { # rate ports
 	python3 -c "import sys; a,r,t,b=map(float,sys.argv[1:]); e=r*t/(t+b); sys.exit(0 if abs(a-e)/e <= 0.02 else 1)" \
 		"$achieved" "$rate" "$total" "$behind" ||
 		fail "rate $rate: achieved $achieved pps, $behind probes reported behind: the shortfall is not what scand reports"
+	# every probe is answered (SYN-ACK or RST): no reply may be lost between the
+	# workers and the main thread, at 100k replies/s too
+	[ "$(jget "$st" 'r["ring_drops"]')" = 0 ] || fail "rate $rate: replies lost to a full result ring: $st"
 	local seen=$(( $(tg_rx) - before ))
 	[ "$seen" -ge "$total" ] || fail "target saw $seen packets of $total probes"
 	echo "rate $rate: achieved $achieved pps over $total probes, $behind behind (target saw $seen)"
@@ -35,6 +38,7 @@ check_rate() { # rate ports
 check_rate 2000 1-20
 check_rate 20000 1-200
 check_rate 100000 1-600
+[ "$(jget "$(ctl --json telemetry)" 'r["ring_drops"]')" = 0 ] || fail "telemetry ring_drops not 0"
 
 # cancel: stops within 100 ms
 job=$(ctl submit 198.18.1.1-198.18.1.254 -p 1-1000 -r 5000) || fail submit
