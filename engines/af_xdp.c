@@ -41,6 +41,9 @@ struct xq {
 	uint64_t free[RING]; /* TX frames not in flight */
 	unsigned nfree, rx_held;
 	uint64_t held[RX_MAX];
+	uint64_t tofill[RING]; /* RX frames released, waiting for room on the fill ring */
+	unsigned ntofill;
+	bool starve_fill;      /* test only (SCAND_TEST_XDP_FAIL=fill): pretend little room */
 	struct queue_counters c; /* written by the worker */
 };
 
@@ -56,7 +59,8 @@ struct axdp {
 };
 
 /* Test-only failure injection: SCAND_TEST_XDP_FAIL="step[:mode],..." makes a
- * step of the ladder fail (steps: open, attach, umem, socket, xskmap). */
+ * step of the ladder fail (steps: area, open, attach, umem, socket, xskmap);
+ * "fill" instead starves the fill ring at run time. */
 static int inject(const char *step, enum xmode m)
 {
 	const char *spec = getenv("SCAND_TEST_XDP_FAIL");
@@ -277,6 +281,7 @@ static int try_mode(struct engine *e, struct axdp *a, enum xmode m, struct errbu
 			goto fail;
 		}
 		queue_frames(&a->q[i], i);
+		a->q[i].starve_fill = inject("fill", m) < 0;
 	}
 	return 0;
 fail:
@@ -349,9 +354,10 @@ static int axdp_open(struct engine *e, const struct engine_conf *conf, struct er
 	a->filter_fd = -1;
 	e->priv = a;
 	e->numa_node = netinfo_numa_node(conf->name);
-	if ((r = area_alloc(a, e->numa_node)) < 0) {
-		axdp_close(e);
-		return errbuf_set(why, r, "%s: cannot map %zu KiB for the UMEM", conf->name, a->size / 1024);
+	if ((r = inject("area", XM_ZC)) < 0 || (r = area_alloc(a, e->numa_node)) < 0) {
+		size_t kib = a->size / 1024;
+		axdp_close(e); /* frees a */
+		return errbuf_set(why, r, "%s: cannot map %zu KiB for the UMEM", conf->name, kib);
 	}
 	if ((r = ladder(e, a, conf->xdp_mode, why)) < 0) {
 		axdp_close(e);
@@ -401,18 +407,30 @@ static unsigned axdp_tx(struct engine *e, unsigned qi, const struct pkt *pkts, u
 }
 
 /* Gives the frames handed out by the previous rx_burst back to the fill ring. */
+/* Gives the frames handed out by the previous rx_burst back to the fill
+ * ring; those it has no room for now wait in tofill and go next time (a
+ * frame dropped here would never come back: RX would starve). */
 static void refill(struct xq *q)
 {
 	uint32_t idx = 0;
-	if (!q->rx_held)
-		return;
-	xsk_ring_cons__release(&q->rx, q->rx_held);
-	if (xsk_ring_prod__reserve(&q->fill, q->rx_held, &idx) == q->rx_held) {
+	unsigned room, k;
+	if (q->rx_held) {
+		xsk_ring_cons__release(&q->rx, q->rx_held);
 		for (unsigned i = 0; i < q->rx_held; i++)
-			*xsk_ring_prod__fill_addr(&q->fill, idx + i) = q->held[i] - q->held[i] % FRAME;
-		xsk_ring_prod__submit(&q->fill, q->rx_held);
+			q->tofill[q->ntofill++] = q->held[i] - q->held[i] % FRAME;
+		q->rx_held = 0;
 	}
-	q->rx_held = 0;
+	if (!q->ntofill)
+		return;
+	room = xsk_prod_nb_free(&q->fill, q->ntofill);
+	if (q->starve_fill) /* at most 4 frames back per call: the rest must wait, not vanish */
+		room = MIN(room, 4u);
+	k = MIN(room, q->ntofill);
+	if (!k || xsk_ring_prod__reserve(&q->fill, k, &idx) != k)
+		return;
+	for (unsigned i = 0; i < k; i++)
+		*xsk_ring_prod__fill_addr(&q->fill, idx + i) = q->tofill[--q->ntofill];
+	xsk_ring_prod__submit(&q->fill, k);
 }
 
 static unsigned axdp_rx(struct engine *e, unsigned qi, struct pkt *pkts, unsigned n)

@@ -52,4 +52,15 @@ echo "ping and TCP worked during the scan"
 
 scand_stop
 ip -n "$SCAN_NS" link show sc0 | grep -q 'prog/xdp' && fail "XDP program still attached after scand stopped"
+
+# a fill ring with little room (test injection): RX frames it cannot take now
+# must wait for room, not vanish -- 5080 replies through 1024 frames, exact
+rm -rf "$T/state"
+SCAND_WRAP="env SCAND_TEST_XDP_FAIL=fill" scand_start "$T/scand.conf"
+ctl submit "$TARGETS" -p "1-15,$PORTS" -r 5000 --wait -o "$T/starved.ndjson" >/dev/null 2>&1 ||
+	fail "submit with a starved fill ring"
+check_results "$T/starved.ndjson" "$T/truth" "$(probes "1-15,$PORTS")" ||
+	fail "RX frames were lost when the fill ring had no room"
+scand_stop
+echo "starved fill ring: no frame lost"
 echo PASS

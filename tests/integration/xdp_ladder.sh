@@ -36,6 +36,7 @@ for step in open attach umem socket xskmap; do
 	run_case "$step:drv" up xdp-skb-copy "drv: "
 done
 run_case "socket" failed "" "skb: AF_XDP socket on queue 0: Input/output error"
+run_case "area" failed "" "cannot map 4096 KiB for the UMEM" # under ASan: no use after free
 run_case "attach:drv,umem:skb" failed "" "drv: XDP attach in native mode"
 
 # memlock: 64 KiB limit and no CAP_IPC_LOCK -> clear error naming the fix
