@@ -49,7 +49,7 @@ if command -v zmap >/dev/null; then
 	: >"$T/zmap.open"
 	for p in ${PORTS//,/ }; do
 		ip netns exec "$SCAN_NS" zmap -q -i sc0 -p "$p" -S 198.18.0.100 -G "$gw" -b "$T/empty" \
-			-r 20000 -c 1 -O csv -f saddr --output-filter="success = 1 && repeat = 0" \
+			-r 20000 -c 3 -O csv -f saddr --output-filter="success = 1 && repeat = 0" \
 			-o - 198.18.1.0/24 2>>"$T/zmap.log" | grep -v saddr | sed "s/\$/:$p/" >>"$T/zmap.open"
 	done
 	sort -o "$T/zmap.open" "$T/zmap.open"
