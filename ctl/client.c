@@ -2,6 +2,7 @@
 #include "client.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +97,17 @@ int client_read_msg(struct client *c, cJSON **msg)
 	*msg = cJSON_Parse(line);
 	free(line);
 	return *msg ? 0 : -EBADMSG;
+}
+
+int client_read_msg_within(struct client *c, cJSON **msg, int timeout_ms)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+	*msg = NULL;
+	if (c->fd < 0)
+		return -ENOTCONN;
+	if (!(c->rbuf && memchr(c->rbuf, '\n', c->rlen)) && poll(&p, 1, timeout_ms) == 0)
+		return -ETIMEDOUT;
+	return client_read_msg(c, msg);
 }
 
 static int send_request(struct client *c, const char *method, cJSON *params, unsigned id)

@@ -33,6 +33,8 @@ int client_request(struct client *c, const char *method, cJSON *params, cJSON **
 /* The next line from scand as JSON: 0, -ECONNRESET when scand closed the
  * connection, -EBADMSG for an unreadable line, -errno. */
 int client_read_msg(struct client *c, cJSON **msg);
+/* The same, waiting at most timeout_ms for it: -ETIMEDOUT then. */
+int client_read_msg_within(struct client *c, cJSON **msg, int timeout_ms);
 /* Prints the error of a reply ("scanctl: message (field: f)"). */
 void client_print_error(const cJSON *reply);
 /* client_request that exits: 3 when scand cannot be reached, 1 (after

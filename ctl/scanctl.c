@@ -84,14 +84,40 @@ static bool final_state(const char *s)
 	/* held is not final: the job waits for its NICs or a config change */
 }
 
-/* Polls job.status until a final state; draws progress on stderr. Returns
- * the final status (caller frees). */
+/* The job's next status: from its job.progress notification, or read again
+ * after a job.state notification (the job changed state) or 2 s of silence. */
+static cJSON *next_status(struct client *c, const char *id)
+{
+	cJSON *m = NULL, *st = NULL;
+	int r = client_read_msg_within(c, &m, 2000);
+	const char *meth = r == 0 ? cJSON_GetStringValue(cJSON_GetObjectItem(m, "method")) : NULL;
+	const cJSON *params = cJSON_GetObjectItem(m, "params");
+	if (meth && !strcmp(meth, "job.progress") && !strcmp(str(params, "job_id"), id)) {
+		st = cJSON_Duplicate(params, true);
+	} else if (r == 0 && !(meth && !strcmp(meth, "job.state"))) {
+		st = NULL; /* another job's or a stray line: keep waiting */
+	} else {
+		bool lost = r < 0 && r != -ETIMEDOUT && r != -EBADMSG;
+		if (lost) /* scand restarted: a new connection, subscribed again */
+			client_close(c);
+		st = client_call(c, "job.status", job_param(id));
+		if (lost)
+			cJSON_Delete(client_call(c, "events.subscribe", job_param(id)));
+	}
+	cJSON_Delete(m);
+	return st;
+}
+
+/* Waits for the job to end, woken by its notifications (no polling delay):
+ * subscribed first, then one job.status read closes the race with an end
+ * that came before. Draws progress on stderr; returns the final status. */
 static cJSON *wait_job(struct client *c, const char *id)
 {
 	bool tty = isatty(2);
 	double last_line = 0;
+	cJSON_Delete(client_call(c, "events.subscribe", job_param(id)));
+	cJSON *st = client_call(c, "job.status", job_param(id));
 	for (;;) {
-		cJSON *st = client_call(c, "job.status", job_param(id));
 		bool fin = final_state(str(st, "state"));
 		if (tty) {
 			progress_draw(st, true);
@@ -104,8 +130,11 @@ static cJSON *wait_job(struct client *c, const char *id)
 				fputc('\n', stderr);
 			return st;
 		}
+		cJSON *next;
+		while (!(next = next_status(c, id)))
+			;
 		cJSON_Delete(st);
-		usleep(tty ? 200000 : 500000);
+		st = next;
 	}
 }
 

@@ -5,6 +5,8 @@
 #include "log.h"
 
 #include <errno.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,9 +17,10 @@ double daemon_uptime(const struct daemon *d)
 
 int daemon_core_init(struct daemon *d, job_event_fn on_event)
 {
+	d->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	const struct jobs_env env = { .cfg = &d->cfg, .blocklist = &d->blocklist,
 				      .allow = &d->allow, .nics = &d->nics, .ports = &d->ports, .tel = &d->tel,
-				      .on_event = on_event, .ctx = d };
+				      .wake_fd = d->wake_fd, .on_event = on_event, .ctx = d };
 	d->started = d->last_tick = clock_mono_s();
 	if (!d->lists_loaded_ms)
 		d->lists_loaded_ms = clock_real_ms();
@@ -33,6 +36,9 @@ void daemon_core_fini(struct daemon *d)
 	nics_close(&d->nics);
 	jobs_free(d->jobs);
 	d->jobs = NULL;
+	if (d->wake_fd >= 0)
+		close(d->wake_fd);
+	d->wake_fd = -1;
 }
 
 int daemon_load_lists(const struct config *cfg, struct cidr_list *block, struct cidr_list *allow,

@@ -18,7 +18,8 @@ struct daemon {
 	struct event_base *base;
 	struct control *ctl;
 	struct control *ro_ctl; /* read-only telemetry socket, or NULL */
-	struct event *tick_ev, *drain_ev, *sig_ev[4];
+	struct event *tick_ev, *drain_ev, *wake_ev, *sig_ev[4];
+	int wake_fd; /* eventfd: a job part has sent its last probe */
 	struct cidr_list blocklist, allow;
 	uint64_t lists_loaded_ms; /* when blocklist and allow were (re)loaded */
 	struct nics nics;

@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* A NIC whose interface disappeared is closed and marked failed, after its
  * jobs let go of it; SIGHUP or daemon.reload re-opens it. */
@@ -58,6 +59,16 @@ static void on_drain(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	jobs_drain(d->jobs);
+}
+
+/* A worker finished a job part: drain now, so the job ends in milliseconds. */
+static void on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	uint64_t n;
+	(void)what;
+	if (read(fd, &n, sizeof(n)) < 0)
+		return;
+	jobs_drain(((struct daemon *)arg)->jobs);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -116,6 +127,8 @@ static int daemon_events(struct daemon *d)
 		return -ENOMEM;
 	event_add(d->drain_ev, &drain);
 	event_add(d->tick_ev, &tick);
+	if (d->wake_fd >= 0 && (d->wake_ev = event_new(d->base, d->wake_fd, EV_READ | EV_PERSIST, on_wake, d)))
+		event_add(d->wake_ev, NULL);
 	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++) {
 		d->sig_ev[i] = evsignal_new(d->base, sigs[i], on_signal, d);
 		if (!d->sig_ev[i] || evsignal_add(d->sig_ev[i], NULL) < 0)
@@ -127,6 +140,8 @@ static int daemon_events(struct daemon *d)
 
 static void daemon_teardown(struct daemon *d)
 {
+	if (d->wake_ev)
+		event_free(d->wake_ev); /* before core_fini closes its fd */
 	daemon_core_fini(d);
 	if (d->ctl)
 		control_free(d->ctl);
@@ -140,6 +155,7 @@ static void daemon_teardown(struct daemon *d)
 		event_free(d->tick_ev);
 	if (d->drain_ev)
 		event_free(d->drain_ev);
+
 	event_base_free(d->base);
 	d->base = NULL;
 }

@@ -211,10 +211,13 @@ unsigned jobrun_nic_lost(struct job *j, const char *nic)
 	return lost;
 }
 
-int jobrun_start(struct job *j, struct nic *const *nics, unsigned nnics, struct errbuf *err)
+int jobrun_start(struct job *j, struct nic *const *nics, unsigned nnics, int wake_fd,
+		 struct errbuf *err)
 {
 	struct job_run *run = calloc(1, sizeof(*run));
 	int r = run ? run_build(j, nics, nnics, run, err) : errbuf_set(err, -ENOMEM, "out of memory");
+	if (run)
+		run->wake_fd = wake_fd;
 
 	for (unsigned i = 0; r == 0 && i < run->nparts; i++) {
 		struct job_part *p = &run->parts[i];

@@ -8,8 +8,10 @@
  * the NIC's); false when there is none. */
 bool job_source(const struct job *j, const struct nic *n, int af, struct ipaddr *src);
 /* Builds the run on nics[0..nnics) (all up) and attaches it to their queue
- * workers; on failure nothing stays attached and err says why. */
-int jobrun_start(struct job *j, struct nic *const *nics, unsigned nnics, struct errbuf *err);
+ * workers, which write to wake_fd (an eventfd, or -1) when a part has sent
+ * its last probe; on failure nothing stays attached and err says why. */
+int jobrun_start(struct job *j, struct nic *const *nics, unsigned nnics, int wake_fd,
+		 struct errbuf *err);
 /* Stops TX and RX, detaches, drains what arrived, frees the run. Saves the
  * resume point into j->pending / j->sent_base first: as of the last
  * snapshot when lagged, else as of now. */

@@ -240,7 +240,7 @@ static void job_start(struct jobs *js, struct job *j)
 		js->nqueued++;
 		return job_hold(js, j, e.msg);
 	}
-	if ((r = jobrun_start(j, nics, n, &e)) < 0) {
+	if ((r = jobrun_start(j, nics, n, js->env.wake_fd, &e)) < 0) {
 		jobnet_release(j, js->env.ports);
 		j->state = JOB_QUEUED;
 		js->nqueued++;

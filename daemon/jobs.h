@@ -23,6 +23,7 @@ struct jobs_env {
 	const struct cidr_list *blocklist, *allow;
 	struct nics *nics;
 	struct hostports *ports;     /* source-port reservations */
+	int wake_fd;		     /* eventfd workers write when a part is done (-1: none) */
 	const struct telemetry *tel; /* evidence for AIMD */
 	job_event_fn on_event; /* may be NULL */
 	void *ctx;

@@ -40,6 +40,7 @@ struct job_run {
 	 * main thread swaps it and frees the old one after the workers moved on */
 	_Atomic(const struct cidr_list *) skip;
 	_Atomic int phase;
+	int wake_fd; /* an eventfd the main thread watches (-1: none): a part is done */
 	unsigned nparts;
 	struct job_part *parts;
 	struct pos_range *ranges; /* every part's ranges */
