@@ -59,7 +59,7 @@ static unsigned part_budget(struct job_part *p, uint64_t now)
 /* One burst: the probes built and, for each, how many positions were
  * consumed up to and including it (skipped positions come before it). */
 struct burst {
-	struct pkt pkts[BURST];
+	uint16_t lens[BURST];
 	uint32_t used[BURST];
 	unsigned built;
 	uint32_t scanned; /* positions consumed in all */
@@ -73,8 +73,7 @@ static bool skipped(const struct cidr_list *skip, const struct ipaddr *dst)
 /* Builds up to n probes from the part's cursor (the cursor is not moved),
  * passing over positions whose address the current blocklist or allow list
  * excludes (at most SKIP_MAX of them per burst). */
-static void part_build(struct job_part *p, uint8_t (*buf)[PROBE_MAX_LEN], unsigned n,
-		       struct burst *b)
+static void part_build(struct job_part *p, uint8_t *const *bufs, unsigned n, struct burst *b)
 {
 	const struct job_run *run = p->run;
 	const struct cidr_list *skip = atomic_load_explicit(&run->skip, memory_order_acquire);
@@ -96,8 +95,8 @@ static void part_build(struct job_part *p, uint8_t (*buf)[PROBE_MAX_LEN], unsign
 			continue;
 		t = dst.af == p->tmpl4.af && p->has4 ? &p->tmpl4 : &p->tmpl6;
 		validator_cookie(&run->val, &t->src, &dst, port, &seq, &sport);
-		b->pkts[k].data = buf[k];
-		b->pkts[k].len = probe_build(t, buf[k], &dst, port, sport, seq, p->ipid++, seq ^ 0x5a5a);
+		b->lens[k] = (uint16_t)probe_build(t, bufs[k], &dst, port, sport, seq, p->ipid++,
+						   seq ^ 0x5a5a);
 		b->used[k++] = scanned;
 	}
 	b->built = k;
@@ -135,13 +134,14 @@ static void part_done(const struct job_part *p)
 		return; /* the 20 ms drain notices it anyway */
 }
 
-/* Sends what the bucket allows. Returns probes sent; sets *wait_ns. */
+/* Sends what the bucket allows, building each probe in a frame the engine
+ * lends (no copy). Returns probes sent; sets *wait_ns. */
 static unsigned part_send(struct worker *w, struct job_part *p, uint64_t now, uint64_t *wait_ns)
 {
-	static _Thread_local uint8_t buf[BURST][PROBE_MAX_LEN];
+	uint8_t *bufs[BURST];
 	struct burst b;
 	struct engine *e = w->eng;
-	unsigned n = part_budget(p, now), sent;
+	unsigned n = part_budget(p, now), lent, sent;
 	uint64_t rate, consumed;
 
 	if (n == 0) {
@@ -150,10 +150,13 @@ static unsigned part_send(struct worker *w, struct job_part *p, uint64_t now, ui
 			*wait_ns = MIN(*wait_ns, (uint64_t)((1.0 - p->tokens) * 1e9 / (double)rate));
 		return 0;
 	}
-	part_build(p, buf, n, &b);
-	sent = b.built ? e->ops->tx_burst(e, w->queue, b.pkts, b.built) : 0;
-	if (sent < b.built)
+	lent = e->ops->tx_frames(e, w->queue, bufs, n);
+	if (lent < n)
 		atomic_fetch_add_explicit(&w->tx_full, 1, memory_order_relaxed);
+	if (!lent)
+		return 0;
+	part_build(p, bufs, lent, &b);
+	sent = e->ops->tx_submit(e, w->queue, b.lens, b.built);
 	if (sent) {
 		uint64_t zero = 0;
 		atomic_compare_exchange_strong(&p->first_tx_ns, &zero, now);

@@ -29,7 +29,7 @@
 struct afp_queue {
 	int tx_fd, rx_fd;
 	uint8_t *tx_ring, *rx_ring;
-	unsigned tx_head;
+	unsigned tx_head, tx_lent; /* next slot; slots lent from it by tx_frames */
 	unsigned rx_block, rx_left; /* current block, packets left in it */
 	struct tpacket3_hdr *rx_next;
 	bool rx_release; /* the current block is consumed: return it next call */
@@ -201,29 +201,48 @@ static int afp_open(struct engine *e, const struct engine_conf *conf, struct err
 	return 0;
 }
 
-static unsigned afp_tx(struct engine *e, unsigned qi, const struct pkt *pkts, unsigned n)
+_Static_assert(TX_FRAME_SIZE - TX_DATA_OFF >= ENGINE_FRAME_MIN, "a TX slot must hold a probe");
+
+static struct tpacket2_hdr *tx_slot(const struct afp_queue *q, unsigned i)
+{
+	return (void *)(q->tx_ring + (size_t)((q->tx_head + i) % TX_FRAMES) * TX_FRAME_SIZE);
+}
+
+/* Lends the free TX ring slots from the head on: probes are built in the ring. */
+static unsigned afp_tx_frames(struct engine *e, unsigned qi, uint8_t **bufs, unsigned n)
 {
 	struct afp_queue *q = &((struct afp *)e->priv)->q[qi];
 	unsigned k = 0;
-	uint64_t bytes = 0;
-
 	for (; k < n; k++) {
-		struct tpacket2_hdr *h = (void *)(q->tx_ring + (size_t)q->tx_head * TX_FRAME_SIZE);
+		struct tpacket2_hdr *h = tx_slot(q, k);
 		uint32_t st = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
 		if (st != TP_STATUS_AVAILABLE && st != TP_STATUS_WRONG_FORMAT)
 			break;
-		if (pkts[k].len > TX_FRAME_SIZE - TX_DATA_OFF)
-			break;
-		memcpy((uint8_t *)h + TX_DATA_OFF, pkts[k].data, pkts[k].len);
-		h->tp_len = pkts[k].len;
-		__atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
-		q->tx_head = (q->tx_head + 1) % TX_FRAMES;
-		bytes += pkts[k].len;
+		bufs[k] = (uint8_t *)h + TX_DATA_OFF;
 	}
-	if (k)
-		sendto(q->tx_fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
+	q->tx_lent = k;
 	if (k < n)
 		atomic_fetch_add_explicit(&q->c.tx_full, 1, memory_order_relaxed);
+	return k;
+}
+
+/* Marks the first k lent slots for sending (one sendto for all); the others
+ * stay free for the next burst. */
+static unsigned afp_tx_submit(struct engine *e, unsigned qi, const uint16_t *lens, unsigned k)
+{
+	struct afp_queue *q = &((struct afp *)e->priv)->q[qi];
+	uint64_t bytes = 0;
+	for (unsigned i = 0; i < k && i < q->tx_lent; i++) {
+		struct tpacket2_hdr *h = tx_slot(q, i);
+		h->tp_len = lens[i];
+		__atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
+		bytes += lens[i];
+	}
+	k = MIN(k, q->tx_lent);
+	q->tx_head = (q->tx_head + k) % TX_FRAMES;
+	q->tx_lent = 0;
+	if (k)
+		sendto(q->tx_fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
 	atomic_fetch_add_explicit(&q->c.tx_packets, k, memory_order_relaxed);
 	atomic_fetch_add_explicit(&q->c.tx_bytes, bytes, memory_order_relaxed);
 	return k;
@@ -376,7 +395,8 @@ const struct engine_ops engine_af_packet_ops = {
 	.probe = afp_probe,
 	.open = afp_open,
 	.close = afp_close,
-	.tx_burst = afp_tx,
+	.tx_frames = afp_tx_frames,
+	.tx_submit = afp_tx_submit,
 	.rx_burst = afp_rx,
 	.set_filter = afp_set_filter,
 	.stats = afp_stats,

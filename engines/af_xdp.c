@@ -38,8 +38,9 @@ struct xq {
 	struct xsk_socket *xsk;
 	struct xsk_ring_cons rx, comp;
 	struct xsk_ring_prod tx, fill;
-	uint64_t free[RING]; /* TX frames not in flight */
-	unsigned nfree, rx_held;
+	uint64_t free[RING]; /* TX frames not in flight; the top tx_lent are lent */
+	unsigned nfree, rx_held, tx_lent;
+	uint32_t tx_idx; /* first TX descriptor reserved for the lent frames */
 	uint64_t held[RX_MAX];
 	uint64_t tofill[RING]; /* RX frames released, waiting for room on the fill ring */
 	unsigned ntofill;
@@ -376,31 +377,46 @@ static void reclaim(struct xq *q)
 	xsk_ring_cons__release(&q->comp, n);
 }
 
-static unsigned axdp_tx(struct engine *e, unsigned qi, const struct pkt *pkts, unsigned n)
+/* Lends free UMEM frames with TX descriptors reserved for them: probes are
+ * built in the UMEM, no copy. */
+static unsigned axdp_tx_frames(struct engine *e, unsigned qi, uint8_t **bufs, unsigned n)
 {
 	struct axdp *a = e->priv;
 	struct xq *q = &a->q[qi];
-	uint32_t idx = 0;
-	uint64_t bytes = 0;
 	unsigned k;
 
 	reclaim(q);
 	k = MIN(n, q->nfree);
-	if (k && xsk_ring_prod__reserve(&q->tx, k, &idx) != k)
+	k = MIN(k, (unsigned)xsk_prod_nb_free(&q->tx, k));
+	if (k && xsk_ring_prod__reserve(&q->tx, k, &q->tx_idx) != k)
 		k = 0;
+	for (unsigned i = 0; i < k; i++)
+		bufs[i] = a->area + q->free[q->nfree - 1 - i];
+	q->tx_lent = k;
+	if (k < n)
+		atomic_fetch_add_explicit(&q->c.tx_full, 1, memory_order_relaxed);
+	return k;
+}
+
+/* Fills the first k reserved descriptors, gives the other reservations back,
+ * and kicks the kernel only when it asks for it (need_wakeup). */
+static unsigned axdp_tx_submit(struct engine *e, unsigned qi, const uint16_t *lens, unsigned k)
+{
+	struct xq *q = &((struct axdp *)e->priv)->q[qi];
+	uint64_t bytes = 0;
+	k = MIN(k, q->tx_lent);
 	for (unsigned i = 0; i < k; i++) {
-		struct xdp_desc *d = xsk_ring_prod__tx_desc(&q->tx, idx + i);
+		struct xdp_desc *d = xsk_ring_prod__tx_desc(&q->tx, q->tx_idx + i);
 		d->addr = q->free[--q->nfree];
-		d->len = pkts[i].len;
-		memcpy(a->area + d->addr, pkts[i].data, pkts[i].len);
-		bytes += pkts[i].len;
+		d->len = lens[i];
+		bytes += lens[i];
 	}
+	q->tx.cached_prod -= q->tx_lent - k; /* unreserve what was not used */
+	q->tx_lent = 0;
 	if (k)
 		xsk_ring_prod__submit(&q->tx, k);
 	if (xsk_ring_prod__needs_wakeup(&q->tx))
 		sendto(xsk_socket__fd(q->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0);
-	if (k < n)
-		atomic_fetch_add_explicit(&q->c.tx_full, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&q->c.tx_packets, k, memory_order_relaxed);
 	atomic_fetch_add_explicit(&q->c.tx_bytes, bytes, memory_order_relaxed);
 	return k;
@@ -549,7 +565,8 @@ const struct engine_ops engine_af_xdp_ops = {
 	.probe = axdp_probe,
 	.open = axdp_open,
 	.close = axdp_close,
-	.tx_burst = axdp_tx,
+	.tx_frames = axdp_tx_frames,
+	.tx_submit = axdp_tx_submit,
 	.rx_burst = axdp_rx,
 	.set_filter = axdp_set_filter,
 	.stats = axdp_stats,

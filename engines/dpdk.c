@@ -35,6 +35,8 @@
 struct dq {
 	struct rte_mbuf *rx[BURST]; /* handed out by the last rx_burst */
 	unsigned nrx;
+	struct rte_mbuf *tx[BURST]; /* lent by tx_frames until tx_submit */
+	unsigned ntx;
 	struct queue_counters c; /* written by the worker */
 };
 
@@ -367,29 +369,45 @@ static void offload_prepare(struct rte_mbuf *m)
 	}
 }
 
-static unsigned dpdk_tx(struct engine *e, unsigned qi, const struct pkt *pkts, unsigned n)
+/* Lends mbufs from the port's pool: probes are built in their data room. */
+static unsigned dpdk_tx_frames(struct engine *e, unsigned qi, uint8_t **bufs, unsigned n)
 {
 	struct dport *d = e->priv;
 	struct dq *q = &d->q[qi];
-	struct rte_mbuf *m[BURST];
-	uint64_t bytes = 0;
 	thread_register();
 	n = MIN(n, (unsigned)BURST);
-	if (!n || rte_pktmbuf_alloc_bulk(d->mp, m, n) < 0)
-		return 0;
-	for (unsigned i = 0; i < n; i++) {
-		memcpy(rte_pktmbuf_append(m[i], pkts[i].len), pkts[i].data, pkts[i].len);
-		if (d->cksum_offload)
-			offload_prepare(m[i]);
-	}
-	uint16_t ok = d->cksum_offload ? rte_eth_tx_prepare(d->port, (uint16_t)qi, m, (uint16_t)n) : (uint16_t)n;
-	uint16_t sent = rte_eth_tx_burst(d->port, (uint16_t)qi, m, ok);
-	if (sent < n) {
-		rte_pktmbuf_free_bulk(m + sent, n - sent);
+	if (!n || rte_pktmbuf_alloc_bulk(d->mp, q->tx, n) < 0) {
 		atomic_fetch_add_explicit(&q->c.tx_full, 1, memory_order_relaxed);
+		return q->ntx = 0;
 	}
+	for (unsigned i = 0; i < n; i++)
+		bufs[i] = rte_pktmbuf_mtod(q->tx[i], uint8_t *);
+	return q->ntx = n;
+}
+
+/* Sends the first k lent mbufs (checksums by the device when it offers
+ * them); frees what the device refused and what was lent but not used. */
+static unsigned dpdk_tx_submit(struct engine *e, unsigned qi, const uint16_t *lens, unsigned k)
+{
+	struct dport *d = e->priv;
+	struct dq *q = &d->q[qi];
+	uint64_t bytes = 0;
+	k = MIN(k, q->ntx);
+	for (unsigned i = 0; i < k; i++) {
+		q->tx[i]->data_len = lens[i];
+		q->tx[i]->pkt_len = lens[i];
+		if (d->cksum_offload)
+			offload_prepare(q->tx[i]);
+	}
+	uint16_t ok = d->cksum_offload ? rte_eth_tx_prepare(d->port, (uint16_t)qi, q->tx, (uint16_t)k) : (uint16_t)k;
+	uint16_t sent = rte_eth_tx_burst(d->port, (uint16_t)qi, q->tx, ok);
+	if (sent < k)
+		atomic_fetch_add_explicit(&q->c.tx_full, 1, memory_order_relaxed);
+	if (sent < q->ntx)
+		rte_pktmbuf_free_bulk(q->tx + sent, q->ntx - sent);
+	q->ntx = 0;
 	for (unsigned i = 0; i < sent; i++)
-		bytes += pkts[i].len;
+		bytes += lens[i];
 	atomic_fetch_add_explicit(&q->c.tx_packets, sent, memory_order_relaxed);
 	atomic_fetch_add_explicit(&q->c.tx_bytes, bytes, memory_order_relaxed);
 	return sent;
@@ -458,7 +476,8 @@ const struct engine_ops engine_dpdk_ops = {
 	.probe = dpdk_probe,
 	.open = dpdk_open,
 	.close = dpdk_close,
-	.tx_burst = dpdk_tx,
+	.tx_frames = dpdk_tx_frames,
+	.tx_submit = dpdk_tx_submit,
 	.rx_burst = dpdk_rx,
 	.set_filter = dpdk_set_filter,
 	.stats = dpdk_stats,

@@ -1,7 +1,10 @@
 /* Packet engine vtable (zmap probe-module style): each engine owns one NIC's
- * queues from daemon start to stop. Buffers: tx_burst copies the caller's
- * frames into engine memory before returning; rx_burst returns pointers into
- * engine memory that stay valid until the next rx_burst on the same queue.
+ * queues from daemon start to stop. Buffers, both ways in engine memory:
+ * tx_frames() lends the caller frame buffers (UMEM frames, TX ring slots,
+ * mbuf data), which it owns until tx_submit() hands them back -- the first k
+ * queued with their lengths, the rest taken back unsent; rx_burst returns
+ * pointers that stay valid until the next rx_burst on the same queue. Only
+ * the queue's worker calls the tx_ and rx_ ops of a queue.
  * The engine layer knows no daemon config: it gets a struct engine_conf. */
 #pragma once
 #include "common.h"
@@ -10,6 +13,8 @@
 #include <stdatomic.h>
 
 #define ENGINE_MAX_QUEUES 64
+#define ENGINE_MAX_BURST 64  /* frames lent at once */
+#define ENGINE_FRAME_MIN 128 /* bytes a lent frame holds at least (PROBE_MAX_LEN) */
 #define ENGINE_MAX_FILTER 16
 
 enum engine_kind { ENGINE_AF_XDP, ENGINE_DPDK, ENGINE_AF_PACKET, ENGINE_NULL };
@@ -80,8 +85,13 @@ struct engine_ops {
 	 * left open or attached and why names the problem and the fix. */
 	int (*open)(struct engine *e, const struct engine_conf *conf, struct errbuf *why);
 	void (*close)(struct engine *e);
-	/* Queues n frames; returns how many were taken (0 when the ring is full). */
-	unsigned (*tx_burst)(struct engine *e, unsigned q, const struct pkt *pkts, unsigned n);
+	/* Lends up to n frame buffers of ENGINE_FRAME_MIN bytes or more; returns how
+	 * many (0 when the ring is full). The caller builds frames in them. */
+	unsigned (*tx_frames)(struct engine *e, unsigned q, uint8_t **bufs, unsigned n);
+	/* Queues the first k lent frames with lens[i] bytes, takes back the other
+	 * lent ones; returns how many of the k went out (fewer only when the
+	 * device refused some: those are counted tx_ring_full, not sent). */
+	unsigned (*tx_submit)(struct engine *e, unsigned q, const uint16_t *lens, unsigned k);
 	/* Up to n received frames, or 0. Non-blocking. */
 	unsigned (*rx_burst)(struct engine *e, unsigned q, struct pkt *pkts, unsigned n);
 	/* Replaces the RX filter (called by the main thread when jobs start/end). */

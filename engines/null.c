@@ -9,6 +9,7 @@
 
 struct null_queue {
 	_Atomic uint64_t tx_packets, tx_bytes, rx_empty; /* written by the worker */
+	uint8_t frames[ENGINE_MAX_BURST][ENGINE_FRAME_MIN]; /* lent by tx_frames */
 };
 
 static int null_probe(const struct engine_conf *conf, struct engine_caps *caps, struct errbuf *why)
@@ -41,15 +42,24 @@ static void null_close(struct engine *e)
 	e->priv = NULL;
 }
 
-static unsigned null_tx(struct engine *e, unsigned q, const struct pkt *pkts, unsigned n)
+static unsigned null_tx_frames(struct engine *e, unsigned q, uint8_t **bufs, unsigned n)
+{
+	struct null_queue *nq = (struct null_queue *)e->priv + q;
+	n = MIN(n, (unsigned)ENGINE_MAX_BURST);
+	for (unsigned i = 0; i < n; i++)
+		bufs[i] = nq->frames[i];
+	return n;
+}
+
+static unsigned null_tx_submit(struct engine *e, unsigned q, const uint16_t *lens, unsigned k)
 {
 	struct null_queue *nq = (struct null_queue *)e->priv + q;
 	uint64_t bytes = 0;
-	for (unsigned i = 0; i < n; i++)
-		bytes += pkts[i].len;
-	atomic_fetch_add_explicit(&nq->tx_packets, n, memory_order_relaxed);
+	for (unsigned i = 0; i < k; i++)
+		bytes += lens[i];
+	atomic_fetch_add_explicit(&nq->tx_packets, k, memory_order_relaxed);
 	atomic_fetch_add_explicit(&nq->tx_bytes, bytes, memory_order_relaxed);
-	return n;
+	return k;
 }
 
 static unsigned null_rx(struct engine *e, unsigned q, struct pkt *pkts, unsigned n)
@@ -82,7 +92,8 @@ const struct engine_ops engine_null_ops = {
 	.probe = null_probe,
 	.open = null_open,
 	.close = null_close,
-	.tx_burst = null_tx,
+	.tx_frames = null_tx_frames,
+	.tx_submit = null_tx_submit,
 	.rx_burst = null_rx,
 	.set_filter = null_set_filter,
 	.stats = null_stats,
