@@ -9,12 +9,18 @@
 # samples the thread (user + kernel, including the softirq work run in its
 # context) and the samples are grouped by what the code does, in ns per packet.
 # Usage: sudo bench/profile.sh [BUILD_DIR]   (default build)
-# env: CORE (default 1), SECONDS_REC (default 3), KEEP_PERF=DIR keeps perf.data files
+# Then the bare sender alone in variants that isolate one cost each (VARIANTS):
+# frames spread over 1024/4096 UMEM chunks (cold cache, like scand's deep TX
+# ring), scand's 74-byte frame, a larger kernel TX budget per sendto.
+# env: CORE (default 1), SECONDS_REC (default 3), KEEP_PERF=DIR keeps perf.data
+#      files, VARIANTS (xsk_bare option sets separated by ";", "" to skip), REPEAT (2)
 set -u
 cd "$(dirname "$0")/.."
 B=$(realpath "${1:-build}")
 CORE=${CORE:-1}
 SECONDS_REC=${SECONDS_REC:-3}
+VARIANTS=${VARIANTS-"-n 1;-n 1024;-n 4096;--scand-frame;-B 64;-B 256 -b 256"}
+REPEAT=${REPEAT:-2}
 export SRCDIR=$PWD SCAND=$B/daemon/scand SCANCTL=$B/ctl/scanctl
 BARE=$B/bench/xsk_bare
 for f in "$SCAND" "$SCANCTL" "$BARE" "$B/engines/xdp_drop.bpf.o"; do
@@ -36,17 +42,23 @@ gw=$(ip -n "$TARGET_NS" -br link show tg0 | awk '{print $3}')
 txc() { ip netns exec "$SCAN_NS" cat /sys/class/net/sc0/statistics/tx_packets; }
 EVENTS=task-clock,context-switches,syscalls:sys_enter_sendto,syscalls:sys_enter_recvfrom,syscalls:sys_enter_nanosleep,syscalls:sys_enter_clock_nanosleep
 
-# measure NAME TID: perf stat + perf record on one thread; prints the report
+# sample SECONDS OUT: run as perf's workload, so the counters cover the window:
+# writes "packets ns" (sc0 TX counter delta, wall time) to OUT
+sample() {
+	local a=$(txc) t0=$(date +%s%N)
+	sleep "$1"
+	local b=$(txc) t1=$(date +%s%N)
+	echo "$((b - a)) $((t1 - t0))" >"$2"
+}
+export -f sample txc
+export SCAN_NS
+
+# measure NAME TID: perf stat + perf record on one thread; leaves NAME.* files in $T
 measure() {
-	local name=$1 tid=$2 a b
-	a=$(txc)
-	perf stat -x, -e "$EVENTS" -t "$tid" -o "$T/$name.stat" -- sleep 2
-	b=$(txc)
-	echo "$((b - a))" >"$T/$name.stat.packets"
-	a=$(txc)
-	perf record -q -e cpu-clock -F 10000 -t "$tid" -o "$T/$name.data" -- sleep "$SECONDS_REC" 2>/dev/null
-	b=$(txc)
-	echo "$((b - a))" >"$T/$name.rec.packets"
+	local name=$1 tid=$2
+	perf stat -x, -e "$EVENTS" -t "$tid" -o "$T/$name.stat" -- bash -c "sample 2 $T/$name.stat.packets"
+	perf record -q -e cpu-clock -F 10000 -t "$tid" -o "$T/$name.data" -- \
+		bash -c "sample $SECONDS_REC $T/$name.rec.packets" 2>/dev/null
 	perf report -i "$T/$name.data" --no-children --sort dso,sym --stdio -F period,dso,sym 2>/dev/null |
 		grep -v '^#' | grep -v '^$' >"$T/$name.report"
 	[ -n "${KEEP_PERF:-}" ] && cp "$T/$name.data" "$KEEP_PERF/$name.perf.data"
@@ -66,11 +78,10 @@ profile_scand() {
 	echo "$((f1 - f0)) $((p1 - p0))" >"$T/scand.ringfull"
 	# probes built per probe sent: count probe_build calls with a uprobe (slows the
 	# worker down; only the ratio is used)
+	perf probe -q -d 'probe_scand:*' 2>/dev/null # left over from an interrupted run
 	if perf probe -q -x "$SCAND" --add probe_build 2>"$T/uprobe.err"; then
 		UPROBE=probe_scand:probe_build
-		local a=$(txc)
-		perf stat -x, -e "$UPROBE" -t "$tid" -o "$T/scand.uprobe" -- sleep 1
-		echo "$(($(txc) - a))" >"$T/scand.uprobe.packets"
+		perf stat -x, -e "$UPROBE" -t "$tid" -o "$T/scand.uprobe" -- bash -c "sample 2 $T/scand.uprobe.packets"
 		perf probe -q -d "$UPROBE"
 		UPROBE=""
 	else
@@ -89,7 +100,23 @@ profile_bare() {
 	wait "$pid"
 }
 
+# bare_variants: each option set REPEAT times, interleaved; its own report lines
+bare_variants() {
+	local v i
+	[ -n "$VARIANTS" ] || return 0
+	echo
+	echo "bare sender variants (core $CORE, 3 s each, interleaved x $REPEAT):"
+	for i in $(seq "$REPEAT"); do
+		while IFS= read -r v; do
+			printf '  %-16s ' "${v:-default}"
+			ip netns exec "$SCAN_NS" "$BARE" -i sc0 -c "$CORE" -w 0.5 -d 3 $v |
+				sed 's/.*frame=\([0-9]*\) frames=\([0-9]*\).*budget=\([0-9]*\).* pps=\([0-9]*\).*pkts_per_kick=\([0-9.]*\).* cpu=\([0-9]*\)% cpu_ns_per_pkt=\([0-9]*\)/frame \1 B, frames \2, budget \3: \4 pps, \5 pkts\/kick, cpu \6%, \7 ns CPU\/pkt/'
+		done <<<"${VARIANTS//;/$'\n'}"
+	done
+}
+
 echo "machine: $(nproc) vCPU, $(lscpu | sed -n 's/^Model name: *//p'), kernel $(uname -r), $(date -u '+%F %H:%M') UTC, load $(cut -d' ' -f1-3 /proc/loadavg); thread pinned to core $CORE"
 profile_scand
 profile_bare
 python3 "$SRCDIR/bench/perfsplit.py" "$T"
+bare_variants

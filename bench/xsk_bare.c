@@ -18,8 +18,8 @@
 #include <unistd.h>
 #include <xdp/xsk.h>
 
-#include "config.h"
 #include "netinfo.h"
+#include "parse.h"
 #include "probe.h"
 
 #ifndef XDP_MAX_TX_SKB_BUDGET
@@ -373,11 +373,11 @@ static void report(const struct bare_opts *o, const struct bare_count *c, double
 	printf("xsk_bare: if=%s queue=%u core=%d mode=copy frame=%u frames=%u batch=%u ring=%u budget=%u "
 	       "seconds=%.3f sent=%" PRIu64 " pps=%.0f kicks=%" PRIu64 " pkts_per_kick=%.1f "
 	       "kick_eagain=%" PRIu64 " kick_errors=%" PRIu64 " ring_full_rounds=%" PRIu64
-	       " cpu=%.0f%%\n",
+	       " cpu=%.0f%% cpu_ns_per_pkt=%.0f\n",
 	       o->ifname, o->queue, o->core, len, o->frames, o->batch, o->ring, o->budget ? o->budget : 32,
 	       secs, c->sent, (double)c->sent / secs, c->kicks,
 	       c->kicks ? (double)c->sent / (double)c->kicks : 0.0, c->kick_again, c->kick_other,
-	       c->empty_polls, 100.0 * cpu / secs);
+	       c->empty_polls, 100.0 * cpu / secs, c->sent ? cpu * 1e9 / (double)c->sent : 0.0);
 }
 
 int main(int argc, char **argv)
