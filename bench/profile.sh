@@ -9,11 +9,14 @@
 # samples the thread (user + kernel, including the softirq work run in its
 # context) and the samples are grouped by what the code does, in ns per packet.
 # Usage: sudo bench/profile.sh [BUILD_DIR]   (default build)
-# Then the bare sender alone in variants that isolate one cost each (VARIANTS):
+# Then scand under callgrind (exact instruction and call counts per probe for
+# a whole job of 524,288 probes; the kernel side is not counted), and the bare
+# sender alone in variants that isolate one cost each (VARIANTS):
 # frames spread over 1024/4096 UMEM chunks (cold cache, like scand's deep TX
 # ring), scand's 74-byte frame, a larger kernel TX budget per sendto.
 # env: CORE (default 1), SECONDS_REC (default 3), KEEP_PERF=DIR keeps perf.data
-#      files, VARIANTS (xsk_bare option sets separated by ";", "" to skip), REPEAT (2)
+#      files, VARIANTS (xsk_bare option sets separated by ";", "" to skip), REPEAT (2),
+#      CALLGRIND (1; 0 skips the valgrind run)
 set -u
 cd "$(dirname "$0")/.."
 B=$(realpath "${1:-build}")
@@ -21,6 +24,7 @@ CORE=${CORE:-1}
 SECONDS_REC=${SECONDS_REC:-3}
 VARIANTS=${VARIANTS-"-n 1;-n 1024;-n 4096;--scand-frame;-B 64;-B 256 -b 256"}
 REPEAT=${REPEAT:-2}
+CALLGRIND=${CALLGRIND:-1}
 export SRCDIR=$PWD SCAND=$B/daemon/scand SCANCTL=$B/ctl/scanctl
 BARE=$B/bench/xsk_bare
 for f in "$SCAND" "$SCANCTL" "$BARE" "$B/engines/xdp_drop.bpf.o"; do
@@ -100,6 +104,22 @@ profile_bare() {
 	wait "$pid"
 }
 
+# callgrind_run: scand af_xdp under valgrind, one job of 198.18.0.0/16 x 8 ports
+callgrind_run() {
+	[ "$CALLGRIND" = 1 ] || return 0
+	command -v valgrind >/dev/null || { echo "callgrind skipped: valgrind not installed (apt-get install valgrind)"; return 0; }
+	echo
+	scand_config "$T/scand.conf" $'[nic "sc0"]\nengine = af_xdp\nqueues = 1'
+	rm -rf "$T/state"
+	SCAND_WRAP="valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file=$T/cg.out" \
+		scand_start "$T/scand.conf"
+	local job=$(ctl submit 198.18.0.0/16 -p 1-8 -r 1000000000 --no-adaptive --cooldown 0 --gateway-mac "$gw")
+	WAIT_S=600 wait_state "$job" done
+	local sent=$(jget "$(ctl --json status "$job")" 'r["sent"]')
+	scand_stop
+	python3 "$SRCDIR/bench/cgsplit.py" "$sent" "$T"/cg.out-*
+}
+
 # bare_variants: each option set REPEAT times, interleaved; its own report lines
 bare_variants() {
 	local v i
@@ -119,4 +139,5 @@ echo "machine: $(nproc) vCPU, $(lscpu | sed -n 's/^Model name: *//p'), kernel $(
 profile_scand
 profile_bare
 python3 "$SRCDIR/bench/perfsplit.py" "$T"
+callgrind_run
 bare_variants
