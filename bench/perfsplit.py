@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Groups the cpu-clock samples of bench/profile.sh by what the code does and
-prints ns per packet for scand's af_xdp worker and the bare AF_XDP sender.
-usage: perfsplit.py DIR   (DIR holds NAME.report, NAME.stat, NAME.*.packets)"""
+prints ns per packet for scand's af_xdp worker and the bare AF_XDP sender,
+or (--variants) one line per bare-sender variant listed in DIR/variants.
+usage: perfsplit.py [--variants] DIR   (DIR holds NAME.report, NAME.stat, NAME.*.packets)"""
 import csv
 import os
 import re
@@ -110,7 +111,22 @@ def extras(d):
     return lines
 
 
+def variants(d):
+    rows = [l.rstrip("\n").split("\t", 1) for l in open(os.path.join(d, "variants")) if l.strip()]
+    cols = [("kernel memcpy", "kernel: memcpy (UMEM->skb and skb->page_pool copies)"),
+            ("syscall", "kernel: syscall entry/exit")]
+    print(f"bare sender variants (perf, ns per packet): {'variant':28}{'pps':>11}{'pkts/kick':>10}{'CPU ns':>8}"
+          + "".join(f"{c:>15}" for c, _ in cols))
+    for name, label in rows:
+        r = summarize(d, name)
+        g = [r["groups"].get(k, 0) / max(r["pkts"], 1) for _, k in cols]
+        print(f"  {label:28}{r['pps']:11,.0f}{1 / max(r['kicks'], 1e-9):10.1f}{r['ns_per_pkt']:8.0f}"
+              + "".join(f"{x:15.1f}" for x in g))
+
+
 def main():
+    if sys.argv[1] == "--variants":
+        return variants(sys.argv[2])
     d = sys.argv[1]
     res = {n: summarize(d, n) for n in ("scand", "bare") if os.path.exists(os.path.join(d, n + ".report"))}
     for n, r in res.items():

@@ -11,9 +11,11 @@
 # Usage: sudo bench/profile.sh [BUILD_DIR]   (default build)
 # Then scand under callgrind (exact instruction and call counts per probe for
 # a whole job of 524,288 probes; the kernel side is not counted), and the bare
-# sender alone in variants that isolate one cost each (VARIANTS):
-# frames spread over 1024/4096 UMEM chunks (cold cache, like scand's deep TX
-# ring), scand's 74-byte frame, a larger kernel TX budget per sendto.
+# sender, profiled the same way, in variants that isolate one cost each
+# (VARIANTS): each frame rewritten before it is queued (--write) with a deep
+# TX ring (2048, like scand's 1024-deep ring that the kernel drains 32 per
+# kick) or a shallow one (-r 64), scand's 74-byte frame, a larger kernel TX
+# budget per sendto (XDP_MAX_TX_SKB_BUDGET, Linux >= 6.17).
 # env: CORE (default 1), SECONDS_REC (default 3), KEEP_PERF=DIR keeps perf.data
 #      files, VARIANTS (xsk_bare option sets separated by ";", "" to skip), REPEAT (2),
 #      CALLGRIND (1; 0 skips the valgrind run)
@@ -22,7 +24,7 @@ cd "$(dirname "$0")/.."
 B=$(realpath "${1:-build}")
 CORE=${CORE:-1}
 SECONDS_REC=${SECONDS_REC:-3}
-VARIANTS=${VARIANTS-"-n 1;-n 1024;-n 4096;--scand-frame;-B 64;-B 256 -b 256"}
+VARIANTS=${VARIANTS-"-n 1;-n 4096 --write;-n 4096 --write -r 64;--scand-frame;-B 64;-B 256 -b 256"}
 REPEAT=${REPEAT:-2}
 CALLGRIND=${CALLGRIND:-1}
 export SRCDIR=$PWD SCAND=$B/daemon/scand SCANCTL=$B/ctl/scanctl
@@ -120,19 +122,26 @@ callgrind_run() {
 	python3 "$SRCDIR/bench/cgsplit.py" "$sent" "$T"/cg.out-*
 }
 
-# bare_variants: each option set REPEAT times, interleaved; its own report lines
+# bare_variants: each option set REPEAT times, interleaved, profiled like the
+# bare sender above (perf stat + perf record), one summary line each
 bare_variants() {
-	local v i
+	local v i n=0 pid
 	[ -n "$VARIANTS" ] || return 0
-	echo
-	echo "bare sender variants (core $CORE, 3 s each, interleaved x $REPEAT):"
+	: >"$T/variants"
 	for i in $(seq "$REPEAT"); do
 		while IFS= read -r v; do
-			printf '  %-16s ' "${v:-default}"
-			ip netns exec "$SCAN_NS" "$BARE" -i sc0 -c "$CORE" -w 0.5 -d 3 $v |
-				sed 's/.*frame=\([0-9]*\) frames=\([0-9]*\).*budget=\([0-9]*\).* pps=\([0-9]*\).*pkts_per_kick=\([0-9.]*\).* cpu=\([0-9]*\)% cpu_ns_per_pkt=\([0-9]*\)/frame \1 B, frames \2, budget \3: \4 pps, \5 pkts\/kick, cpu \6%, \7 ns CPU\/pkt/'
+			n=$((n + 1))
+			ip netns exec "$SCAN_NS" "$BARE" -i sc0 -c "$CORE" -w 0 -d 60 $v >/dev/null &
+			pid=$!
+			sleep 1
+			measure "var$n" "$pid"
+			kill -TERM "$pid"
+			wait "$pid"
+			printf 'var%s\t%s\n' "$n" "${v:-default}" >>"$T/variants"
 		done <<<"${VARIANTS//;/$'\n'}"
 	done
+	echo
+	python3 "$SRCDIR/bench/perfsplit.py" --variants "$T"
 }
 
 echo "machine: $(nproc) vCPU, $(lscpu | sed -n 's/^Model name: *//p'), kernel $(uname -r), $(date -u '+%F %H:%M') UTC, load $(cut -d' ' -f1-3 /proc/loadavg); thread pinned to core $CORE"

@@ -33,7 +33,7 @@ struct bare_opts {
 	unsigned queue, batch, ring, budget, frames;
 	int core;
 	double seconds, warmup;
-	bool scand_frame;
+	bool scand_frame, write;
 };
 
 /* Counters of one measured window. */
@@ -41,9 +41,11 @@ struct bare_count {
 	uint64_t sent, kicks, kick_again, kick_other, empty_polls;
 };
 
-/* The frames are written once, before the socket exists, and never again, so
- * descriptors may point at a frame that is still in flight: the kernel only
- * reads it (copy mode copies it into an skb). */
+/* The frames are written once, before the socket exists, and (without
+ * --write) never again, so descriptors may point at a frame that is still in
+ * flight: the kernel only reads it (copy mode copies it into an skb). With
+ * --write each frame is rewritten just before it is queued, as scand does;
+ * the frame count must then exceed the ring so no queued frame is rewritten. */
 struct bare {
 	uint8_t *area;
 	size_t size;
@@ -51,7 +53,9 @@ struct bare {
 	struct xsk_socket *xsk;
 	struct xsk_ring_prod tx, fill;
 	struct xsk_ring_cons comp;
-	unsigned nframes, next, outstanding, ring;
+	unsigned nframes, next, outstanding, ring, len;
+	bool write;
+	uint8_t frame[PROBE_MAX_LEN];
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -67,7 +71,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: xsk_bare -i IFNAME [-q QUEUE] [-c CORE] [-d SECONDS] [-w SECONDS]\n"
 		"                [-b BATCH] [-r RING] [-B BUDGET] [-n FRAMES] [-s SRC] [-t DST] [-g MAC]\n"
-		"                [--scand-frame]\n"
+		"                [--scand-frame] [--write]\n"
 		"Sends one pre-built TCP SYN SRC -> DST (both inside 198.18.0.0/15) from an\n"
 		"AF_XDP socket in copy mode on IFNAME queue QUEUE, pinned to CORE, as fast as\n"
 		"the kernel takes it, and prints the rate over SECONDS after a warm-up.\n"
@@ -75,7 +79,9 @@ static void usage(FILE *f)
 		"ring), -B 0 (kernel default, 32 per sendto), -n 1 (UMEM frames holding the\n"
 		"frame, used in turn; more frames = a colder cache), -s 198.18.0.100, -t 198.18.1.1,\n"
 		"-g: the neighbour-table MAC of the next hop to DST; 60-byte frame without TCP\n"
-		"options, or scand's 74-byte SYN (MSS, SACK, TS, WS) with --scand-frame.\n");
+		"options, or scand's 74-byte SYN (MSS, SACK, TS, WS) with --scand-frame.\n"
+		"--write copies the frame into its UMEM chunk before queueing it (as scand\n"
+		"does; needs -n > -r): shows what the distance between write and send costs.\n");
 }
 
 static int parse_num(const char *s, unsigned lo, unsigned hi, unsigned *out)
@@ -119,6 +125,9 @@ static int parse_opt(int c, const char *arg, struct bare_opts *o)
 	case 'F':
 		o->scand_frame = true;
 		return 0;
+	case 'W':
+		o->write = true;
+		return 0;
 	case 'q':
 		return parse_num(arg, 0, 1023, &o->queue);
 	case 'b':
@@ -146,6 +155,7 @@ static int parse_args(int argc, char **argv, struct bare_opts *o)
 {
 	static const struct option lo[] = {
 		{ "scand-frame", no_argument, NULL, 'F' },
+		{ "write", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -162,7 +172,8 @@ static int parse_args(int argc, char **argv, struct bare_opts *o)
 			return -EINVAL;
 		}
 	}
-	if (!o->ifname || optind != argc || (o->ring & (o->ring - 1)) || o->batch > o->ring) {
+	if (!o->ifname || optind != argc || (o->ring & (o->ring - 1)) || o->batch > o->ring ||
+	    (o->write && o->frames <= o->ring)) {
 		usage(stderr);
 		return -EINVAL;
 	}
@@ -267,6 +278,9 @@ static int bare_open(struct bare *b, const struct bare_opts *o, const uint8_t *f
 	memset(b, 0, sizeof(*b));
 	b->nframes = o->frames;
 	b->ring = o->ring;
+	b->write = o->write;
+	b->len = len;
+	memcpy(b->frame, frame, len);
 	b->size = (size_t)b->nframes * FRAME_SIZE;
 	b->area = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (b->area == MAP_FAILED) {
@@ -305,7 +319,7 @@ static inline void kick(struct bare *b, struct bare_count *c)
 }
 
 /* One round: reap completions, queue up to a batch, kick. */
-static inline void round_once(struct bare *b, unsigned batch, unsigned len, struct bare_count *c)
+static inline void round_once(struct bare *b, unsigned batch, struct bare_count *c)
 {
 	uint32_t idx = 0;
 	unsigned k;
@@ -315,7 +329,9 @@ static inline void round_once(struct bare *b, unsigned batch, unsigned len, stru
 		for (unsigned i = 0; i < k; i++) {
 			struct xdp_desc *d = xsk_ring_prod__tx_desc(&b->tx, idx + i);
 			d->addr = (uint64_t)b->next * FRAME_SIZE;
-			d->len = len;
+			d->len = b->len;
+			if (b->write)
+				memcpy(b->area + d->addr, b->frame, b->len);
 			b->next = b->next + 1 == b->nframes ? 0 : b->next + 1;
 		}
 		xsk_ring_prod__submit(&b->tx, k);
@@ -341,12 +357,12 @@ static double cpu_s(void)
 }
 
 /* Runs rounds until `until` (or a signal); returns the counts of that span. */
-static struct bare_count run_until(struct bare *b, const struct bare_opts *o, unsigned len, double until)
+static struct bare_count run_until(struct bare *b, const struct bare_opts *o, double until)
 {
 	struct bare_count c = { 0 };
 	while (!stop_flag) {
 		for (int i = 0; i < 64; i++)
-			round_once(b, o->batch, len, &c);
+			round_once(b, o->batch, &c);
 		if (now_s() >= until)
 			break;
 	}
@@ -397,10 +413,10 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	if (bare_open(&b, &o, frame, len) < 0)
 		return 1;
-	run_until(&b, &o, len, now_s() + o.warmup);
+	run_until(&b, &o, now_s() + o.warmup);
 	t0 = now_s();
 	c0 = cpu_s();
-	c = run_until(&b, &o, len, t0 + o.seconds);
+	c = run_until(&b, &o, t0 + o.seconds);
 	report(&o, &c, now_s() - t0, cpu_s() - c0, len);
 	if (c.kick_other)
 		fprintf(stderr, "xsk_bare: %" PRIu64 " sendto kicks failed with errors other than EAGAIN/EBUSY/ENOBUFS\n",
