@@ -29,23 +29,20 @@ REPEAT=${REPEAT:-2}
 CALLGRIND=${CALLGRIND:-1}
 export SRCDIR=$PWD SCAND=$B/daemon/scand SCANCTL=$B/ctl/scanctl
 BARE=$B/bench/xsk_bare
-for f in "$SCAND" "$SCANCTL" "$BARE" "$B/engines/xdp_drop.bpf.o"; do
-	[ -e "$f" ] || { echo "profile.sh: $f missing: build first (ninja -C $B)" >&2; exit 2; }
-done
 command -v perf >/dev/null || { echo "profile.sh: perf missing (apt-get install linux-perf)" >&2; exit 2; }
 perf stat -e cpu-clock true >/dev/null 2>&1 || { echo "profile.sh: perf cannot count cpu-clock here" >&2; exit 2; }
 . tests/integration/testbed.sh
 . tests/integration/lib.sh
-lib_setup
+. bench/lib.sh
+bench_need "$SCAND" "$SCANCTL" "$BARE" "$B/engines/xdp_drop.bpf.o"
 UPROBE=""
 cleanup() {
 	[ -n "$UPROBE" ] && perf probe -q -d "$UPROBE" 2>/dev/null
-	lib_cleanup
+	bench_cleanup
 }
-trap cleanup EXIT INT TERM
+bench_setup cleanup
 ip -n "$TARGET_NS" link set tg0 xdp obj "$B/engines/xdp_drop.bpf.o" sec xdp || fail "cannot attach xdp_drop"
 gw=$(ip -n "$TARGET_NS" -br link show tg0 | awk '{print $3}')
-txc() { ip netns exec "$SCAN_NS" cat /sys/class/net/sc0/statistics/tx_packets; }
 EVENTS=task-clock,context-switches,syscalls:sys_enter_sendto,syscalls:sys_enter_recvfrom,syscalls:sys_enter_nanosleep,syscalls:sys_enter_clock_nanosleep
 
 # sample SECONDS OUT: run as perf's workload, so the counters cover the window:
@@ -75,7 +72,8 @@ profile_scand() {
 	scand_config "$T/scand.conf" $'[nic "sc0"]\nengine = af_xdp\nqueues = 1'
 	scand_start "$T/scand.conf"
 	local job=$(ctl submit 198.18.0.0/16 -p 1-1000 -r 1000000000 --no-adaptive --cooldown 0 --gateway-mac "$gw")
-	local tid=$(grep -l '^w-sc0-' /proc/"$SCAND_PID"/task/*/comm | awk -F/ '{print $5}')
+	local tid
+	tid=$(worker_tids) || exit 1
 	taskset -pc "$CORE" "$tid" >/dev/null || fail "cannot pin the worker"
 	sleep 1.5
 	local f0=$(jget "$(ctl --json telemetry)" 'r["nics"][0]["tx_ring_full"]') p0=$(txc)
@@ -100,6 +98,7 @@ profile_scand() {
 profile_bare() {
 	ip netns exec "$SCAN_NS" "$BARE" -i sc0 -c "$CORE" -w 0 -d 60 >"$T/bare.out" 2>&1 &
 	local pid=$!
+	bench_track $pid xsk_bare
 	sleep 1.5
 	measure bare "$pid"
 	kill -TERM "$pid"
@@ -133,6 +132,7 @@ bare_variants() {
 			n=$((n + 1))
 			ip netns exec "$SCAN_NS" "$BARE" -i sc0 -c "$CORE" -w 0 -d 60 $v >/dev/null &
 			pid=$!
+			bench_track $pid xsk_bare
 			sleep 1
 			measure "var$n" "$pid"
 			kill -TERM "$pid"
@@ -144,7 +144,7 @@ bare_variants() {
 	python3 "$SRCDIR/bench/perfsplit.py" --variants "$T"
 }
 
-echo "machine: $(nproc) vCPU, $(lscpu | sed -n 's/^Model name: *//p'), kernel $(uname -r), $(date -u '+%F %H:%M') UTC, load $(cut -d' ' -f1-3 /proc/loadavg); thread pinned to core $CORE"
+echo "$(bench_machine); thread pinned to core $CORE"
 profile_scand
 profile_bare
 python3 "$SRCDIR/bench/perfsplit.py" "$T"

@@ -17,13 +17,12 @@ RUNS=${RUNS:-20}
 ENGINES=${ENGINES:-null af_xdp}
 PARTS=${PARTS:-a b}
 export SRCDIR=$PWD SCAND=$B/daemon/scand SCANCTL=$B/ctl/scanctl
-for f in "$SCAND" "$SCANCTL"; do
-	[ -x "$f" ] || { echo "start.sh: $f missing: build first (ninja -C $B)" >&2; exit 2; }
-done
 command -v zmap >/dev/null || { echo "start.sh: zmap not installed (apt-get install zmap)" >&2; exit 2; }
 . tests/integration/testbed.sh
 . tests/integration/lib.sh
-lib_setup
+. bench/lib.sh
+bench_need "$SCAND" "$SCANCTL"
+bench_setup
 LAT="python3 $SRCDIR/bench/startlat.py --socket $T/control.sock"
 : >"$T/empty" # zmap's default blocklist covers 198.18.0.0/15
 echo "198.18.1.1:80" >"$T/truth"
@@ -58,7 +57,7 @@ part_b() {
 	scand_stop
 }
 
-echo "machine: $(nproc) vCPU, $(lscpu | sed -n 's/^Model name: *//p'), kernel $(uname -r), $(date -u '+%F %H:%M') UTC, load $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_machine
 echo "scand $("$SCAND" --version | head -n 1)"
 for p in $PARTS; do
 	"part_$p"

@@ -23,20 +23,18 @@ RUNS=${RUNS:-1}
 SECTIONS=${SECTIONS:-1 2 3}
 export SRCDIR=$PWD SCAND=$B/daemon/scand SCANCTL=$B/ctl/scanctl
 BARE=$B/bench/xsk_bare
-for f in "$SCAND" "$SCANCTL" "$BARE" "$B/engines/xdp_drop.bpf.o"; do
-	[ -e "$f" ] || { echo "xdp.sh: $f missing: build first (ninja -C $B)" >&2; exit 2; }
-done
 for t in zmap masscan; do
 	command -v $t >/dev/null || { echo "xdp.sh: $t not installed (apt-get install $t)" >&2; exit 2; }
 done
 . tests/integration/testbed.sh
 . tests/integration/lib.sh
-lib_setup
+. bench/lib.sh
+bench_need "$SCAND" "$SCANCTL" "$BARE" "$B/engines/xdp_drop.bpf.o"
+bench_setup
 : >"$T/empty"
 NCPU=$(nproc)
 SUMMARY="python3 $SRCDIR/bench/xdpsum.py"
 
-txc() { ip netns exec "$SCAN_NS" cat /sys/class/net/sc0/statistics/tx_packets; }
 tcpu() { # summed CPU ns of threads (0 without any)
 	local s=0 t
 	for t in "$@"; do s=$((s + $(cut -d' ' -f1 "/proc/$t/schedstat" 2>/dev/null || echo 0))); done
@@ -78,6 +76,7 @@ run_bare() {
 		ip netns exec "$SCAN_NS" "$BARE" -i sc0 -q "${qc%:*}" -c "${qc#*:}" -w 0 -d 5 \
 			>"$T/bare-${qc%:*}.out" 2>&1 &
 		pids+=($!)
+		bench_track $! xsk_bare
 	done
 	local r=$(window 1.5 "${pids[@]}")
 	kill -TERM "${pids[@]}" 2>/dev/null
@@ -91,6 +90,7 @@ scand_job() {
 	scand_config "$T/scand.conf" $'[nic "sc0"]\nengine = '"$1"$'\nqueues = '"$2"
 	rm -rf "$T/state"
 	scand_start "$T/scand.conf"
+	bench_track "$SCAND_PID"
 	JOB=$(ctl submit "$3" -p "$4" -r 1000000000 --no-adaptive --cooldown 0 --gateway-mac "$(gw_mac)")
 }
 scand_end() {
@@ -99,14 +99,12 @@ scand_end() {
 	echo "  scand: own counters $(jget "$st" 'r["sent"]') probes sent, $(jget "$st" 'round(r["tx_rate_pps"])') pps over the job" >&2
 	scand_stop
 }
-worker_tids() { # TIDs of scand's queue workers (threads named w-sc0-Q)
-	grep -l '^w-sc0-' /proc/"$SCAND_PID"/task/*/comm 2>/dev/null | awk -F/ '{print $5}'
-}
 
 # run_scand ENGINE QUEUES TARGET PORTS -> window result (default worker placement)
 run_scand() {
 	scand_job "$1" "$2" "$3" "$4"
-	local tids=$(worker_tids)
+	local tids
+	tids=$(worker_tids) || exit 1
 	local r=$(window 1.5 $tids)
 	echo "  scand $1, $2 queue(s), workers on cores $(for t in $tids; do taskset -pc "$t" | sed 's/.*: //'; done | tr '\n' ' '): $r (pps ns/pkt cpu%)" >&2
 	scand_end
@@ -117,7 +115,8 @@ run_scand() {
 # queue, its worker re-pinned (taskset) to each core in turn within the same job
 run_scand_cores() {
 	scand_job af_xdp 1 "$1" "$2"
-	local c tid=$(worker_tids) warm=1.5 r
+	local c tid warm=1.5 r
+	tid=$(worker_tids) || exit 1
 	for c in $(seq 0 $((NCPU - 1))); do
 		taskset -pc "$c" "$tid" >/dev/null || fail "cannot pin scand's worker $tid to core $c"
 		r=$(window $warm "$tid")
@@ -176,7 +175,7 @@ section_queues() {
 	$SUMMARY queues "$(loadavg)" "$b1" "$b1s" "$b2" "$b2s" "$x1" "$x2"
 }
 
-echo "machine: $NCPU vCPU, $(lscpu | sed -n 's/^Model name: *//p'), kernel $(uname -r), $(date -u '+%F %H:%M') UTC, load $(loadavg)"
+bench_machine
 for run in $(seq "$RUNS"); do
 	echo "== run $run"
 	for s in $SECTIONS; do
