@@ -284,9 +284,10 @@ static int bare_open(struct bare *b, const struct bare_opts *o, const uint8_t *f
 	b->size = (size_t)b->nframes * FRAME_SIZE;
 	b->area = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (b->area == MAP_FAILED) {
+		r = -errno;
 		b->area = NULL;
-		fprintf(stderr, "xsk_bare: cannot map %zu KiB of UMEM: %s\n", b->size / 1024, strerror(errno));
-		return -ENOMEM;
+		fprintf(stderr, "xsk_bare: cannot map %zu KiB of UMEM: %s\n", b->size / 1024, strerror(-r));
+		return r;
 	}
 	for (unsigned i = 0; i < b->nframes; i++)
 		memcpy(b->area + (size_t)i * FRAME_SIZE, frame, len);
@@ -377,8 +378,9 @@ static int pin(int core)
 	CPU_ZERO(&set);
 	CPU_SET(core, &set);
 	if (sched_setaffinity(0, sizeof(set), &set) < 0) {
-		fprintf(stderr, "xsk_bare: cannot pin to core %d: %s\n", core, strerror(errno));
-		return -errno;
+		int r = -errno;
+		fprintf(stderr, "xsk_bare: cannot pin to core %d: %s (see nproc)\n", core, strerror(-r));
+		return r;
 	}
 	return 0;
 }
