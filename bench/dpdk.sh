@@ -46,7 +46,7 @@ run_zmap() { # pps of zmap --dryrun (wall time over 6.5 M probes)
 	python3 -c "print(round(65536 * 100 / ($(date +%s.%N) - $t0)))"
 }
 
-DPDK=$'[dpdk]\neal_args = --no-huge --in-memory --no-pci -m 256\n[nic "d0"]\nengine = dpdk\ndpdk_port = net_null0\nqueues = 1'
+DPDK=$'[dpdk]\neal_args = --no-huge --in-memory --no-pci -m 256\n[nic "d0"]\nengine = dpdk\ndpdk_port = net_null0,no-rx=1\nqueues = 1'
 NULL=$'[nic "n0"]\nengine = null\nqueues = 1'
 echo "machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), $(uname -r), $(date -u +%F)"
 for i in $(seq "$RUNS"); do
