@@ -30,7 +30,12 @@ static int fsync_dir_of(const char *path)
 {
 	char dir[4096];
 	snprintf(dir, sizeof(dir), "%s", path);
-	int fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return statefile_sync_dir(dirname(dir));
+}
+
+int statefile_sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	int r = fsync(fd) < 0 ? -errno : 0;
@@ -39,6 +44,12 @@ static int fsync_dir_of(const char *path)
 }
 
 int statefile_write(const char *path, const char *data, size_t len)
+{
+	int r = statefile_write_nodir(path, data, len);
+	return r < 0 ? r : fsync_dir_of(path);
+}
+
+int statefile_write_nodir(const char *path, const char *data, size_t len)
 {
 	char tmp[4096];
 	int fd, r;
@@ -55,11 +66,9 @@ int statefile_write(const char *path, const char *data, size_t len)
 		r = -errno;
 	if (r == 0 && rename(tmp, path) < 0)
 		r = -errno;
-	if (r < 0) {
+	if (r < 0)
 		unlink(tmp);
-		return r;
-	}
-	return fsync_dir_of(path);
+	return r;
 }
 
 /* Reads fd to its end (files in /proc report size 0: no st_size); more

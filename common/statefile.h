@@ -3,8 +3,13 @@
 #pragma once
 #include <stddef.h>
 
-/* Writes data to path atomically. -errno. */
+/* Writes data to path atomically (tmp, fsync, rename, fsync of the
+ * directory). -errno. */
 int statefile_write(const char *path, const char *data, size_t len);
+/* The same without the directory's fsync: for several files of one
+ * directory, followed by one statefile_sync_dir(). */
+int statefile_write_nodir(const char *path, const char *data, size_t len);
+int statefile_sync_dir(const char *dir);
 /* Reads the whole file (at most max bytes; /proc files too); *out is
  * malloc'd and NUL-terminated. -errno, -EFBIG when it is larger than max. */
 int statefile_read(const char *path, size_t max, char **out, size_t *len);

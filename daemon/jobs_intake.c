@@ -37,9 +37,10 @@ static int job_prepare(struct jobs *js, struct job *j, bool fresh)
 	return r;
 }
 
-/* Job ids never repeat, also after every job was deleted: the next sequence
- * number is kept in state_dir/jobs/next_seq. */
-static void seq_store(struct jobs *js)
+/* Job ids never repeat, also after every job was deleted: the directories
+ * carry the sequence numbers, and before one is deleted the next number is
+ * kept in state_dir/jobs/next_seq (not at every submit: fewer fsyncs). */
+void jobs_seq_store(struct jobs *js)
 {
 	char path[600], text[32];
 	snprintf(path, sizeof(path), "%s/jobs/next_seq", js->env.cfg->state_dir);
@@ -122,7 +123,6 @@ int jobs_submit(struct jobs *js, const cJSON *params, char *id, struct rpc_error
 		return r;
 	}
 	js->seq++;
-	seq_store(js);
 	jobs_append(js, j);
 	js->nqueued++;
 	snprintf(id, 32, "%s", j->id);

@@ -17,6 +17,7 @@
 
 static void job_delete(struct jobs *js, struct job *j, const char *why)
 {
+	jobs_seq_store(js); /* its id must not come back */
 	int r = jobstore_remove(j);
 	if (r < 0)
 		log_errno(r, "job %s: cannot remove %s", j->id, j->dir);

@@ -27,5 +27,7 @@ void jobs_schedule(struct jobs *js);
  * allow list. Returns 1 when the job now skips addresses it did not skip
  * before, 0 when nothing changed for it, -ENOMEM. */
 int job_skip_update(struct jobs *js, struct job *j);
+/* Writes the next job sequence number to state_dir/jobs/next_seq. */
+void jobs_seq_store(struct jobs *js);
 /* Removes finished jobs beyond [daemon] retain_jobs / retain_days. */
 void jobs_retain(struct jobs *js);

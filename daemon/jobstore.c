@@ -20,15 +20,23 @@ static int path_in(const struct job *j, const char *name, char *buf, size_t len)
 	return snprintf(buf, len, "%s/%s", j->dir, name) >= (int)len ? -ENAMETOOLONG : 0;
 }
 
-static int write_json(const struct job *j, const char *name, cJSON *o)
+/* Replaces name atomically; the directory's fsync is left to the caller
+ * when several files are written at once (sync_dir false). */
+static int write_json_in(const struct job *j, const char *name, cJSON *o, bool sync_dir)
 {
 	char path[600], *text = cJSON_PrintUnformatted(o);
 	int r = text ? path_in(j, name, path, sizeof(path)) : -ENOMEM;
 	if (r == 0)
-		r = statefile_write(path, text, strlen(text));
+		r = sync_dir ? statefile_write(path, text, strlen(text))
+			     : statefile_write_nodir(path, text, strlen(text));
 	free(text);
 	cJSON_Delete(o);
 	return r;
+}
+
+static int write_json(const struct job *j, const char *name, cJSON *o)
+{
+	return write_json_in(j, name, o, true);
 }
 
 static void add_u64(cJSON *o, const char *k, uint64_t v)
@@ -100,24 +108,34 @@ static cJSON *ranges_json(const struct range_set *rs)
 
 /* space.json: the hosts of the index space as built at submit (targets
  * minus the blocklist of that moment), which the positions refer to. */
-static int save_space(struct job *j)
+static cJSON *space_json(const struct job *j)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddItemToObject(o, "v4", ranges_json(&j->space.v4));
 	cJSON_AddItemToObject(o, "v6", ranges_json(&j->space.v6));
-	return write_json(j, "space.json", o);
+	return o;
 }
 
+/* The job's files are each fsync'ed, then the directory once and its parent
+ * once (the new directory's entry): durable before job.submit answers, with
+ * as few fsyncs as that takes (they are most of a submit's time). */
 int jobstore_create(struct job *j, const char *state_dir)
 {
+	const struct job_resume rp = { j->pending, j->npending, 0, 0 };
+	char parent[600];
 	int r;
 	if (snprintf(j->dir, sizeof(j->dir), "%s/jobs/%s", state_dir, j->id) >= (int)sizeof(j->dir))
 		return -ENAMETOOLONG;
-	if ((r = statefile_mkdirs(j->dir, 0750)) < 0 || (r = jobstore_save_spec(j)) < 0 ||
-	    (r = save_space(j)) < 0 || (r = jobresults_open(j)) < 0)
+	snprintf(parent, sizeof(parent), "%s/jobs", state_dir);
+	if ((r = statefile_mkdirs(j->dir, 0750)) < 0 ||
+	    (r = write_json_in(j, "spec.json", jobspec_to_json(&j->spec), false)) < 0 ||
+	    (r = write_json_in(j, "space.json", space_json(j), false)) < 0 ||
+	    (r = jobresults_open(j)) < 0 ||
+	    (r = write_json_in(j, "checkpoint.json", checkpoint_json(j, &rp), false)) < 0 ||
+	    (r = statefile_sync_dir(j->dir)) < 0 || (r = statefile_sync_dir(parent)) < 0)
 		return r;
 	j->indexed = true;
-	return jobstore_checkpoint(j, &(struct job_resume){ j->pending, j->npending, 0, 0 });
+	return 0;
 }
 
 static int read_json(struct job *j, const char *name, cJSON **out)
