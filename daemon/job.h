@@ -51,6 +51,7 @@ struct job {
 	uint64_t nresults, results_bytes;
 	char *wbuf;
 	size_t wlen;
+	bool unsynced; /* written (or cut) since the last fsync */
 	struct dedup dedup;
 	bool dedup_ok;
 	struct job *next;

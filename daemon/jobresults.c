@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define WBUF_SIZE (64 * 1024)
@@ -45,15 +46,20 @@ int jobresults_flush(struct job *j, bool sync)
 		if (n < 0) {
 			int r = -errno;
 			/* keep what was not written; drop a partial row on disk */
+			j->unsynced = true;
 			if (ftruncate(j->results_fd, (off_t)(j->results_bytes - j->wlen)) < 0)
 				log_warn("job %s: cannot drop a partial results row: %s", j->id, strerror(errno));
 			return r;
 		}
 		off += (size_t)n;
+		j->unsynced = true;
 	}
 	j->wlen = 0;
-	if (sync && fsync(j->results_fd) < 0)
+	if (!sync || !j->unsynced) /* a reader's open and close cost no fsync */
+		return 0;
+	if (fsync(j->results_fd) < 0)
 		return -errno;
+	j->unsynced = false;
 	return 0;
 }
 
@@ -230,6 +236,20 @@ static int finish_rewrite(struct reindex *x)
 	return x->j->results_fd < 0 ? -errno : 0;
 }
 
+/* Drops a torn last row (a crash mid-write), if there is one. */
+static int cut_tail(struct job *j, uint64_t end)
+{
+	struct stat st;
+	if (fstat(j->results_fd, &st) < 0)
+		return -errno;
+	if ((uint64_t)st.st_size == end)
+		return 0;
+	if (ftruncate(j->results_fd, (off_t)end) < 0)
+		return -errno;
+	j->unsynced = true;
+	return 0;
+}
+
 int jobresults_index(struct job *j, struct dedup *dd)
 {
 	struct reindex x = { .j = j, .dd = dd, .out = -1 };
@@ -241,8 +261,8 @@ int jobresults_index(struct job *j, struct dedup *dd)
 	r = index_scan(&x, &good_end);
 	if (r == 0 && x.out >= 0)
 		r = finish_rewrite(&x);
-	else if (r == 0 && ftruncate(j->results_fd, (off_t)good_end) < 0)
-		r = -errno;
+	else if (r == 0)
+		r = cut_tail(j, good_end);
 	if (x.out >= 0)
 		close(x.out);
 	if (x.corrupt)

@@ -249,13 +249,16 @@ static void job_start(struct jobs *js, struct job *j)
 	js->nrunning++;
 	ratectl_init(&j->rc, j->spec.rate_pps, js->env.cfg->aimd_increase_pps, js->env.cfg->aimd_decrease);
 	j->last_replies = j->replies;
-	if (!j->started_ms)
-		j->started_ms = clock_real_ms();
 	j->progress_ms = clock_real_ms();
 	log_info("job %s running: %llu probes at %llu pps on %u queue(s)", j->id,
 		 (unsigned long long)(j->total - j->sent_base), (unsigned long long)j->spec.rate_pps,
 		 j->run->nparts);
-	job_persist(js, j);
+	/* a first start stores nothing: the checkpoint written at submit already
+	 * resumes it from the beginning (fewer fsyncs before a small job ends) */
+	if (j->started_ms)
+		job_persist(js, j);
+	else
+		j->started_ms = clock_real_ms();
 	job_event(js, j, JOB_EVENT_STATE);
 }
 
