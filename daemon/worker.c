@@ -4,7 +4,9 @@
 #include "clock.h"
 #include "log.h"
 
+#include <poll.h>
 #include <sched.h>
+#include <sys/eventfd.h>
 
 #include <errno.h>
 #include <string.h>
@@ -14,11 +16,23 @@
 #define BURST 64
 #define SKIP_MAX (4 * BURST) /* skipped positions passed over per burst, at most */
 
-static void sleep_ns(uint64_t ns)
+/* Sleeps ns, or until worker_attach/detach pokes the worker: a new job's
+ * first probe and a finished job's detach wait for no sleep to run out. */
+static void worker_sleep(struct worker *w, uint64_t ns)
 {
 	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ull),
 			       .tv_nsec = (long)(ns % 1000000000ull) };
-	nanosleep(&ts, NULL);
+	struct pollfd pfd = { .fd = w->wake_fd, .events = POLLIN };
+	uint64_t n;
+	if (ppoll(&pfd, 1, &ts, NULL) > 0 && read(w->wake_fd, &n, sizeof(n)) < 0)
+		return; /* nothing to clear */
+}
+
+static void worker_poke(struct worker *w)
+{
+	uint64_t one = 1;
+	if (w->started && write(w->wake_fd, &one, sizeof(one)) < 0)
+		return; /* counter full: the worker is awake anyway */
 }
 
 /* Tokens beyond the cap are probes the schedule gave up: the part fell
@@ -237,7 +251,7 @@ static void *worker_main(void *arg)
 		if (work)
 			atomic_fetch_add_explicit(&w->busy_ns, clock_mono_ns() - start, memory_order_relaxed);
 		else
-			sleep_ns(active ? MIN(wait, 200000) : 2000000);
+			worker_sleep(w, active ? MIN(wait, 200000) : 2000000);
 		/* total includes idle sleeps: busy/total is the worker's load */
 		atomic_fetch_add_explicit(&w->total_ns, clock_mono_ns() - start, memory_order_relaxed);
 	}
@@ -250,9 +264,14 @@ int worker_start(struct worker *w, struct engine *eng, unsigned queue, int core,
 	memset(w, 0, sizeof(*w));
 	w->eng = eng;
 	w->queue = queue;
+	if ((w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+		return -errno;
 	int r = pthread_create(&w->th, NULL, worker_main, w);
-	if (r)
+	if (r) {
+		close(w->wake_fd);
+		w->wake_fd = -1;
 		return -r;
+	}
 	w->started = true;
 	snprintf(tname, sizeof(tname), "w-%.8s-%u", name, queue);
 	pthread_setname_np(w->th, tname);
@@ -271,8 +290,11 @@ void worker_stop(struct worker *w)
 	if (!w->started)
 		return;
 	atomic_store(&w->stop, true);
+	worker_poke(w);
 	pthread_join(w->th, NULL);
 	w->started = false;
+	close(w->wake_fd);
+	w->wake_fd = -1;
 }
 
 int worker_attach(struct worker *w, struct job_part *p)
@@ -280,7 +302,7 @@ int worker_attach(struct worker *w, struct job_part *p)
 	for (unsigned i = 0; i < WORKER_MAX_SLOTS; i++) {
 		struct job_part *expect = NULL;
 		if (atomic_compare_exchange_strong(&w->slot[i], &expect, p))
-			return 0;
+			return worker_poke(w), 0;
 	}
 	return -EBUSY;
 }
@@ -291,4 +313,5 @@ void worker_detach(struct worker *w, struct job_part *p)
 		struct job_part *expect = p;
 		atomic_compare_exchange_strong(&w->slot[i], &expect, NULL);
 	}
+	worker_poke(w);
 }

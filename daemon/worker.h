@@ -85,6 +85,7 @@ struct worker {
 	_Atomic uint64_t epoch;
 	_Atomic(struct job_part *) slot[WORKER_MAX_SLOTS];
 	_Atomic uint64_t busy_ns, total_ns, tx_full;
+	int wake_fd; /* eventfd: attach and detach end the worker's sleep */
 };
 
 /* Starts the thread for queue `queue` of eng, pinned to core (>= 0); name
