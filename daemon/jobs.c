@@ -138,7 +138,7 @@ void job_finish(struct jobs *js, struct job *j, enum job_state st, const char *w
 		 (unsigned long long)j->open, (unsigned long long)j->closed, j->error[0] ? ": " : "",
 		 j->error);
 	job_release(j); /* the summary stays; results are on disk */
-	jobs_retain(js);
+	js->retain_due = true; /* not now: callers still hold j and the next job */
 }
 
 /* A job that cannot run under the current config: its resume point is stored
@@ -310,6 +310,8 @@ void jobs_drain(struct jobs *js)
 			job_complete(js, j);
 	}
 	jobs_schedule(js);
+	if (js->retain_due)
+		jobs_retain(js);
 }
 
 /* Evidence for the job's AIMD controller: allowance counters of its NICs,

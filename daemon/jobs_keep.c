@@ -32,6 +32,7 @@ void jobs_retain(struct jobs *js)
 {
 	uint64_t now = clock_real_ms(), max_age = (uint64_t)js->env.cfg->retain_days * 86400000ull;
 	unsigned finished = 0;
+	js->retain_due = false;
 	for (const struct job *j = js->head; j; j = j->next)
 		finished += job_state_final(j->state);
 	/* the list is in submission order: the oldest come first */
