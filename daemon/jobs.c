@@ -407,11 +407,15 @@ void jobs_nic_lost(struct jobs *js, const struct nic *n, const char *why)
 	}
 }
 
-int jobs_cancel(struct jobs *js, struct job *j)
+enum job_state jobs_cancel(struct jobs *js, struct job *j)
 {
-	if (!job_state_final(j->state))
+	enum job_state st = j->state;
+	if (!job_state_final(st)) {
 		job_finish(js, j, JOB_CANCELLED, NULL);
-	return 0;
+		st = JOB_CANCELLED;
+		jobs_retain(js); /* no finished job beyond retain_jobs, even for 20 ms */
+	}
+	return st;
 }
 
 int jobs_set_rate(struct jobs *js, struct job *j, uint64_t pps, struct rpc_error *err)
