@@ -379,6 +379,8 @@ void jobs_tick(struct jobs *js)
 			jobrun_snapshot(j);
 		job_event(js, j, JOB_EVENT_PROGRESS);
 	}
+	if (js->retain_due) /* a checkpoint that could not be written failed a job */
+		jobs_retain(js);
 }
 
 void jobs_shutdown(struct jobs *js)

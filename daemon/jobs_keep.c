@@ -186,5 +186,7 @@ unsigned jobs_reload(struct jobs *js)
 		}
 	}
 	jobs_schedule(js);
+	if (js->retain_due) /* a job that failed to start */
+		jobs_retain(js);
 	return affected;
 }
