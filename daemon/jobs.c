@@ -244,7 +244,12 @@ static void job_start(struct jobs *js, struct job *j)
 		jobnet_release(j, js->env.ports);
 		j->state = JOB_QUEUED;
 		js->nqueued++;
-		return job_finish(js, j, JOB_FAILED, e.msg);
+		if (r != -ENODEV && r != -ENETDOWN)
+			return job_finish(js, j, JOB_FAILED, e.msg);
+		/* an interface gone before the tick noticed: wait for it, keep the resume point */
+		snprintf(why, sizeof(why), "%s; when it is back: systemctl reload scand (SIGHUP) or daemon.reload",
+			 e.msg);
+		return job_hold(js, j, why);
 	}
 	js->nrunning++;
 	ratectl_init(&j->rc, j->spec.rate_pps, js->env.cfg->aimd_increase_pps, js->env.cfg->aimd_decrease);
