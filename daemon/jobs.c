@@ -274,15 +274,36 @@ void jobs_schedule(struct jobs *js)
 	}
 }
 
+/* The NIC a job lost is up again -- a reload re-opened it while the job's
+ * other parts still ran, so no later reload would release a held job: the
+ * job goes back to the queue and resumes its unsent positions. */
+static void job_requeue(struct jobs *js, struct job *j)
+{
+	j->state = JOB_RUNNING; /* what the checkpoint says: it resumes */
+	job_persist(js, j);
+	if (job_state_final(j->state))
+		return; /* the checkpoint could not be written: failed */
+	j->state = JOB_QUEUED;
+	j->error[0] = '\0';
+	js->nqueued++;
+	log_info("job %s: its NICs are all up again; %llu probes left, queued to resume", j->id,
+		 (unsigned long long)(j->total - j->sent_base));
+	jobnet_filters(js->env.nics, js->head);
+	job_event(js, j, JOB_EVENT_STATE);
+}
+
 /* Cooldown is over: done, or held when a lost NIC left positions unsent. */
 static void job_complete(struct jobs *js, struct job *j)
 {
-	char why[700];
+	struct nic *nics[CONFIG_MAX_NICS];
+	char why[700], down[400];
 	job_stop_run(js, j, false);
 	if (!j->npending) {
 		j->error[0] = '\0';
 		return job_finish(js, j, JOB_DONE, NULL);
 	}
+	if (job_nics(js, j, nics, down, sizeof(down)) == j->spec.nnics)
+		return job_requeue(js, j);
 	snprintf(why, sizeof(why), "%s; %llu probes are left for when it is back", j->error,
 		 (unsigned long long)(j->total - j->sent_base));
 	job_hold(js, j, why);
