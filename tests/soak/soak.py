@@ -112,11 +112,13 @@ def final_checks(ctx, mix, load, events, sampler, warm):
     bounds = Bounds(sampler.samples, warm, ctx)
     ctx.failures += bounds.check()
     print(bounds.table())
-    ctx.log(f"{len(mix.jobs)} jobs: {len(done)} done ({len(tainted)} while the blocklist changed, "
+    kinds = {k: sum(1 for j in mix.jobs if j.kind == k) for k in ("small", "large", "wide")}
+    ctx.log(f"{len(mix.jobs)} jobs {kinds}: {len(done)} done ({len(tainted)} while the blocklist changed, "
             f"{len(resumed)} resumed after kill -9), {len(cancelled)} cancelled, {len(deleted)} "
             f"deleted by scanctl, {retained} by retention; {load.calls} poller calls "
             f"({load.not_found} for jobs already deleted), {load.progress} progress events; "
-            f"disturbances {events.counts}; scand stops {sampler.daemon.stops}")
+            f"disturbances {events.counts}; scand stops {sampler.daemon.stops}; the fullest job "
+            f"directory used {sampler.fullest:.0%} of its bound")
 
 
 def main():

@@ -67,7 +67,7 @@ class Events:
                      f"({want} IPv4 addresses blocked)")
 
     async def kill(self, _):
-        await self.mix.spawn(large=True, plan="done")
+        await self.mix.spawn(kind="large", plan="done")
         self.kills.append([j for j in self.mix.jobs if j.id and j.final_t is None])
         await self.daemon.kill9()
         await asyncio.sleep(1)
@@ -85,7 +85,7 @@ class Events:
     async def flap(self, nic):
         """The veth of a NIC goes while a job that runs only on it sends:
         the job is held, and resumes after the veth is back and SIGHUP."""
-        self.flapped.append((nic, await self.mix.spawn(large=True, nics=[nic], plan="done")))
+        self.flapped.append((nic, await self.mix.spawn(kind="large", nics=[nic], plan="done")))
         p = await asyncio.create_subprocess_exec("ip", "-n", self.ctx.scan_ns, "link", "del", nic)
         if await p.wait() != 0:
             self.ctx.fail(f"ip link del {nic} failed")

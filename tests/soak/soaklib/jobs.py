@@ -11,21 +11,31 @@ from .expect import check_rows
 from .rpc import Conn, RpcError
 
 PORT_MAX = 300              # jobs and listeners use ports 1..PORT_MAX
+# wide jobs' extra targets: 198.18.128.0-198.19.255.255, offsets from 198.18.0.0
+# (the target namespace answers only 198.18.1.0/24; the rest is dropped there)
+WIDE_FIRST, WIDE_END = 128 << 8, 512 << 8
 PLANS = ["done"] * 6 + ["cancel"] * 2 + ["cancel_early", "delete_running"]
 FINAL = ("done", "failed", "cancelled")
 
 
 class Job:
-    def __init__(self, ctx, daemon, n, large=None, nics=None, plan=None):
-        """A random job of the mix; large, nics, plan force those choices."""
+    def __init__(self, ctx, daemon, n, kind=None, nics=None, plan=None):
+        """A random job of the mix; kind, nics, plan force those choices."""
         rng = ctx.rng
         self.ctx, self.daemon, self.n = ctx, daemon, n
-        self.large = rng.random() < 0.25 if large is None else large
-        if self.large:  # every host x 80-150 ports: 20k-38k probes
+        self.kind = kind or rng.choices(["small", "large", "wide"], [13, 5, 2])[0]
+        self.extra = []   # targets outside 198.18.1.0/24: probed, never answered
+        if self.kind == "large":  # every host x 80-150 ports: 20k-38k probes
             lo, hi = 1, 254
             a = rng.randint(1, PORT_MAX - 150)
             self.ports = list(range(a, a + rng.randint(80, 150)))
             self.rate = rng.choice([4000, 6000, 8000])
+        elif self.kind == "wide":  # 40,000 more single addresses (no route answers them)
+            lo, hi = 1, 254
+            self.ports = sorted(rng.sample(range(1, PORT_MAX + 1), rng.randint(1, 2)))
+            self.extra = [f"198.{18 + (a >> 16)}.{(a >> 8) & 255}.{a & 255}"
+                          for a in sorted(rng.sample(range(WIDE_FIRST, WIDE_END), 40000))]
+            self.rate = 8000
         else:           # 8-61 hosts x 2-6 ports
             lo = rng.randint(1, 200)
             hi = lo + rng.randint(7, 53)
@@ -35,7 +45,7 @@ class Job:
         self.targets = f"198.18.1.{lo}-198.18.1.{hi}"
         self.nics = nics or rng.choice([["sc0"], ["sc1"], ["sc0", "sc1"]])
         self.plan = plan or rng.choice(PLANS)
-        if self.plan == "delete_running" and not self.large:
+        if self.plan == "delete_running" and self.kind == "small":
             self.plan = "done"  # a small job may end before the delete arrives
         self.delete_after = rng.random() < 0.3
         self.compare_pages = rng.random() < 0.3
@@ -49,12 +59,12 @@ class Job:
         self.tainted = set()
 
     def ports_expr(self):
-        if self.large:
+        if self.kind == "large":
             return f"{self.ports[0]}-{self.ports[-1]}"
         return ",".join(map(str, self.ports))
 
     def describe(self):
-        return (f"{self.id} ({len(self.hosts)}x{len(self.ports)} on {'+'.join(self.nics)} "
+        return (f"{self.id} ({len(self.hosts) + len(self.extra)}x{len(self.ports)} on {'+'.join(self.nics)} "
                 f"at {self.rate} pps, {self.plan})")
 
     async def call(self, method, params):
@@ -86,6 +96,15 @@ class Job:
             self.retried = True
             await asyncio.sleep(0.2)
 
+    def target_args(self):
+        """scanctl's targets: a wide job's go through a file (-I)."""
+        if not self.extra:
+            return [self.targets]
+        path = f"{self.ctx.t}/targets-{self.n}"
+        with open(path, "w") as f:
+            f.write("\n".join([self.targets] + self.extra) + "\n")
+        return ["-I", path]
+
     async def submit(self):
         """Under the blocklist lock, so the toggle range's state at submit is
         known; a client_key makes a submit cut by kill -9 safe to repeat.
@@ -96,8 +115,8 @@ class Job:
             self.blocked_at_submit = self.ctx.blocked
             self.space_hosts = self.hosts - (self.ctx.toggle_hosts if self.blocked_at_submit else set())
             if self.via_scanctl:
-                args = ["--json", "submit", self.targets, "-p", self.ports_expr(), "-r", str(self.rate),
-                        "--no-adaptive", "--key", self.key, "--name", f"soak{self.n}"]
+                args = ["--json", "submit", *self.target_args(), "-p", self.ports_expr(),
+                        "-r", str(self.rate), "--no-adaptive", "--key", self.key, "--name", f"soak{self.n}"]
                 for nic in self.nics:
                     args += ["-i", nic]
                 rc, out, err = await self.scanctl(*args)
@@ -109,7 +128,7 @@ class Job:
                 self.ctx.fail(f"scanctl submit {self.targets} exited {rc}: {err.strip()}")
             try:
                 r = await self.call("job.submit", {
-                    "targets": [self.targets], "ports": self.ports_expr(), "rate_pps": self.rate,
+                    "targets": [self.targets] + self.extra, "ports": self.ports_expr(), "rate_pps": self.rate,
                     "adaptive": False, "nics": self.nics, "client_key": self.key,
                     "name": f"soak{self.n}"})
             except RpcError as e:

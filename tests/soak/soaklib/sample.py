@@ -14,9 +14,13 @@ FIELDS = ["t", "incarnation", "rss_kb", "fds", "threads", "state_bytes", "daemon
 FINAL = ("done", "failed", "cancelled")
 # Bound of a job directory: ROW_BYTES per probe of its space (the longest row,
 # {"ip":"198.18.1.254","port":300,"status":"closed","ttl":255,"ts":"...","nic":"sc1"},
-# is 103 bytes; the sparse row index adds a few per 1000 rows) plus JOB_FIXED
-# for spec.json, checkpoint.json, space.json and the file system's blocks.
+# is 103 bytes; the sparse row index adds a few per 1000 rows), TARGET_BYTES
+# per target outside 198.18.1.0/24 (wide jobs: each address is a string in
+# spec.json and a range of two 32-digit hex numbers in space.json), plus
+# JOB_FIXED for the rest of spec.json, checkpoint.json, space.json and the
+# file system's blocks.
 ROW_BYTES = 128
+TARGET_BYTES = 128
 JOB_FIXED = 64 << 10
 
 
@@ -52,6 +56,7 @@ class Sampler:
         self.csv = csv.DictWriter(self.out, FIELDS)
         self.csv.writeheader()
         self.conn = None
+        self.fullest = 0.0   # the largest job directory's share of its bound
 
     async def heartbeat(self):
         if self.conn is None or self.conn.closed.is_set():
@@ -93,11 +98,13 @@ class Sampler:
                 if any(j.id is None and j.final_t is None for j in self.mix.jobs):
                     continue  # a submit's reply is on its way
                 self.ctx.fail(f"state_dir/jobs/{e.name}: no job of the soak has this id")
-            bound = len(job.hosts) * len(job.ports) * ROW_BYTES + JOB_FIXED
+            bound = len(job.hosts) * len(job.ports) * ROW_BYTES + len(job.extra) * TARGET_BYTES + JOB_FIXED
+            self.fullest = max(self.fullest, size / bound)
             if size > bound:
                 files = {f.name: f.stat().st_size for f in os.scandir(e.path)}
                 self.ctx.fail(f"job {job.describe()} uses {size} bytes under state_dir, more than "
-                              f"{bound} ({ROW_BYTES} per probe + {JOB_FIXED}): {files}")
+                              f"{bound} ({ROW_BYTES} per probe, {TARGET_BYTES} per other target, "
+                              f"{JOB_FIXED} more): {files}")
         return out
 
     async def run(self):
