@@ -163,10 +163,7 @@ class Job:
                 await c.open()
                 await c.call("events.subscribe", {"job_id": self.id, "results": True,
                                                   "offset": len(self.rows), "limit": 5000})
-                done = asyncio.ensure_future(self.complete.wait())
-                await asyncio.wait([done, asyncio.ensure_future(c.closed.wait())],
-                                   return_when=asyncio.FIRST_COMPLETED)
-                done.cancel()
+                await c.until(self.complete)
             except (ConnectionError, OSError):
                 pass
             finally:

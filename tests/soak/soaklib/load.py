@@ -86,10 +86,7 @@ class Load:
                 await c.open()
                 await c.call("events.subscribe", {})
                 self.connected.append([self.ctx.now(), None])
-                stop = asyncio.ensure_future(self.ctx.stop.wait())
-                await asyncio.wait([stop, asyncio.ensure_future(c.closed.wait())],
-                                   return_when=asyncio.FIRST_COMPLETED)
-                stop.cancel()
+                await c.until(self.ctx.stop)
                 self.connected[-1][1] = self.ctx.now()
                 self.dropped("events subscriber", "closed", inc)
             except (ConnectionError, OSError) as e:

@@ -73,6 +73,13 @@ class Conn:
             raise RpcError(method, msg["error"])
         return msg["result"]
 
+    async def until(self, event):
+        """Waits until event is set or the connection closes."""
+        waits = [asyncio.ensure_future(event.wait()), asyncio.ensure_future(self.closed.wait())]
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for w in waits:
+            w.cancel()
+
     async def close(self):
         if self.writer:
             self.writer.close()
