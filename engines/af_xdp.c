@@ -202,14 +202,17 @@ static int load_prog(struct axdp *a, enum xmode m, struct errbuf *why)
  * so nothing is left on the interface to block the next start. */
 static int attach_prog(struct engine *e, struct axdp *a, enum xmode m, struct errbuf *why)
 {
-	LIBBPF_OPTS(bpf_link_create_opts, lo, .flags = m == XM_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
+	LIBBPF_OPTS(bpf_link_create_opts, lo,
+		    .flags = m == XM_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
 	struct bpf_program *prog;
 	int r = load_prog(a, m, why);
 	if (r < 0)
 		return r;
 	if (!(prog = bpf_object__next_program(a->obj, NULL)))
 		return errbuf_set(why, -ENOENT, "%s has no XDP program", bpf_object_path());
-	if ((r = inject("attach", m)) < 0 || (r = bpf_link_create(bpf_program__fd(prog), e->ifindex, BPF_XDP, &lo)) < 0) {
+	if ((r = inject("attach", m)) == 0)
+		r = bpf_link_create(bpf_program__fd(prog), e->ifindex, BPF_XDP, &lo);
+	if (r < 0) {
 		if (r == -EPERM)
 			return errbuf_set(why, r, "attaching XDP needs CAP_NET_ADMIN and CAP_BPF (run as root or grant AmbientCapabilities)");
 		if (r == -EBUSY)
