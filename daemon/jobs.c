@@ -138,7 +138,7 @@ void job_finish(struct jobs *js, struct job *j, enum job_state st, const char *w
 		 (unsigned long long)j->open, (unsigned long long)j->closed, j->error[0] ? ": " : "",
 		 j->error);
 	job_release(j); /* the summary stays; results are on disk */
-	jobs_retain(js);
+	js->retain_due = true; /* not now: callers still hold j and the next job */
 }
 
 /* A job that cannot run under the current config: its resume point is stored
@@ -244,7 +244,12 @@ static void job_start(struct jobs *js, struct job *j)
 		jobnet_release(j, js->env.ports);
 		j->state = JOB_QUEUED;
 		js->nqueued++;
-		return job_finish(js, j, JOB_FAILED, e.msg);
+		if (r != -ENODEV && r != -ENETDOWN)
+			return job_finish(js, j, JOB_FAILED, e.msg);
+		/* an interface gone before the tick noticed: wait for it, keep the resume point */
+		snprintf(why, sizeof(why), "%s; when it is back: systemctl reload scand (SIGHUP) or daemon.reload",
+			 e.msg);
+		return job_hold(js, j, why);
 	}
 	js->nrunning++;
 	ratectl_init(&j->rc, j->spec.rate_pps, js->env.cfg->aimd_increase_pps, js->env.cfg->aimd_decrease);
@@ -272,15 +277,36 @@ void jobs_schedule(struct jobs *js)
 	}
 }
 
+/* The NIC a job lost is up again -- a reload re-opened it while the job's
+ * other parts still ran, so no later reload would release a held job: the
+ * job goes back to the queue and resumes its unsent positions. */
+static void job_requeue(struct jobs *js, struct job *j)
+{
+	j->state = JOB_RUNNING; /* what the checkpoint says: it resumes */
+	job_persist(js, j);
+	if (job_state_final(j->state))
+		return; /* the checkpoint could not be written: failed */
+	j->state = JOB_QUEUED;
+	j->error[0] = '\0';
+	js->nqueued++;
+	log_info("job %s: its NICs are all up again; %llu probes left, queued to resume", j->id,
+		 (unsigned long long)(j->total - j->sent_base));
+	jobnet_filters(js->env.nics, js->head);
+	job_event(js, j, JOB_EVENT_STATE);
+}
+
 /* Cooldown is over: done, or held when a lost NIC left positions unsent. */
 static void job_complete(struct jobs *js, struct job *j)
 {
-	char why[700];
+	struct nic *nics[CONFIG_MAX_NICS];
+	char why[700], down[400];
 	job_stop_run(js, j, false);
 	if (!j->npending) {
 		j->error[0] = '\0';
 		return job_finish(js, j, JOB_DONE, NULL);
 	}
+	if (job_nics(js, j, nics, down, sizeof(down)) == j->spec.nnics)
+		return job_requeue(js, j);
 	snprintf(why, sizeof(why), "%s; %llu probes are left for when it is back", j->error,
 		 (unsigned long long)(j->total - j->sent_base));
 	job_hold(js, j, why);
@@ -313,6 +339,8 @@ void jobs_drain(struct jobs *js)
 			job_complete(js, j);
 	}
 	jobs_schedule(js);
+	if (js->retain_due)
+		jobs_retain(js);
 }
 
 /* Evidence for the job's AIMD controller: allowance counters of its NICs,
@@ -380,6 +408,8 @@ void jobs_tick(struct jobs *js)
 			jobrun_snapshot(j);
 		job_event(js, j, JOB_EVENT_PROGRESS);
 	}
+	if (js->retain_due) /* a checkpoint that could not be written failed a job */
+		jobs_retain(js);
 }
 
 void jobs_shutdown(struct jobs *js)
@@ -408,11 +438,15 @@ void jobs_nic_lost(struct jobs *js, const struct nic *n, const char *why)
 	}
 }
 
-int jobs_cancel(struct jobs *js, struct job *j)
+enum job_state jobs_cancel(struct jobs *js, struct job *j)
 {
-	if (!job_state_final(j->state))
+	enum job_state st = j->state;
+	if (!job_state_final(st)) {
 		job_finish(js, j, JOB_CANCELLED, NULL);
-	return 0;
+		st = JOB_CANCELLED;
+		jobs_retain(js); /* no finished job beyond retain_jobs, even for 20 ms */
+	}
+	return st;
 }
 
 int jobs_set_rate(struct jobs *js, struct job *j, uint64_t pps, struct rpc_error *err)

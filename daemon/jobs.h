@@ -40,8 +40,10 @@ struct job *jobs_find(struct jobs *js, const char *id);
 /* The first job (in submission order); the rest follow through job->next. */
 const struct job *jobs_first(const struct jobs *js);
 cJSON *jobs_list_json(struct jobs *js, const char *state, struct rpc_error *err);
-/* Cancels a queued, running or held job (its checkpoint becomes final). */
-int jobs_cancel(struct jobs *js, struct job *j);
+/* Cancels a queued, running or held job (its checkpoint becomes final) and
+ * applies retention at once, which may free j (retain_jobs = 0). Returns
+ * the job's final state. Not for callers that walk the job list. */
+enum job_state jobs_cancel(struct jobs *js, struct job *j);
 /* job.delete: removes a finished job and its directory now; -32001 for a
  * job that is not finished ("cancel it first"). */
 int jobs_delete(struct jobs *js, struct job *j, struct rpc_error *err);

@@ -28,24 +28,32 @@ static void job_delete(struct jobs *js, struct job *j, const char *why)
 	js->disk_at = 0; /* measure again */
 }
 
+/* The finished job that ended first (of equals, the one submitted first). */
+static struct job *first_finished(struct jobs *js)
+{
+	struct job *first = NULL;
+	for (struct job *j = js->head; j; j = j->next)
+		if (job_state_final(j->state) && (!first || j->finished_ms < first->finished_ms))
+			first = j;
+	return first;
+}
+
 void jobs_retain(struct jobs *js)
 {
 	uint64_t now = clock_real_ms(), max_age = (uint64_t)js->env.cfg->retain_days * 86400000ull;
 	unsigned finished = 0;
+	js->retain_due = false;
 	for (const struct job *j = js->head; j; j = j->next)
 		finished += job_state_final(j->state);
-	/* the list is in submission order: the oldest come first */
-	for (struct job *j = js->head, *next; j; j = next) {
+	/* by when they finished, not when they were submitted: a long job that
+	 * ends after many short ones is the newest, never deleted as it ends */
+	for (; finished > js->env.cfg->retain_jobs; finished--)
+		job_delete(js, first_finished(js), "more than [daemon] retain_jobs finished jobs");
+	for (struct job *j = js->head, *next; j && max_age; j = next) {
 		next = j->next;
-		if (!job_state_final(j->state))
-			continue;
-		if (finished > js->env.cfg->retain_jobs) {
-			job_delete(js, j, "more than [daemon] retain_jobs finished jobs");
-			finished--;
-		} else if (max_age && j->finished_ms && now > j->finished_ms && now - j->finished_ms > max_age) {
+		if (job_state_final(j->state) && j->finished_ms && now > j->finished_ms &&
+		    now - j->finished_ms > max_age)
 			job_delete(js, j, "finished more than [daemon] retain_days ago");
-			finished--;
-		}
 	}
 }
 
@@ -178,5 +186,7 @@ unsigned jobs_reload(struct jobs *js)
 		}
 	}
 	jobs_schedule(js);
+	if (js->retain_due) /* a job that failed to start */
+		jobs_retain(js);
 	return affected;
 }

@@ -9,6 +9,7 @@ struct jobs {
 	struct job *head, *tail;
 	unsigned seq, nrunning, nqueued;
 	bool stopping;	    /* jobs_shutdown() ran: start nothing */
+	bool retain_due;    /* a job finished: jobs_drain() applies retention */
 	double disk_at;	    /* clock_mono_s() of the last state_dir walk */
 	uint64_t disk_used; /* bytes under state_dir/jobs at that walk */
 };
@@ -29,5 +30,7 @@ void jobs_schedule(struct jobs *js);
 int job_skip_update(struct jobs *js, struct job *j);
 /* Writes the next job sequence number to state_dir/jobs/next_seq. */
 void jobs_seq_store(struct jobs *js);
-/* Removes finished jobs beyond [daemon] retain_jobs / retain_days. */
+/* Removes finished jobs beyond [daemon] retain_jobs / retain_days. Frees
+ * jobs: never call it while a caller may hold one (job_finish() only marks
+ * retain_due; jobs_drain() calls this after its loop). */
 void jobs_retain(struct jobs *js);

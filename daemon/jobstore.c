@@ -67,6 +67,7 @@ static cJSON *checkpoint_json(const struct job *j, const struct job_resume *rp)
 	add_u64(o, "sent", rp->sent); /* positions done, skipped ones included */
 	add_u64(o, "skipped", rp->skipped);
 	/* the summary a finished job keeps (its results stay on disk) */
+	add_u64(o, "total", j->total);
 	add_u64(o, "replies", j->replies);
 	add_u64(o, "open", j->open);
 	add_u64(o, "closed", j->closed);
@@ -204,6 +205,9 @@ static void summary_load(struct job *j, const cJSON *c)
 	j->finished_ms = json_u64(c, "finished_ms");
 	j->sent_base = json_u64(c, "sent");
 	j->skipped_base = json_u64(c, "skipped");
+	/* a finished job never loads its space again: the total is kept here
+	 * (older checkpoints lack it: probes done is the total of a done job) */
+	j->total = cJSON_HasObjectItem(c, "total") ? json_u64(c, "total") : j->sent_base;
 	j->replies = json_u64(c, "replies");
 	j->open = json_u64(c, "open");
 	j->closed = json_u64(c, "closed");

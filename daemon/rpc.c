@@ -258,13 +258,15 @@ static cJSON *m_cancel(struct daemon *d, struct control_client *c, const cJSON *
 		       struct rpc_error *err)
 {
 	struct job *j = job_only(d, p, err);
+	char id[32];
 	(void)c;
 	if (!j)
 		return NULL;
-	jobs_cancel(d->jobs, j);
+	snprintf(id, sizeof(id), "%s", j->id);
+	enum job_state st = jobs_cancel(d->jobs, j); /* may free j (retention) */
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "job_id", j->id);
-	cJSON_AddStringToObject(o, "state", job_state_name(j->state));
+	cJSON_AddStringToObject(o, "job_id", id);
+	cJSON_AddStringToObject(o, "state", job_state_name(st));
 	return o;
 }
 

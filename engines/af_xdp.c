@@ -60,8 +60,8 @@ struct axdp {
 	uint8_t *area;
 	size_t size;
 	struct xsk_umem *umem;
-	struct xdp_program *prog;
-	enum xdp_attach_mode attach_mode;
+	struct bpf_object *obj; /* scand_xdp, loaded */
+	int link_fd;		/* its XDP attachment: the kernel detaches it when closed */
 	int filter_fd;
 	struct xq q[];
 };
@@ -158,24 +158,10 @@ static int area_alloc(struct axdp *a, int node)
 	return 0;
 }
 
-/* Detaches by the program fd we hold (XDP_FLAGS_REPLACE), which CAP_NET_ADMIN allows;
- * libxdp's own detach looks the program up by id, which needs CAP_SYS_ADMIN. When
- * libxdp attached a multi-prog dispatcher instead, our fd does not match and libxdp
- * detaches it. */
-static void detach_prog(struct engine *e, struct axdp *a)
-{
-	__u32 mode = a->attach_mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
-	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = xdp_program__fd(a->prog));
-	int r = bpf_xdp_detach(e->ifindex, mode | XDP_FLAGS_REPLACE, &opts);
-	if (r < 0)
-		r = xdp_program__detach(a->prog, e->ifindex, a->attach_mode, 0);
-	if (r < 0)
-		log_warn("%s: detaching the XDP program failed: %s", e->ifname, strerror(-r));
-}
-
 /* Undoes whatever try_mode() got done, in reverse order. */
 static void undo(struct engine *e, struct axdp *a)
 {
+	(void)e;
 	for (unsigned i = 0; i < a->nq; i++)
 		if (a->q[i].xsk)
 			xsk_socket__delete(a->q[i].xsk);
@@ -184,38 +170,61 @@ static void undo(struct engine *e, struct axdp *a)
 		xsk_umem__delete(a->umem);
 	a->umem = NULL;
 	memset(a->q, 0, a->nq * sizeof(a->q[0]));
-	if (a->prog) {
-		if (a->attach_mode != XDP_MODE_UNSPEC)
-			detach_prog(e, a);
-		xdp_program__close(a->prog);
-	}
-	a->prog = NULL;
-	a->attach_mode = XDP_MODE_UNSPEC;
+	if (a->link_fd >= 0)
+		close(a->link_fd); /* detaches the program */
+	a->link_fd = -1;
+	bpf_object__close(a->obj);
+	a->obj = NULL;
 	a->filter_fd = -1;
 }
 
-static int attach_prog(struct engine *e, struct axdp *a, enum xmode m, struct errbuf *why)
+static int load_prog(struct axdp *a, enum xmode m, struct errbuf *why)
 {
 	const char *path = bpf_object_path();
-	enum xdp_attach_mode am = m == XM_SKB ? XDP_MODE_SKB : XDP_MODE_NATIVE;
 	int r = inject("open", m);
-	struct xdp_program *p = r ? NULL : xdp_program__open_file(path, "xdp", NULL);
-	if (!r && (r = (int)libxdp_get_error(p)) != 0)
-		p = NULL;
-	if (!p)
-		return errbuf_set(why, r ? r : -ENOENT, "cannot open %s: %s (reinstall scand or set SCAND_XDP_OBJ)",
-				  path, strerror(-(r ? r : -ENOENT)));
-	a->prog = p;
-	if ((r = inject("attach", m)) < 0 || (r = xdp_program__attach(p, e->ifindex, am, 0)) < 0) {
+	if (r == 0) {
+		a->obj = bpf_object__open_file(path, NULL);
+		if (!a->obj)
+			r = -errno;
+	}
+	if (r < 0)
+		return errbuf_set(why, r, "cannot open %s: %s (reinstall scand or set SCAND_XDP_OBJ)",
+				  path, strerror(-r));
+	if ((r = bpf_object__load(a->obj)) == -EPERM)
+		return errbuf_set(why, r, "loading XDP needs CAP_BPF and CAP_NET_ADMIN (run as root or grant AmbientCapabilities)");
+	if (r < 0)
+		return errbuf_set(why, r, "cannot load %s: %s", path, strerror(-r));
+	return 0;
+}
+
+/* Attached through a BPF link, not netlink: when scand exits -- even by
+ * kill -9 or a crash -- the kernel closes the link and detaches the program,
+ * so nothing is left on the interface to block the next start. */
+static int attach_prog(struct engine *e, struct axdp *a, enum xmode m, struct errbuf *why)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, lo,
+		    .flags = m == XM_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
+	struct bpf_program *prog;
+	int r = load_prog(a, m, why);
+	if (r < 0)
+		return r;
+	if (!(prog = bpf_object__next_program(a->obj, NULL)))
+		return errbuf_set(why, -ENOENT, "%s has no XDP program", bpf_object_path());
+	if ((r = inject("attach", m)) == 0)
+		r = bpf_link_create(bpf_program__fd(prog), e->ifindex, BPF_XDP, &lo);
+	if (r < 0) {
 		if (r == -EPERM)
 			return errbuf_set(why, r, "attaching XDP needs CAP_NET_ADMIN and CAP_BPF (run as root or grant AmbientCapabilities)");
+		if (r == -EBUSY)
+			return errbuf_set(why, r, "another XDP program is attached to %s (a scand before BPF-link attachment leaves its own after kill -9): ip link set dev %s xdp off",
+					  e->ifname, e->ifname);
 		if (e->mtu > 3498 && (r == -EINVAL || r == -ERANGE || r == -EOPNOTSUPP))
 			return errbuf_set(why, r, "XDP attach failed (%s) at MTU %u: XDP needs MTU <= 3498 on ena: ip link set %s mtu 3498",
 					  strerror(-r), e->mtu, e->ifname);
 		return errbuf_set(why, r, "XDP attach in %s mode: %s", m == XM_SKB ? "skb" : "native", strerror(-r));
 	}
-	a->attach_mode = am;
-	struct bpf_map *fm = bpf_object__find_map_by_name(xdp_program__bpf_obj(p), "scan_filter");
+	a->link_fd = r;
+	struct bpf_map *fm = bpf_object__find_map_by_name(a->obj, "scan_filter");
 	a->filter_fd = fm ? bpf_map__fd(fm) : -1;
 	return 0;
 }
@@ -277,7 +286,7 @@ static int try_mode(struct engine *e, struct axdp *a, enum xmode m, struct errbu
 
 	if ((r = attach_prog(e, a, m, why)) < 0)
 		goto fail;
-	xm = bpf_object__find_map_by_name(xdp_program__bpf_obj(a->prog), "xsks_map");
+	xm = bpf_object__find_map_by_name(a->obj, "xsks_map");
 	if ((r = inject("umem", m)) < 0 ||
 	    (r = xsk_umem__create(&a->umem, a->area, a->size, &a->q[0].fill, &a->q[0].comp, &ucfg)) < 0) {
 		a->umem = NULL;
@@ -370,7 +379,7 @@ static int axdp_open(struct engine *e, const struct engine_conf *conf, struct er
 		return errbuf_set(why, -ENOMEM, "%s: out of memory", conf->name);
 	a->nq = nq;
 	a->size = nq * QUEUE_BYTES;
-	a->filter_fd = -1;
+	a->filter_fd = a->link_fd = -1;
 	e->priv = a;
 	e->numa_node = netinfo_numa_node(conf->name);
 	if ((r = inject("area", XM_ZC)) < 0 || (r = area_alloc(a, e->numa_node)) < 0) {

@@ -3,7 +3,7 @@
  * blocklist says now; a torn last row (crash mid-write) is cut off; a
  * corrupt row in the middle is moved to results.corrupt and the rows around
  * it stay; corrupt checkpoints are refused with the file named; pages of
- * rows come from the sparse index. */
+ * rows come from the sparse index; a finished job keeps its summary. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -124,6 +124,32 @@ static void test_round_trip(void **st)
 	assert_int_equal(back.submitted_ms, j.submitted_ms);
 	assert_string_equal(back.spec.name, "t");
 	assert_int_equal(back.space.total, 512);
+	job_release(&back);
+	job_release(&j);
+}
+
+/* A finished job keeps its summary, total included: after a restart it
+ * never loads its space again, and job.status must not say total 0. */
+static void test_finished_summary(void **st)
+{
+	struct job j, back;
+	(void)st;
+	new_job(&j);
+	j.total = j.space.total;
+	j.state = JOB_CANCELLED;
+	j.finished_ms = 1764460802000ull;
+	j.open = 1;
+	j.closed = 2;
+	assert_int_equal(jobstore_checkpoint(&j, &(struct job_resume){ NULL, 0, 98, 7 }), 0);
+	memset(&back, 0, sizeof(back));
+	assert_int_equal(jobstore_load(&back, dir, "j000001-abcd", &cfg), 0);
+	assert_int_equal(back.state, JOB_CANCELLED);
+	assert_int_equal(back.total, j.space.total);
+	assert_int_equal(back.sent_base, 98);
+	assert_int_equal(back.nresults, 3);
+	assert_int_equal(back.open, 1);
+	assert_int_equal(back.closed, 2);
+	assert_int_equal(back.finished_ms, j.finished_ms);
 	job_release(&back);
 	job_release(&j);
 }
@@ -291,6 +317,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_finished_summary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_row, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_checkpoint, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_row, setup, teardown),
