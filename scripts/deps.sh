@@ -6,7 +6,7 @@ SCAND_DEPS=(meson ninja-build pkg-config gcc clang llvm libclang-rt-14-dev
 	libnuma-dev libinih-dev libcmocka-dev
 	iproute2 iputils-ping ethtool python3 util-linux procps zmap masscan tshark xdp-tools
 	systemd debhelper dpkg-dev lintian systemd-container debootstrap driverctl dpdk
-	ansible-core prometheus openssh-server python3-matplotlib)
+	ansible-core prometheus openssh-server)
 
 scand_install_deps() {
 	local missing=()

@@ -2,14 +2,19 @@
 """Plots a soak run's samples (samples.csv and run.json from SOAK_OUT): RSS,
 open fds, threads and state_dir bytes over time, with each bound after
 warm-up, the kill -9 restarts (dashed) and the warm-up (shaded).
-Usage: tests/soak/plot.py SOAK_OUT_DIR OUT.png [--title TEXT]"""
+Usage: tests/soak/plot.py SOAK_OUT_DIR OUT.png [--title TEXT]
+Needs python3-matplotlib (apt-get install python3-matplotlib): a tool for
+BENCHMARKS.md, not used by any test, so scripts/test does not install it."""
 import argparse
 import csv
 import json
 import os
 import sys
 
-import matplotlib
+try:
+    import matplotlib
+except ImportError:
+    sys.exit("plot.py needs matplotlib: apt-get install python3-matplotlib")
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
