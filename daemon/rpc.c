@@ -161,6 +161,14 @@ static cJSON *m_reload(struct daemon *d, struct control_client *c, const cJSON *
 	return o;
 }
 
+/* The reply of a call that may free the job: {"job_id": id} (copied first). */
+static cJSON *id_reply(const char *id)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "job_id", id);
+	return o;
+}
+
 static cJSON *m_delete(struct daemon *d, struct control_client *c, const cJSON *p,
 		       struct rpc_error *err)
 {
@@ -172,8 +180,7 @@ static cJSON *m_delete(struct daemon *d, struct control_client *c, const cJSON *
 	snprintf(id, sizeof(id), "%s", j->id);
 	if (jobs_delete(d->jobs, j, err) < 0)
 		return NULL;
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "job_id", id);
+	cJSON *o = id_reply(id);
 	cJSON_AddBoolToObject(o, "deleted", true);
 	return o;
 }
@@ -264,8 +271,7 @@ static cJSON *m_cancel(struct daemon *d, struct control_client *c, const cJSON *
 		return NULL;
 	snprintf(id, sizeof(id), "%s", j->id);
 	enum job_state st = jobs_cancel(d->jobs, j); /* may free j (retention) */
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "job_id", id);
+	cJSON *o = id_reply(id);
 	cJSON_AddStringToObject(o, "state", job_state_name(st));
 	return o;
 }
