@@ -71,11 +71,12 @@ ctr_boot() {
 		sleep 0.1
 	done
 	[ -n "$CTR_PID" ] || { cat "$CTR_LOG"; fail "no systemd in the container after 10 s"; }
-	# systemctl fails until PID 1 has its private socket up
+	# systemctl fails until PID 1 has its private socket up, and says "offline"
+	# until PID 1 has created /run/systemd/system
 	for _ in $(seq 100); do
 		st=$(timeout 60 nsenter -t "$CTR_PID" -a env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 			systemctl is-system-running --wait 2>&1)
-		case "$st" in *"Failed to connect to bus"*) sleep 0.1 ;; *) break ;; esac
+		case "$st" in *"Failed to connect to bus"* | offline) sleep 0.1 ;; *) break ;; esac
 	done
 	[ "$st" = running ] || { ctr systemctl --failed --no-pager; fail "the container booted '$st', not 'running'"; }
 }
