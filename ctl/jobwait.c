@@ -83,10 +83,12 @@ int write_results(struct client *c, const char *id, const char *path, bool csv)
 			fprintf(f, "%s\n", s ? s : it->valuestring);
 			free(s);
 		}
-		double count = num(r, "count");
+		/* a finished job's last page says complete: no empty page after it */
+		bool last = num(r, "count") == 0 ||
+			    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "complete"));
 		off = num(r, "next_offset");
 		cJSON_Delete(r);
-		if (count == 0)
+		if (last)
 			break;
 	}
 	if (f != stdout)
