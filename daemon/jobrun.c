@@ -164,10 +164,13 @@ static void parts_quiesce(struct job_part *parts, unsigned from, unsigned to)
 	for (unsigned i = from; i < to; i++)
 		if (!parts[i].lost && parts[i].worker)
 			seen[i - from] = atomic_load(&parts[i].worker->epoch);
+	for (unsigned i = from; i < to; i++) /* after the reads: see worker_detach */
+		if (!parts[i].lost && parts[i].worker)
+			worker_poke(parts[i].worker);
 	for (unsigned i = from; i < to; i++) {
 		struct worker *w = parts[i].lost ? NULL : parts[i].worker; /* NULL: never built */
 		while (w && w->started && atomic_load(&w->epoch) <= seen[i - from]) {
-			usleep(100);
+			usleep(20); /* the worker was poked: it answers within microseconds */
 			if (clock_mono_s() - warned > 1.0) {
 				log_warn("queue worker %u is slow to let go of a job (%.0f s)", w->queue,
 					 clock_mono_s() - start);

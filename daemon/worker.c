@@ -16,8 +16,9 @@
 #define BURST 64
 #define SKIP_MAX (4 * BURST) /* skipped positions passed over per burst, at most */
 
-/* Sleeps ns, or until worker_attach/detach pokes the worker: a new job's
- * first probe and a finished job's detach wait for no sleep to run out. */
+/* Sleeps ns, or until worker_poke (attach, and whoever waits for the epoch
+ * to advance): a new job's first probe and a finished job's detach wait for
+ * no sleep to run out. */
 static void worker_sleep(struct worker *w, uint64_t ns)
 {
 	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ull),
@@ -28,7 +29,7 @@ static void worker_sleep(struct worker *w, uint64_t ns)
 		return; /* nothing to clear */
 }
 
-static void worker_poke(struct worker *w)
+void worker_poke(struct worker *w)
 {
 	uint64_t one = 1;
 	if (w->started && write(w->wake_fd, &one, sizeof(one)) < 0)
@@ -313,5 +314,4 @@ void worker_detach(struct worker *w, struct job_part *p)
 		struct job_part *expect = p;
 		atomic_compare_exchange_strong(&w->slot[i], &expect, NULL);
 	}
-	worker_poke(w);
 }

@@ -94,5 +94,11 @@ int worker_start(struct worker *w, struct engine *eng, unsigned queue, int core,
 void worker_stop(struct worker *w);
 /* Publishes p on a free slot; -EBUSY when all slots are taken. */
 int worker_attach(struct worker *w, struct job_part *p);
-/* Removes p; the worker stops touching it once its epoch has advanced. */
+/* Removes p; the worker stops touching it once its epoch has advanced past
+ * the value read after this call. Does not wake the worker: the caller reads
+ * the epoch first, then worker_poke()s -- a wake before that read could be
+ * spent on the very iteration the read sees, leaving the worker asleep (2 ms)
+ * while the caller waits for the next one. */
 void worker_detach(struct worker *w, struct job_part *p);
+/* Ends the worker's idle sleep now. */
+void worker_poke(struct worker *w);
