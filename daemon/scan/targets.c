@@ -172,15 +172,15 @@ int ports_parse(const char *expr, struct port_list *out, struct errbuf *err)
 					  (int)MIN(tlen, 40), expr + start, start, e.msg);
 		pos++; /* the comma */
 	}
-	for (unsigned p = 1; p < 65536; p++)
-		n += (seen[p >> 3] >> (p & 7)) & 1;
+	for (size_t b = 0; b < sizeof(seen); b++)
+		n += (unsigned)__builtin_popcount(seen[b]);
 	if (n == 0)
 		return errbuf_set(err, -EINVAL, "ports is empty; give e.g. \"22,80,443\" or \"1-65535\"");
 	if (!(out->port = malloc(n * sizeof(*out->port))))
 		return errbuf_set(err, -ENOMEM, "out of memory");
-	for (unsigned p = 1; p < 65536; p++)
-		if ((seen[p >> 3] >> (p & 7)) & 1)
-			out->port[out->n++] = (uint16_t)p;
+	for (size_t b = 0; b < sizeof(seen); b++) /* whole empty bytes skipped */
+		for (unsigned bits = seen[b]; bits; bits &= bits - 1)
+			out->port[out->n++] = (uint16_t)(b * 8 + (unsigned)__builtin_ctz(bits));
 	return 0;
 }
 
