@@ -1,8 +1,8 @@
 /* Host addresses and listening sockets (see hostnet.h). */
 #include "hostnet.h"
+#include "netinfo.h"
 
 #include <errno.h>
-#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,22 +10,7 @@
 
 bool hostnet_addr_local(const struct ipaddr *a)
 {
-	struct ifaddrs *ifa, *i;
-	bool found = false;
-	if (getifaddrs(&ifa) < 0)
-		return false;
-	for (i = ifa; i && !found; i = i->ifa_next) {
-		struct ipaddr x = { 0 };
-		if (!i->ifa_addr || i->ifa_addr->sa_family != a->af)
-			continue;
-		if (a->af == AF_INET)
-			ipaddr_from_bytes(&x, AF_INET, (const uint8_t *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr);
-		else
-			ipaddr_from_bytes(&x, AF_INET6, ((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr.s6_addr);
-		found = x.v == a->v;
-	}
-	freeifaddrs(ifa);
-	return found;
+	return netinfo_addr_local(a) == 1;
 }
 
 /* The 16 address bytes /proc/net/tcp6 prints for an IPv6 address, or for

@@ -99,6 +99,7 @@ struct nl_req {
 	union {
 		struct rtmsg rt;
 		struct ndmsg nd;
+		struct ifaddrmsg ifa;
 	};
 	char attrs[64];
 };
@@ -228,6 +229,48 @@ int netinfo_gateway_mac(const char *ifname, const struct ipaddr *dst, uint8_t ma
 				  ifname, ipaddr_str(&gw, gbuf, sizeof(gbuf)), ifname);
 	memcpy(mac, hop.mac, 6);
 	return 0;
+}
+
+struct local_addr {
+	uint8_t want[16];
+	int alen;
+	bool found;
+};
+
+/* One RTM_NEWADDR: its address is IFA_LOCAL when given (IPv4; IFA_ADDRESS
+ * is then a point-to-point peer), else IFA_ADDRESS -- as getifaddrs reads it. */
+static int on_addr(struct nlmsghdr *h, void *arg)
+{
+	struct local_addr *la = arg;
+	struct ifaddrmsg *ifa = NLMSG_DATA(h);
+	int len = (int)IFA_PAYLOAD(h);
+	const void *local = NULL, *addr = NULL;
+	if (h->nlmsg_type != RTM_NEWADDR)
+		return 0;
+	for (struct rtattr *a = IFA_RTA(ifa); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == IFA_LOCAL && RTA_PAYLOAD(a) >= (size_t)la->alen)
+			local = RTA_DATA(a);
+		if (a->rta_type == IFA_ADDRESS && RTA_PAYLOAD(a) >= (size_t)la->alen)
+			addr = RTA_DATA(a);
+	}
+	if (local ? !memcmp(local, la->want, (size_t)la->alen) : addr && !memcmp(addr, la->want, (size_t)la->alen))
+		la->found = true;
+	return 0; /* read the dump to its end */
+}
+
+int netinfo_addr_local(const struct ipaddr *a)
+{
+	struct local_addr la = { .alen = a->af == AF_INET ? 4 : 16 };
+	struct nl_req q = { 0 };
+	int r;
+	ipaddr_to_bytes(a, la.want);
+	q.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
+	q.nh.nlmsg_type = RTM_GETADDR;
+	q.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	q.ifa.ifa_family = (unsigned char)a->af;
+	if ((r = nl_talk(&q, on_addr, &la)) < 0 && r != -ENOENT)
+		return r;
+	return la.found;
 }
 
 bool netinfo_ena_channels_ok(const char *driver, unsigned combined, unsigned max_combined)

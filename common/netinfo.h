@@ -8,6 +8,9 @@ int netinfo_iface(const char *ifname, int *ifindex, uint8_t mac[6], unsigned *mt
 		  struct errbuf *err);
 /* First address of family af on ifname; -ENOENT when none. */
 int netinfo_iface_addr(const char *ifname, int af, struct ipaddr *out);
+/* 1 when a is assigned to an interface of this network namespace, 0 when
+ * not, -errno (one RTM_GETADDR dump: no link dump as with getifaddrs). */
+int netinfo_addr_local(const struct ipaddr *a);
 /* /sys/class/net/X/device/numa_node; -1 or missing -> 0. */
 int netinfo_numa_node(const char *ifname);
 /* True when ifname carries an IPv4 or IPv6 default route (/proc/net/route, ipv6_route). */
