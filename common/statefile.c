@@ -3,6 +3,7 @@
 #include "common.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -49,7 +50,8 @@ int statefile_write(const char *path, const char *data, size_t len)
 	return r < 0 ? r : fsync_dir_of(path);
 }
 
-int statefile_write_nodir(const char *path, const char *data, size_t len)
+/* tmp, (fsync,) rename: readers see the old or the new file, never a part. */
+static int replace(const char *path, const char *data, size_t len, bool sync)
 {
 	char tmp[4096];
 	int fd, r;
@@ -60,7 +62,7 @@ int statefile_write_nodir(const char *path, const char *data, size_t len)
 	if (fd < 0)
 		return -errno;
 	r = write_all(fd, data, len);
-	if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && sync && fsync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
@@ -69,6 +71,16 @@ int statefile_write_nodir(const char *path, const char *data, size_t len)
 	if (r < 0)
 		unlink(tmp);
 	return r;
+}
+
+int statefile_write_nodir(const char *path, const char *data, size_t len)
+{
+	return replace(path, data, len, true);
+}
+
+int statefile_replace(const char *path, const char *data, size_t len)
+{
+	return replace(path, data, len, false);
 }
 
 /* Reads fd to its end (files in /proc report size 0: no st_size); more

@@ -10,6 +10,10 @@ int statefile_write(const char *path, const char *data, size_t len);
  * directory, followed by one statefile_sync_dir(). */
 int statefile_write_nodir(const char *path, const char *data, size_t len);
 int statefile_sync_dir(const char *dir);
+/* Atomic replace without any fsync: for state that must survive scand's
+ * crash but not the machine's (the page cache keeps it; what it describes,
+ * e.g. a sysctl, does not outlive a reboot either). -errno. */
+int statefile_replace(const char *path, const char *data, size_t len);
 /* Reads the whole file (at most max bytes; /proc files too); *out is
  * malloc'd and NUL-terminated. -errno, -EFBIG when it is larger than max. */
 int statefile_read(const char *path, size_t max, char **out, size_t *len);

@@ -73,8 +73,8 @@ static int write_bits(const char *path, const uint8_t *bits, bool atomic)
 {
 	char *text = hostports_format(bits);
 	int r = text ? 0 : -ENOMEM;
-	if (r == 0 && atomic) {
-		r = statefile_write(path, text, strlen(text));
+	if (r == 0 && atomic) { /* the record: a reboot clears the sysctl too, no fsync */
+		r = statefile_replace(path, text, strlen(text));
 	} else if (r == 0) {
 		FILE *f = fopen(path, "we");
 		if (!f || fprintf(f, "%s\n", text) < 0 || fflush(f) != 0)
@@ -86,7 +86,9 @@ static int write_bits(const char *path, const uint8_t *bits, bool atomic)
 	return r;
 }
 
-/* Persists what scand added, so a crash cannot leave it reserved for good. */
+/* Records what scand added, so a crash of scand cannot leave it reserved for
+ * good. Not fsync'ed: the reservation lives in the kernel, which a power
+ * loss resets as well; only scand's own crash must find the record. */
 static int record(struct hostports *hp)
 {
 	for (size_t i = 0; i < sizeof(hp->added); i++)

@@ -51,6 +51,15 @@ static void test_write_read(void **st)
 	assert_string_equal(text, "{\"x\":1}");
 	free(text);
 	assert_int_equal(statefile_read_regular(path, 6, &text, &len), -EFBIG);
+	/* replace (no fsync): the new content whole, no temporary file left */
+	assert_int_equal(statefile_replace(path, "{\"x\":22}", 8), 0);
+	assert_int_equal(statefile_read(path, 100, &text, &len), 0);
+	assert_string_equal(text, "{\"x\":22}");
+	free(text);
+	snprintf(link, sizeof(link), "%s.tmp", path);
+	assert_int_equal(access(link, F_OK), -1);
+	snprintf(link, sizeof(link), "%s/none/state.json", dir);
+	assert_int_equal(statefile_replace(link, "x", 1), -ENOENT);
 	snprintf(link, sizeof(link), "%s/link", dir);
 	assert_int_equal(symlink(path, link), 0);
 	assert_int_equal(statefile_read_regular(link, 100, &text, &len), -ELOOP);
