@@ -7,22 +7,29 @@
 #      (telemetry.get polled; every engine); first probe -> job seen done.
 #  (b) RUNS x `scanctl submit 198.18.1.1 -p 80 --cooldown 0 --wait` against
 #      `zmap -c 0` for the same single probe, alternating, in the scanner netns.
+#  (c) where (b)'s scanctl time goes (startlat.py breakdown), with state_dir on
+#      this disk and then on a tmpfs: the difference is the cost of the fsyncs.
 # Usage: sudo bench/start.sh [BUILD_DIR]   (default build)
-# env: JOBS (100), RUNS (20), ENGINES ("null af_xdp"), PARTS ("a b")
+# env: JOBS (100), RUNS (20), ENGINES ("null af_xdp"), PARTS ("a b c"),
+#      BREAKDOWN_ALL=1 (c: every run's time)
 set -u
 cd "$(dirname "$0")/.."
 B=$(realpath "${1:-build}")
 JOBS=${JOBS:-100}
 RUNS=${RUNS:-20}
 ENGINES=${ENGINES:-null af_xdp}
-PARTS=${PARTS:-a b}
+PARTS=${PARTS:-a b c}
 export SRCDIR=$PWD SCAND=$B/daemon/scand SCANCTL=$B/ctl/scanctl
 command -v zmap >/dev/null || { echo "start.sh: zmap not installed (apt-get install zmap)" >&2; exit 2; }
 . tests/integration/testbed.sh
 . tests/integration/lib.sh
 . bench/lib.sh
 bench_need "$SCAND" "$SCANCTL"
-bench_setup
+start_cleanup() {
+	umount "$T/state" 2>/dev/null
+	bench_cleanup
+}
+bench_setup start_cleanup
 LAT="python3 $SRCDIR/bench/startlat.py --socket $T/control.sock"
 : >"$T/empty" # zmap's default blocklist covers 198.18.0.0/15
 echo "198.18.1.1:80" >"$T/truth"
@@ -30,6 +37,7 @@ testbed_listen_file "$T/truth"
 gw=$(ip -n "$TARGET_NS" -br link show tg0 | awk '{print $3}')
 
 start_engine() { # ENGINE
+	umount "$T/state" 2>/dev/null
 	rm -rf "$T/state"
 	scand_config "$T/scand.conf" $'[nic "sc0"]\nengine = '"$1"$'\nqueues = 1'
 	scand_start "$T/scand.conf"
@@ -55,6 +63,24 @@ part_b() {
 	ip netns exec "$SCAN_NS" $LAT --gateway-mac "$gw" turnaround --runs "$RUNS" \
 		--blocklist "$T/empty" --scanctl "$SCANCTL" || fail "turnaround run failed"
 	scand_stop
+}
+
+part_c() {
+	local where
+	for where in disk tmpfs; do
+		start_engine af_xdp
+		if [ $where = tmpfs ]; then # scand restarted on a tmpfs state_dir
+			scand_stop
+			mkdir -p "$T/state" && mount -t tmpfs -o mode=0750 scand-bench "$T/state" ||
+				fail "cannot mount a tmpfs on $T/state"
+			scand_start "$T/scand.conf"
+		fi
+		echo "(c) scanctl's turnaround in steps, state_dir on $where ($(stat -f -c %T "$T/state"))"
+		ip netns exec "$SCAN_NS" $LAT --gateway-mac "$gw" breakdown --runs "$RUNS" \
+			--scanctl "$SCANCTL" --label "$where" ${BREAKDOWN_ALL:+--all} || fail "breakdown run ($where) failed"
+		scand_stop
+	done
+	umount "$T/state" 2>/dev/null
 }
 
 bench_machine

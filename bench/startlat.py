@@ -7,6 +7,10 @@ start:      N one-probe jobs, one after the other. For each: job.submit returns 
             (telemetry.get, polled); then the first probe -> the job seen final.
 turnaround: wall time of `scanctl submit HOST -p PORT --cooldown 0 --wait` vs
             `zmap -c 0` for the same single probe, alternating, same run.
+breakdown:  where scanctl's turnaround goes: the wall time of a process start
+            (`true`), `scanctl heartbeat`, `submit`, `submit --wait` and
+            `submit --wait -o -`, each run back to back; the differences are the
+            costs of one request, a durable submit, waiting for the end, the results.
 Only 198.18.0.0/15 targets are accepted."""
 import argparse
 import ipaddress
@@ -224,6 +228,26 @@ def cmd_turnaround(args):
     print("TURNAROUND " + json.dumps({"scanctl": ss, "zmap": zs, "scanctl_found": sf, "zmap_found": zf, "zmap_aborts": zretry}))
 
 
+def cmd_breakdown(args):
+    host = str(bench_addr(args.host))
+    base = [args.scanctl, "--socket", args.socket]
+    submit = base + ["submit", host, "-p", str(args.port), "--cooldown", "0"]
+    if args.gateway_mac:
+        submit += ["--gateway-mac", args.gateway_mac]
+    steps = [("process start (true)", ["true"]), ("scanctl heartbeat", base + ["heartbeat"]),
+             ("submit", submit), ("submit --wait", submit + ["--wait"]),
+             ("submit --wait -o -", submit + ["--wait", "-o", "-"])]
+    out = {}
+    for name, cmd in steps:
+        vals = [timed(cmd)[0] for _ in range(args.runs)]
+        out[name] = stats(vals)
+        print(f"  {name:<22} median {out[name]['median']:.2f} ms (min {out[name]['min']:.2f}, "
+              f"max {out[name]['max']:.2f}, n={args.runs})")
+        if args.all:
+            print("    all, ms: " + " ".join(f"{v:.1f}" for v in sorted(vals)))
+    print(f"BREAKDOWN {args.label} " + json.dumps(out))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--socket", required=True)
@@ -245,9 +269,16 @@ def main():
     ta.add_argument("--iface", default="sc0")
     ta.add_argument("--blocklist", required=True)
     ta.add_argument("--scanctl", required=True)
+    bd = sub.add_parser("breakdown")
+    bd.add_argument("--runs", type=int, default=30)
+    bd.add_argument("--host", default="198.18.1.1")
+    bd.add_argument("--port", type=int, default=80)
+    bd.add_argument("--scanctl", required=True)
+    bd.add_argument("--label", default="scand")
+    bd.add_argument("--all", action="store_true", help="print every run's time too")
     args = ap.parse_args()
     bench_addr(args.source_ip)
-    cmd_start(args) if args.cmd == "start" else cmd_turnaround(args)
+    {"start": cmd_start, "turnaround": cmd_turnaround, "breakdown": cmd_breakdown}[args.cmd](args)
 
 
 if __name__ == "__main__":
