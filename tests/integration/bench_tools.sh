@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark tools still work (no timing asserted): bench/xsk_bare sends
 # valid SYN frames to the benchmarking range only and refuses any other
-# address; bench/start.sh runs its latency and turnaround parts end to end.
+# address; bench/start.sh runs its latency, turnaround and breakdown parts end to end.
 set -u
 . "$SRCDIR/tests/integration/testbed.sh"
 . "$SRCDIR/tests/integration/lib.sh"
@@ -71,7 +71,7 @@ PY
 capture_check 60
 capture_check 74 --scand-frame -n 4096 --write -r 64
 
-# start.sh end to end, both parts, a few jobs (its own testbed)
+# start.sh end to end, all three parts, a few jobs (its own testbed)
 out=$(JOBS=3 RUNS=2 ENGINES="null af_xdp" "$SRCDIR/bench/start.sh" "${BUILDDIR:-$SRCDIR/build}" 2>&1) ||
 	{ echo "$out"; fail "bench/start.sh failed"; }
 python3 - "$out" <<'PY' || { echo "$out"; fail "bench/start.sh output incomplete"; }
@@ -83,5 +83,10 @@ assert set(starts) == {"null", "af_xdp"}, starts.keys()
 assert all(r["submit_rtt"]["n"] == 3 and r["counter"]["n"] == 3 for r in starts.values())
 assert starts["af_xdp"]["wire"]["n"] == 3 and "wire" not in starts["null"]
 assert len(turn) == 1 and turn[0]["scanctl"]["n"] == 2 and turn[0]["zmap"]["n"] == 2
+steps = {l.split()[1]: json.loads(l.split(None, 2)[2]) for l in lines if l.startswith("BREAKDOWN ")}
+assert set(steps) == {"disk", "tmpfs"}, steps.keys()
+assert all(len(s) == 5 and all(v["n"] == 2 for v in s.values()) for s in steps.values())
 PY
-echo "bench/start.sh: both parts ran"
+grep -q "state_dir on tmpfs (tmpfs)" <<<"$out" || { echo "$out"; fail "start.sh part c did not run on a tmpfs"; }
+grep -q "scand-bench" /proc/mounts && fail "start.sh left its tmpfs mounted"
+echo "bench/start.sh: all three parts ran"
