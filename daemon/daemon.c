@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 /* A NIC whose interface disappeared is closed and marked failed, after its
@@ -64,9 +65,9 @@ static void on_drain(evutil_socket_t fd, short what, void *arg)
 /* A worker finished a job part: drain now, so the job ends in milliseconds. */
 static void on_wake(evutil_socket_t fd, short what, void *arg)
 {
-	uint64_t n;
+	eventfd_t n;
 	(void)what;
-	if (read(fd, &n, sizeof(n)) < 0)
+	if (eventfd_read(fd, &n) < 0)
 		return;
 	jobs_drain(((struct daemon *)arg)->jobs);
 }

@@ -24,16 +24,15 @@ static void worker_sleep(struct worker *w, uint64_t ns)
 	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ull),
 			       .tv_nsec = (long)(ns % 1000000000ull) };
 	struct pollfd pfd = { .fd = w->wake_fd, .events = POLLIN };
-	uint64_t n;
-	if (ppoll(&pfd, 1, &ts, NULL) > 0 && read(w->wake_fd, &n, sizeof(n)) < 0)
-		return; /* nothing to clear */
+	eventfd_t n;
+	if (ppoll(&pfd, 1, &ts, NULL) > 0)
+		eventfd_read(w->wake_fd, &n); /* clears the pokes */
 }
 
 void worker_poke(struct worker *w)
 {
-	uint64_t one = 1;
-	if (w->started && write(w->wake_fd, &one, sizeof(one)) < 0)
-		return; /* counter full: the worker is awake anyway */
+	if (w->started)
+		eventfd_write(w->wake_fd, 1); /* fails only with the counter full: awake anyway */
 }
 
 /* Tokens beyond the cap are probes the schedule gave up: the part fell
@@ -144,9 +143,8 @@ static uint64_t burst_consumed(const struct burst *b, unsigned sent)
  * has sent its last probe: a small job ends in milliseconds. Once per part. */
 static void part_done(const struct job_part *p)
 {
-	uint64_t one = 1;
-	if (p->run->wake_fd >= 0 && write(p->run->wake_fd, &one, sizeof(one)) < 0)
-		return; /* the 20 ms drain notices it anyway */
+	if (p->run->wake_fd >= 0)
+		eventfd_write(p->run->wake_fd, 1); /* if it fails, the 20 ms drain notices */
 }
 
 /* Sends what the bucket allows, building each probe in a frame the engine
@@ -165,9 +163,7 @@ static unsigned part_send(struct worker *w, struct job_part *p, uint64_t now, ui
 			*wait_ns = MIN(*wait_ns, (uint64_t)((1.0 - p->tokens) * 1e9 / (double)rate));
 		return 0;
 	}
-	lent = e->ops->tx_frames(e, w->queue, bufs, n);
-	if (lent < n)
-		atomic_fetch_add_explicit(&w->tx_full, 1, memory_order_relaxed);
+	lent = e->ops->tx_frames(e, w->queue, bufs, n); /* a short loan is counted by the engine */
 	if (!lent)
 		return 0;
 	part_build(p, bufs, lent, &b);

@@ -84,7 +84,7 @@ struct worker {
 	_Atomic bool stop;
 	_Atomic uint64_t epoch;
 	_Atomic(struct job_part *) slot[WORKER_MAX_SLOTS];
-	_Atomic uint64_t busy_ns, total_ns, tx_full;
+	_Atomic uint64_t busy_ns, total_ns;
 	int wake_fd; /* eventfd: attach and detach end the worker's sleep */
 };
 
