@@ -10,8 +10,10 @@
 #include "scan/dedup.h"
 #include "worker.h"
 
+#define JOB_ID_LEN 32 /* "j000001-8062" and its NUL, with room */
+
 struct job {
-	char id[32];
+	char id[JOB_ID_LEN];
 	char dir[512];
 	struct job_spec spec;
 	enum job_state state;

@@ -161,7 +161,18 @@ static cJSON *m_reload(struct daemon *d, struct control_client *c, const cJSON *
 	return o;
 }
 
-/* The reply of a call that may free the job: {"job_id": id} (copied first). */
+/* For a call that may free the job: the job, with its id copied into id
+ * first for the reply (id_reply). */
+static struct job *job_only_keep_id(struct daemon *d, const cJSON *p, struct rpc_error *err,
+				    char id[JOB_ID_LEN])
+{
+	struct job *j = job_only(d, p, err);
+	if (j)
+		snprintf(id, JOB_ID_LEN, "%s", j->id);
+	return j;
+}
+
+/* {"job_id": id}: the reply of a call that may have freed the job. */
 static cJSON *id_reply(const char *id)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -172,12 +183,11 @@ static cJSON *id_reply(const char *id)
 static cJSON *m_delete(struct daemon *d, struct control_client *c, const cJSON *p,
 		       struct rpc_error *err)
 {
-	struct job *j = job_only(d, p, err);
-	char id[32];
+	char id[JOB_ID_LEN];
+	struct job *j = job_only_keep_id(d, p, err, id);
 	(void)c;
 	if (!j)
 		return NULL;
-	snprintf(id, sizeof(id), "%s", j->id);
 	if (jobs_delete(d->jobs, j, err) < 0)
 		return NULL;
 	cJSON *o = id_reply(id);
@@ -264,12 +274,11 @@ static cJSON *m_list(struct daemon *d, struct control_client *c, const cJSON *p,
 static cJSON *m_cancel(struct daemon *d, struct control_client *c, const cJSON *p,
 		       struct rpc_error *err)
 {
-	struct job *j = job_only(d, p, err);
-	char id[32];
+	char id[JOB_ID_LEN];
+	struct job *j = job_only_keep_id(d, p, err, id);
 	(void)c;
 	if (!j)
 		return NULL;
-	snprintf(id, sizeof(id), "%s", j->id);
 	enum job_state st = jobs_cancel(d->jobs, j); /* may free j (retention) */
 	cJSON *o = id_reply(id);
 	cJSON_AddStringToObject(o, "state", job_state_name(st));
