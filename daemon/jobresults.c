@@ -113,6 +113,45 @@ void jobresults_free(struct job *j)
 	j->indexed = false;
 }
 
+/* One complete line of a results file: its text (NUL-terminated, cut at
+ * OUTPUT_MAX_LINE + 1 characters: overlong says it was longer) and the byte
+ * offset it starts at. Returns < 0 to fail, 1 to stop, 0 for the next line. */
+typedef int (*line_fn)(void *ctx, const char *line, size_t len, bool overlong, uint64_t start);
+
+/* Calls fn on each complete line of fd from pos up to end; *tail is where
+ * the part after the last complete line starts (a torn row). A read error
+ * is -errno. */
+static int each_line(int fd, uint64_t pos, uint64_t end, line_fn fn, void *ctx, uint64_t *tail)
+{
+	char buf[CHUNK], line[OUTPUT_MAX_LINE + 2];
+	size_t llen = 0;
+	bool overlong = false;
+	uint64_t start = pos;
+	ssize_t n = 0;
+	int r = 0;
+
+	while (r == 0 && pos < end && (n = pread(fd, buf, MIN(sizeof(buf), end - pos), (off_t)pos)) > 0) {
+		for (ssize_t i = 0; r == 0 && i < n; i++) {
+			if (buf[i] != '\n') {
+				if (llen < sizeof(line) - 1)
+					line[llen++] = buf[i];
+				else
+					overlong = true;
+				continue;
+			}
+			line[llen] = '\0';
+			r = fn(ctx, line, llen, overlong, start);
+			llen = 0;
+			overlong = false;
+			start = pos + (uint64_t)i + 1;
+		}
+		pos += (uint64_t)n;
+	}
+	if (tail)
+		*tail = start;
+	return r < 0 ? r : n < 0 ? -errno : 0;
+}
+
 /* Re-index state: the rows kept so far, and -- once a corrupt row was seen --
  * the new file the good rows are copied to. */
 struct reindex {
@@ -120,7 +159,7 @@ struct reindex {
 	struct dedup *dd;
 	int out;	       /* results.ndjson.tmp, or -1 while no row was corrupt */
 	FILE *corrupt;	       /* results.corrupt, appended */
-	uint64_t rows, bytes, open, closed, bad;
+	uint64_t rows, bytes, open, closed, bad, line_no;
 };
 
 static int keep_row(struct reindex *x, const char *line, size_t len, const struct result *res)
@@ -176,45 +215,16 @@ static int corrupt_row(struct reindex *x, const char *line, size_t len, uint64_t
 	return 0;
 }
 
-/* One complete line (without '\n'); overlong lines are corrupt. */
-static int index_line(struct reindex *x, const char *line, size_t len, bool overlong,
-		      uint64_t line_no, uint64_t line_start)
+/* One line of the file being indexed (an each_line callback); overlong
+ * lines are corrupt. */
+static int index_line(void *ctx, const char *line, size_t len, bool overlong, uint64_t start)
 {
+	struct reindex *x = ctx;
 	struct result res;
+	x->line_no++;
 	if (!overlong && output_parse_ndjson(line, len, &res) == 0)
 		return keep_row(x, line, len, &res);
-	return corrupt_row(x, line, len, line_no, line_start);
-}
-
-/* Reads the file line by line; returns the end of the last complete line. */
-static int index_scan(struct reindex *x, uint64_t *good_end)
-{
-	char buf[CHUNK], line[OUTPUT_MAX_LINE + 1];
-	size_t llen = 0;
-	bool overlong = false;
-	uint64_t pos = 0, line_start = 0, line_no = 0;
-	ssize_t n;
-	int r;
-
-	while ((n = pread(x->j->results_fd, buf, sizeof(buf), (off_t)pos)) > 0) {
-		for (ssize_t i = 0; i < n; i++) {
-			if (buf[i] != '\n') {
-				if (llen < sizeof(line))
-					line[llen++] = buf[i];
-				else
-					overlong = true;
-				continue;
-			}
-			if ((r = index_line(x, line, llen, overlong, ++line_no, line_start)) < 0)
-				return r;
-			llen = 0;
-			overlong = false;
-			line_start = pos + (uint64_t)i + 1;
-		}
-		pos += (uint64_t)n;
-	}
-	*good_end = line_start; /* a torn last row (no '\n') ends here */
-	return n < 0 ? -errno : 0;
+	return corrupt_row(x, line, len, x->line_no, start);
 }
 
 /* Puts the rewritten file in place of the old one and reopens it. */
@@ -258,7 +268,7 @@ int jobresults_index(struct job *j, struct dedup *dd)
 	if ((r = jobresults_open(j)) < 0)
 		return r;
 	j->nmarks = 0;
-	r = index_scan(&x, &good_end);
+	r = each_line(j->results_fd, 0, UINT64_MAX, index_line, &x, &good_end);
 	if (r == 0 && x.out >= 0)
 		r = finish_rewrite(&x);
 	else if (r == 0)
@@ -288,33 +298,22 @@ struct pager {
 	long given;
 };
 
-/* Feeds complete lines from [pos, ...) to the pager until it is satisfied. */
-static int page_read(struct job *j, uint64_t pos, struct pager *pg)
+/* One line for the pager (an each_line callback): skipped, given, or the
+ * end of the page. */
+static int page_line(void *ctx, const char *line, size_t len, bool overlong, uint64_t start)
 {
-	char buf[CHUNK], line[OUTPUT_MAX_LINE + 2];
-	size_t llen = 0;
-	ssize_t n;
+	struct pager *pg = ctx;
 	int r;
-	while (pg->left && pos < j->results_bytes &&
-	       (n = pread(j->results_fd, buf, MIN(sizeof(buf), j->results_bytes - pos), (off_t)pos)) > 0) {
-		for (ssize_t i = 0; i < n && pg->left; i++) {
-			if (buf[i] != '\n') {
-				if (llen < sizeof(line) - 1)
-					line[llen++] = buf[i];
-				continue;
-			}
-			line[llen] = '\0';
-			if (pg->skip)
-				pg->skip--;
-			else if ((r = pg->fn(pg->ctx, line, llen)) < 0)
-				return r;
-			else
-				pg->given++, pg->left--;
-			llen = 0;
-		}
-		pos += (uint64_t)n;
+	(void)overlong;
+	(void)start;
+	if (pg->skip) {
+		pg->skip--;
+		return 0;
 	}
-	return 0;
+	if ((r = pg->fn(pg->ctx, line, len)) < 0)
+		return r;
+	pg->given++;
+	return --pg->left ? 0 : 1;
 }
 
 long jobresults_page(struct job *j, uint64_t first, uint64_t limit, jobresults_row_fn fn, void *ctx)
@@ -328,8 +327,9 @@ long jobresults_page(struct job *j, uint64_t first, uint64_t limit, jobresults_r
 		r = jobresults_index(j, NULL);
 	if (r == 0)
 		r = jobresults_flush(j, false);
-	if (r == 0 && first < j->nresults)
-		r = page_read(j, j->marks[first / JOBRESULTS_MARK], &pg);
+	if (r == 0 && first < j->nresults && limit)
+		r = each_line(j->results_fd, j->marks[first / JOBRESULTS_MARK], j->results_bytes,
+			      page_line, &pg, NULL);
 	if (opened)
 		jobresults_close(j);
 	return r < 0 ? r : pg.given;
