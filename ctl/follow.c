@@ -1,20 +1,13 @@
 /* scanctl results --follow (see follow.h). */
 #include "follow.h"
+#include "progress.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define FOLLOW_LIMIT 10000 /* rows per batch */
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Subscribes from offset; 0, 1 for an error reply (printed), or -errno. */
 static int subscribe(struct client *c, const char *job, double offset)
@@ -95,8 +88,8 @@ int follow_results(struct client *c, const char *job, FILE *out, double retry_s)
 				return final_status(c, job);
 		}
 		if (!lost_at) {
-			lost_at = now_s();
-		} else if (now_s() - lost_at > retry_s) {
+			lost_at = progress_now();
+		} else if (progress_now() - lost_at > retry_s) {
 			fprintf(stderr, "scanctl: cannot reach scand at %s for %.0f s (%s) after %.0f rows\n",
 				c->path, retry_s, strerror(-r), offset);
 			return EXIT_UNREACHABLE;

@@ -7,4 +7,5 @@
 void progress_draw(const cJSON *status, bool tty);
 /* "20.0k", "1.2M" */
 const char *human(double v, char *buf, size_t len);
+/* Seconds on the monotonic clock: scanctl's one clock. */
 double progress_now(void);
