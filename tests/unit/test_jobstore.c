@@ -1,4 +1,4 @@
-/* Job persistence (daemon/jobstore.c, jobresults.c) without a daemon: a
+/* Job persistence (daemon/job/jobstore.c, jobresults.c) without a daemon: a
  * stored job loads back as it was, its space from space.json whatever the
  * blocklist says now; a torn last row (crash mid-write) is cut off; a
  * corrupt row in the middle is moved to results.corrupt and the rows around

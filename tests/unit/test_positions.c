@@ -1,5 +1,5 @@
 /* Property tests for the position arithmetic resume correctness rests on
- * (daemon/positions.c): random pending sets split among random part counts
+ * (daemon/job/positions.c): random pending sets split among random part counts
  * cover the set exactly once; a job stopped at random points (every "tick")
  * and resumed on a different number of parts sends every position of its
  * shard exactly once. */
