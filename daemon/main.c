@@ -1,6 +1,7 @@
 /* scand entry point: arguments, configuration, blocklist, then daemon_run().
  * scand never forks: systemd (Type=notify) or the shell supervises it. */
 #include "daemon.h"
+#include "registry.h"
 #include "log.h"
 #include "prepare.h"
 #include "scand-config.h"

@@ -114,18 +114,5 @@ struct engine {
 	void *priv;
 };
 
-const char *engine_kind_name(enum engine_kind k);
-int engine_kind_parse(const char *s, enum engine_kind *k);
-
 /* probe() for engines on a kernel interface: its NUMA node and RX queues. */
 void engine_caps_iface(const char *ifname, struct engine_caps *caps);
-
-/* Static registry. NULL when not compiled in. */
-const struct engine_ops *engine_lookup(enum engine_kind kind);
-/* Names of the engines compiled into this binary, NULL-terminated. */
-const char *const *engine_compiled(void);
-
-extern const struct engine_ops engine_null_ops;
-extern const struct engine_ops engine_af_packet_ops;
-extern const struct engine_ops engine_af_xdp_ops;
-extern const struct engine_ops engine_dpdk_ops;

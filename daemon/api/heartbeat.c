@@ -1,5 +1,6 @@
 /* heartbeat (see heartbeat.h). */
 #include "heartbeat.h"
+#include "registry.h"
 #include "clock.h"
 #include "log.h"
 #include "report.h"

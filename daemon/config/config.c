@@ -1,6 +1,7 @@
 /* scand.conf parser (see config.h): a key table per section drives libinih;
  * every problem is collected as "PATH:LINE: message" with the fix. */
 #include "config.h"
+#include "registry.h"
 #include "argv.h"
 #include "hugepages.h"
 #include "log.h"

@@ -1,6 +1,7 @@
 /* NICs (see nic.h): engine open/close with its queue workers, worker
  * placement (threadplan.c), source addresses, presence checks. */
 #include "nic.h"
+#include "registry.h"
 #include "log.h"
 #include "netinfo.h"
 #include "scand-config.h"

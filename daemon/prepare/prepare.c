@@ -2,6 +2,7 @@
  * config, prints every check and change, saves the record; --undo walks the
  * record backwards (NICs, then mounts, then hugepages). */
 #include "prepare.h"
+#include "registry.h"
 
 #include <errno.h>
 #include <stdlib.h>

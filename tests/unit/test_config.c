@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "registry.h"
 
 #include <dirent.h>
 #include <stdlib.h>

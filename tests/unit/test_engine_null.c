@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "engine.h"
+#include "registry.h"
 
 #include <string.h>
 
