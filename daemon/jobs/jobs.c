@@ -1,6 +1,6 @@
-/* Job manager (see jobs.h): the queue and state machine. Runs live in
- * jobrun.c, persistence in jobstore.c and jobresults.c, new and reloaded
- * jobs in jobs_intake.c, retention and reloads in jobs_keep.c. */
+/* Job manager (see jobs.h): the queue and state machine, runs, rates and
+ * reloads. Runs live in jobrun.c, persistence in jobstore.c and
+ * jobresults.c; the job list in jobs_list.c, retention in jobs_keep.c. */
 #include "jobs_priv.h"
 #include "clock.h"
 #include "jobnet.h"
@@ -24,33 +24,6 @@ struct jobs *jobs_new(const struct jobs_env *env)
 	return js;
 }
 
-void job_release(struct job *j)
-{
-	jobresults_free(j);
-	jobspec_drop_targets(&j->spec);
-	if (j->space_ok)
-		space_free(&j->space);
-	if (j->dedup_ok)
-		dedup_free(&j->dedup);
-	j->space_ok = j->dedup_ok = false;
-	free(j->pending);
-	j->pending = NULL;
-	j->npending = 0;
-	if (j->skip) {
-		cidr_list_free(j->skip);
-		free(j->skip);
-		j->skip = NULL;
-	}
-}
-
-void job_free(struct job *j)
-{
-	jobrun_stop(j, true);
-	job_release(j);
-	jobspec_free(&j->spec);
-	free(j);
-}
-
 void jobs_free(struct jobs *js)
 {
 	if (!js)
@@ -60,49 +33,6 @@ void jobs_free(struct jobs *js)
 		job_free(j);
 	}
 	free(js);
-}
-
-struct job *jobs_find(struct jobs *js, const char *id)
-{
-	for (struct job *j = js->head; j; j = j->next)
-		if (strcmp(j->id, id) == 0)
-			return j;
-	return NULL;
-}
-
-const struct job *jobs_first(const struct jobs *js)
-{
-	return js->head;
-}
-
-void jobs_append(struct jobs *js, struct job *j)
-{
-	j->next = NULL;
-	if (js->tail)
-		js->tail->next = j;
-	else
-		js->head = j;
-	js->tail = j;
-}
-
-void jobs_unlink(struct jobs *js, struct job *j)
-{
-	struct job **pp = &js->head, *prev = NULL;
-	while (*pp && *pp != j) {
-		prev = *pp;
-		pp = &(*pp)->next;
-	}
-	if (!*pp)
-		return;
-	*pp = j->next;
-	if (js->tail == j)
-		js->tail = prev;
-}
-
-void job_event(struct jobs *js, const struct job *j, enum job_event ev)
-{
-	if (js->env.on_event)
-		js->env.on_event(js->env.ctx, j, ev);
 }
 
 /* Stops the job's run (its resume point saved in j->pending). */
@@ -208,7 +138,7 @@ static unsigned job_nics(struct jobs *js, const struct job *j, struct nic **nics
 static int job_runnable(struct jobs *js, struct job *j, struct nic **nics, unsigned *n,
 			char *why, size_t len)
 {
-	struct rpc_error e = { 0 };
+	struct job_error e = { 0 };
 	char missing[400];
 	if (!(*n = job_nics(js, j, nics, missing, sizeof(missing))))
 		return snprintf(why, len, "no NIC of the job can be used (%s); when one is back: systemctl reload scand (SIGHUP) or daemon.reload",
@@ -449,25 +379,25 @@ enum job_state jobs_cancel(struct jobs *js, struct job *j)
 	return st;
 }
 
-int jobs_set_rate(struct jobs *js, struct job *j, uint64_t pps, struct rpc_error *err)
+int jobs_set_rate(struct jobs *js, struct job *j, uint64_t pps, struct job_error *err)
 {
 	uint64_t max = js->env.cfg->max_pps, old = j->spec.rate_pps;
 	int r;
 	if (pps < 1 || pps > 1000000000ull)
-		return rpc_error_set(err, RPC_INVALID_PARAMS, "rate_pps",
+		return job_error_set(err, JOB_ERR_INVALID, "rate_pps",
 				     "rate_pps must be between 1 and 1000000000");
 	if (max && pps > max)
-		return rpc_error_set(err, RPC_INVALID_PARAMS, "rate_pps",
+		return job_error_set(err, JOB_ERR_INVALID, "rate_pps",
 				     "rate_pps %llu exceeds [rate] max_pps = %llu",
 				     (unsigned long long)pps, (unsigned long long)max);
 	if (job_state_final(j->state))
-		return rpc_error_set(err, RPC_INVALID_PARAMS, "job_id",
+		return job_error_set(err, JOB_ERR_INVALID, "job_id",
 				     "job %s is %s; the rate applies to queued, running or held jobs",
 				     j->id, job_state_name(j->state));
 	j->spec.rate_pps = pps;
 	if ((r = jobstore_save_spec(j)) < 0) { /* keep the stored rate and the running one alike */
 		j->spec.rate_pps = old;
-		return rpc_error_set(err, RPC_INTERNAL, "",
+		return job_error_set(err, JOB_ERR_INTERNAL, "",
 				     "cannot store the new rate under %s: %s; the job keeps %llu pps",
 				     j->dir, strerror(-r), (unsigned long long)old);
 	}
@@ -500,12 +430,12 @@ uint64_t jobs_nic_rate(const struct jobs *js, const struct nic *n)
 	return s;
 }
 
-cJSON *jobs_list_json(struct jobs *js, const char *state, struct rpc_error *err)
+cJSON *jobs_list_json(struct jobs *js, const char *state, struct job_error *err)
 {
 	enum job_state st = JOB_QUEUED;
 	cJSON *o, *arr;
 	if (state && job_state_parse(state, &st) < 0)
-		return rpc_error_set(err, RPC_INVALID_PARAMS, "state",
+		return job_error_set(err, JOB_ERR_INVALID, "state",
 				     "unknown state \"%.32s\"; use queued, running, cooldown, held, done, failed or cancelled",
 				     state), NULL;
 	o = cJSON_CreateObject();
@@ -527,4 +457,27 @@ void jobs_rate(const struct jobs *js, struct jobs_rate *out)
 		out->ceiling += j->spec.rate_pps;
 		out->pressure = MAX(out->pressure, job_pressure(j));
 	}
+}
+
+unsigned jobs_reload(struct jobs *js)
+{
+	unsigned affected = 0;
+	for (struct job *j = js->head; j; j = j->next) {
+		if (job_state_final(j->state))
+			continue;
+		int r = job_skip_update(js, j);
+		if (r > 0 && j->run) {
+			affected++;
+			log_info("job %s: the reloaded blocklist/allow list excludes some of its addresses; they are skipped from now on",
+				 j->id);
+		}
+		if (j->state == JOB_HELD) { /* try again: the reason may be gone */
+			j->state = JOB_QUEUED;
+			js->nqueued++;
+		}
+	}
+	jobs_schedule(js);
+	if (js->retain_due) /* a job that failed to start */
+		jobs_retain(js);
+	return affected;
 }

@@ -8,8 +8,7 @@
 #include "jobresults.h"
 #include "jobstore.h"
 #include "log.h"
-#include "scan/shard.h"
-#include "statefile.h"
+#include "shard.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -37,32 +36,8 @@ static int job_prepare(struct jobs *js, struct job *j, bool fresh)
 	return r;
 }
 
-/* Job ids never repeat, also after every job was deleted: the directories
- * carry the sequence numbers, and before one is deleted the next number is
- * kept in state_dir/jobs/next_seq (not at every submit: fewer fsyncs). */
-void jobs_seq_store(struct jobs *js)
-{
-	char path[600], text[32];
-	snprintf(path, sizeof(path), "%s/jobs/next_seq", js->env.cfg->state_dir);
-	snprintf(text, sizeof(text), "%u\n", js->seq);
-	if (statefile_write(path, text, strlen(text)) < 0)
-		log_warn("cannot write %s", path);
-}
-
-static void seq_load(struct jobs *js)
-{
-	char path[600], *text;
-	snprintf(path, sizeof(path), "%s/jobs/next_seq", js->env.cfg->state_dir);
-	if (statefile_read(path, 64, &text, NULL) == 0) {
-		unsigned long v = strtoul(text, NULL, 10);
-		if (v > js->seq && v < 1000000000)
-			js->seq = (unsigned)v;
-		free(text);
-	}
-}
-
 /* [daemon] min_free_mb: a new job needs room for its results. */
-static int check_disk(struct jobs *js, struct rpc_error *err)
+static int check_disk(struct jobs *js, struct job_error *err)
 {
 	struct statvfs sv;
 	uint64_t free_b, min = (uint64_t)js->env.cfg->min_free_mb << 20;
@@ -71,13 +46,13 @@ static int check_disk(struct jobs *js, struct rpc_error *err)
 	free_b = (uint64_t)sv.f_bavail * sv.f_frsize;
 	if (free_b >= min)
 		return 0;
-	return rpc_error_set(err, RPC_BUSY, "",
+	return job_error_set(err, JOB_ERR_LIMIT, "",
 			     "only %llu MB free under %s ([daemon] min_free_mb = %u); delete finished jobs (scanctl delete JOB) or free space",
 			     (unsigned long long)(free_b >> 20), js->env.cfg->state_dir,
 			     js->env.cfg->min_free_mb);
 }
 
-static int job_build(struct jobs *js, struct job *j, const cJSON *params, struct rpc_error *err)
+static int job_build(struct jobs *js, struct job *j, const cJSON *params, struct job_error *err)
 {
 	const struct config *cfg = js->env.cfg;
 	int r = jobspec_from_json(params, cfg, &j->spec, err);
@@ -87,11 +62,11 @@ static int job_build(struct jobs *js, struct job *j, const cJSON *params, struct
 	if (r == 0)
 		r = jobnet_check(j, js->env.nics, cfg, err);
 	if (r == 0 && job_prepare(js, j, true) < 0)
-		r = rpc_error_set(err, RPC_INTERNAL, "", "out of memory preparing the job");
+		r = job_error_set(err, JOB_ERR_INTERNAL, "", "out of memory preparing the job");
 	return r;
 }
 
-int jobs_submit(struct jobs *js, const cJSON *params, char *id, struct rpc_error *err)
+int jobs_submit(struct jobs *js, const cJSON *params, char *id, struct job_error *err)
 {
 	const struct config *cfg = js->env.cfg;
 	struct job *j;
@@ -99,13 +74,13 @@ int jobs_submit(struct jobs *js, const cJSON *params, char *id, struct rpc_error
 	int r;
 
 	if (js->nqueued >= cfg->max_queued_jobs)
-		return rpc_error_set(err, RPC_BUSY, "",
+		return job_error_set(err, JOB_ERR_LIMIT, "",
 				     "job queue is full (%u queued, [daemon] max_queued_jobs); wait for jobs to finish or cancel some",
 				     js->nqueued);
 	if ((r = check_disk(js, err)) < 0)
 		return r;
 	if (!(j = calloc(1, sizeof(*j))))
-		return rpc_error_set(err, RPC_INTERNAL, "", "out of memory");
+		return job_error_set(err, JOB_ERR_INTERNAL, "", "out of memory");
 	j->results_fd = -1;
 	r = job_build(js, j, params, err);
 	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
@@ -113,7 +88,7 @@ int jobs_submit(struct jobs *js, const cJSON *params, char *id, struct rpc_error
 	snprintf(j->id, sizeof(j->id), "j%06u-%04x", js->seq, rnd);
 	j->submitted_ms = clock_real_ms();
 	if (r == 0 && (r = jobstore_create(j, cfg->state_dir)) < 0)
-		r = rpc_error_set(err, RPC_INTERNAL, "",
+		r = job_error_set(err, JOB_ERR_INTERNAL, "",
 				  "cannot store the job under %s/jobs: %s; check [daemon] state_dir and free space",
 				  cfg->state_dir, strerror(-r));
 	if (r < 0) {
@@ -216,7 +191,7 @@ int jobs_load(struct jobs *js)
 		free(names[i]);
 	}
 	free(names);
-	seq_load(js);
+	jobs_seq_load(js);
 	jobs_retain(js);
 	jobs_schedule(js);
 	return (int)n;

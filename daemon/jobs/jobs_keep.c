@@ -1,7 +1,7 @@
 /* Keeping a resident daemon bounded and current (see jobs.h): finished jobs
  * beyond [daemon] retain_jobs / retain_days are deleted, job.delete removes
- * one now, state_dir's use is measured, and a reload applies the current
- * blocklist and allow list to every unfinished job at send time. */
+ * one now, state_dir's use is measured, and the current blocklist and
+ * allow list give each unfinished job the addresses it skips at send time. */
 #include "jobs_priv.h"
 #include "clock.h"
 #include "jobrun.h"
@@ -57,10 +57,10 @@ void jobs_retain(struct jobs *js)
 	}
 }
 
-int jobs_delete(struct jobs *js, struct job *j, struct rpc_error *err)
+int jobs_delete(struct jobs *js, struct job *j, struct job_error *err)
 {
 	if (!job_state_final(j->state))
-		return rpc_error_set(err, RPC_BUSY, "job_id",
+		return job_error_set(err, JOB_ERR_CONFLICT, "job_id",
 				     "job %s is %s; cancel it first (scanctl cancel %s)", j->id,
 				     job_state_name(j->state), j->id);
 	job_delete(js, j, "job.delete");
@@ -166,27 +166,4 @@ int job_skip_update(struct jobs *js, struct job *j)
 		free(old);
 	}
 	return changed && skip;
-}
-
-unsigned jobs_reload(struct jobs *js)
-{
-	unsigned affected = 0;
-	for (struct job *j = js->head; j; j = j->next) {
-		if (job_state_final(j->state))
-			continue;
-		int r = job_skip_update(js, j);
-		if (r > 0 && j->run) {
-			affected++;
-			log_info("job %s: the reloaded blocklist/allow list excludes some of its addresses; they are skipped from now on",
-				 j->id);
-		}
-		if (j->state == JOB_HELD) { /* try again: the reason may be gone */
-			j->state = JOB_QUEUED;
-			js->nqueued++;
-		}
-	}
-	jobs_schedule(js);
-	if (js->retain_due) /* a job that failed to start */
-		jobs_retain(js);
-	return affected;
 }

@@ -1,6 +1,7 @@
-/* The job manager's own state and the helpers its files share: jobs.c
- * (states and runs), jobs_intake.c (new and reloaded jobs), jobs_keep.c
- * (retention, deletion, disk use, config reloads). Not for other modules. */
+/* The job manager's own state and the helpers its files share, one way from
+ * bottom to top: jobs_list.c (the list, events, id sequence) <- jobs_keep.c
+ * (retention, deletion, disk use, skip sets) <- jobs.c (states and runs) <-
+ * jobs_intake.c (new and reloaded jobs). Not for other modules. */
 #pragma once
 #include "jobs.h"
 
@@ -14,23 +15,29 @@ struct jobs {
 	uint64_t disk_used; /* bytes under state_dir/jobs at that walk */
 };
 
+/* jobs_list.c */
 void job_event(struct jobs *js, const struct job *j, enum job_event ev);
-/* Writes the checkpoint; a job whose state cannot be stored fails. */
-void job_persist(struct jobs *js, struct job *j);
-void job_finish(struct jobs *js, struct job *j, enum job_state st, const char *why);
 /* Frees what a finished job no longer needs: targets, space, dedup, index. */
 void job_release(struct job *j);
 void job_free(struct job *j);
 void jobs_append(struct jobs *js, struct job *j);
 void jobs_unlink(struct jobs *js, struct job *j);
-void jobs_schedule(struct jobs *js);
+/* Writes the next job sequence number to state_dir/jobs/next_seq; reads it. */
+void jobs_seq_store(struct jobs *js);
+void jobs_seq_load(struct jobs *js);
+
+/* jobs_keep.c */
 /* Recomputes j's send-time exclusion set from the current blocklist and
  * allow list. Returns 1 when the job now skips addresses it did not skip
  * before, 0 when nothing changed for it, -ENOMEM. */
 int job_skip_update(struct jobs *js, struct job *j);
-/* Writes the next job sequence number to state_dir/jobs/next_seq. */
-void jobs_seq_store(struct jobs *js);
 /* Removes finished jobs beyond [daemon] retain_jobs / retain_days. Frees
  * jobs: never call it while a caller may hold one (job_finish() only marks
  * retain_due; jobs_drain() calls this after its loop). */
 void jobs_retain(struct jobs *js);
+
+/* jobs.c */
+/* Writes the checkpoint; a job whose state cannot be stored fails. */
+void job_persist(struct jobs *js, struct job *j);
+void job_finish(struct jobs *js, struct job *j, enum job_state st, const char *why);
+void jobs_schedule(struct jobs *js);
