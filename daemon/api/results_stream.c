@@ -18,20 +18,20 @@ struct stream {
 };
 
 int results_stream_start(struct control_client *c, const struct job *j, uint64_t offset,
-			 uint64_t limit, struct rpc_error *err)
+			 uint64_t limit, struct job_error *err)
 {
 	struct stream *s;
 	if (offset > j->nresults)
-		return rpc_error_set(err, RPC_INVALID_PARAMS, "offset",
+		return job_error_set(err, JOB_ERR_INVALID, "offset",
 				     "offset %llu is past the %llu result rows of %s; resume from the next_offset of the last batch you received",
 				     (unsigned long long)offset, (unsigned long long)j->nresults, j->id);
 	if (limit < 1 || limit > STREAM_MAX_LIMIT)
-		return rpc_error_set(err, RPC_INVALID_PARAMS, "limit",
+		return job_error_set(err, JOB_ERR_INVALID, "limit",
 				     "limit must be between 1 and %d rows per batch", STREAM_MAX_LIMIT);
 	if (!c) /* no connection to stream to (unit tests, fuzzer) */
 		return 0;
 	if (!(s = calloc(1, sizeof(*s))))
-		return rpc_error_set(err, RPC_INTERNAL, "", "out of memory");
+		return job_error_set(err, JOB_ERR_INTERNAL, "", "out of memory");
 	snprintf(s->job_id, sizeof(s->job_id), "%s", j->id);
 	s->offset = offset;
 	s->limit = (unsigned)limit;
@@ -69,7 +69,7 @@ static void stream_tick(struct control_client *c, void *arg)
 {
 	struct daemon *d = arg;
 	struct stream *s = control_client_data(c);
-	struct rpc_error err = { 0 };
+	struct job_error err = { 0 };
 	struct job *j;
 	cJSON *p;
 	if (!s || s->done || control_client_pending(c) > STREAM_MAX_PENDING)

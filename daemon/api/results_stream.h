@@ -7,7 +7,7 @@
  * (and the transport drops it after client_timeout_s). */
 #pragma once
 #include "core.h"
-#include "rpcerr.h"
+#include "joberror.h"
 #include <cjson/cJSON.h>
 
 #define STREAM_DEFAULT_LIMIT 1000
@@ -17,9 +17,9 @@
 struct control_client;
 
 /* Starts (or replaces) c's stream of job j's rows from offset. Errors are
- * RPC_INVALID_PARAMS on offset or limit. */
+ * JOB_ERR_INVALID on offset or limit. */
 int results_stream_start(struct control_client *c, const struct job *j, uint64_t offset,
-			 uint64_t limit, struct rpc_error *err);
+			 uint64_t limit, struct job_error *err);
 /* Every tick: one batch to each stream that has new rows, or its last one
  * ("complete": true) once the job has ended and every row went out. */
 void results_stream_tick(struct daemon *d);

@@ -1,6 +1,7 @@
 /* JSON-RPC 2.0 framing and method dispatch (see rpc.h). Method bodies stay
  * thin: jobs.c and telemetry own the data. */
 #include "rpc.h"
+#include "registry.h"
 #include "control.h"
 #include "heartbeat.h"
 #include "jsonrpc.h"
@@ -18,42 +19,42 @@
 #include <string.h>
 
 typedef cJSON *(*rpc_method)(struct daemon *d, struct control_client *c, const cJSON *params,
-			     struct rpc_error *err);
+			     struct job_error *err);
 
 static int get_u64(const cJSON *params, const char *k, uint64_t def, uint64_t max, uint64_t *out,
-		   struct rpc_error *err)
+		   struct job_error *err)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, k);
 	if (!v)
 		return *out = def, 0;
 	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > (double)max ||
 	    floor(v->valuedouble) != v->valuedouble)
-		return rpc_error_set(err, RPC_INVALID_PARAMS, k,
+		return job_error_set(err, JOB_ERR_INVALID, k,
 				     "%s must be an integer between 0 and %llu", k,
 				     (unsigned long long)max);
 	*out = (uint64_t)v->valuedouble;
 	return 0;
 }
 
-static struct job *get_job(struct daemon *d, const cJSON *params, struct rpc_error *err)
+static struct job *get_job(struct daemon *d, const cJSON *params, struct job_error *err)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, "job_id");
 	struct job *j;
 	if (!v)
-		return rpc_error_set(err, RPC_INVALID_PARAMS, "job_id", "job_id is required"), NULL;
+		return job_error_set(err, JOB_ERR_INVALID, "job_id", "job_id is required"), NULL;
 	if (!cJSON_IsString(v))
-		return rpc_error_set(err, RPC_INVALID_PARAMS, "job_id", "job_id must be a string"),
+		return job_error_set(err, JOB_ERR_INVALID, "job_id", "job_id must be a string"),
 		       NULL;
 	if (!(j = jobs_find(d->jobs, v->valuestring)))
-		rpc_error_set(err, RPC_NOT_FOUND, "job_id",
+		job_error_set(err, JOB_ERR_NOT_FOUND, "job_id",
 			      "no job \"%.40s\"; list jobs with `scanctl jobs`", v->valuestring);
 	return j;
 }
 
 /* Methods whose only parameter is job_id. */
-static struct job *job_only(struct daemon *d, const cJSON *p, struct rpc_error *err)
+static struct job *job_only(struct daemon *d, const cJSON *p, struct job_error *err)
 {
-	if (rpc_check_fields(p, (const char *const[]){ "job_id", NULL }, err) < 0)
+	if (job_check_fields(p, (const char *const[]){ "job_id", NULL }, err) < 0)
 		return NULL;
 	return get_job(d, p, err);
 }
@@ -115,11 +116,11 @@ static cJSON *lists_info(const struct daemon *d)
 }
 
 static cJSON *m_daemon_info(struct daemon *d, struct control_client *c, const cJSON *p,
-			    struct rpc_error *err)
+			    struct job_error *err)
 {
 	cJSON *o, *e, *nics, *sh;
 	(void)c;
-	if (rpc_check_fields(p, (const char *const[]){ NULL }, err) < 0)
+	if (job_check_fields(p, (const char *const[]){ NULL }, err) < 0)
 		return NULL;
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "version", SCAND_VERSION);
@@ -141,10 +142,10 @@ static cJSON *m_daemon_info(struct daemon *d, struct control_client *c, const cJ
 
 /* daemon.reload: re-opens NICs that failed (e.g. an interface that came back). */
 static cJSON *m_reload(struct daemon *d, struct control_client *c, const cJSON *p,
-		       struct rpc_error *err)
+		       struct job_error *err)
 {
 	(void)c;
-	if (rpc_check_fields(p, (const char *const[]){ NULL }, err) < 0)
+	if (job_check_fields(p, (const char *const[]){ NULL }, err) < 0)
 		return NULL;
 	struct reload_report rr;
 	daemon_reload(d, &rr);
@@ -163,7 +164,7 @@ static cJSON *m_reload(struct daemon *d, struct control_client *c, const cJSON *
 
 /* For a call that may free the job: the job, with its id copied into id
  * first for the reply (id_reply). */
-static struct job *job_only_keep_id(struct daemon *d, const cJSON *p, struct rpc_error *err,
+static struct job *job_only_keep_id(struct daemon *d, const cJSON *p, struct job_error *err,
 				    char id[JOB_ID_LEN])
 {
 	struct job *j = job_only(d, p, err);
@@ -181,7 +182,7 @@ static cJSON *id_reply(const char *id)
 }
 
 static cJSON *m_delete(struct daemon *d, struct control_client *c, const cJSON *p,
-		       struct rpc_error *err)
+		       struct job_error *err)
 {
 	char id[JOB_ID_LEN];
 	struct job *j = job_only_keep_id(d, p, err, id);
@@ -205,29 +206,29 @@ static cJSON *submit_reply(const struct job *j, bool created)
 }
 
 /* A retried submit (same client_key, same request) gets the job it made. */
-static const struct job *submitted_before(struct daemon *d, const cJSON *p, struct rpc_error *err)
+static const struct job *submitted_before(struct daemon *d, const cJSON *p, struct job_error *err)
 {
 	struct job_keys req;
 	if (jobkeys_request(p, &req, err) < 0)
 		return NULL;
 	for (const struct job *j = jobs_first(d->jobs); j && req.client_key[0]; j = j->next)
-		if (jobkeys_same(&j->spec.keys, j->id, &req, err) || err->code)
+		if (jobkeys_same(&j->spec.keys, j->id, &req, err) || err->kind)
 			return j;
 	return NULL;
 }
 
 static cJSON *m_submit(struct daemon *d, struct control_client *c, const cJSON *p,
-		       struct rpc_error *err)
+		       struct job_error *err)
 {
 	const struct job *prev = submitted_before(d, p, err);
 	char id[32];
-	if (err->code)
+	if (err->kind)
 		return NULL;
 	if (prev)
 		return submit_reply(prev, false);
 	/* scand would open the file with its own rights: only for callers who have them */
 	if (cJSON_GetObjectItemCaseSensitive(p, "targets_file") && c && !control_client_trusted(c))
-		return rpc_error_set(err, RPC_PERMISSION, "targets_file",
+		return job_error_set(err, JOB_ERR_PERMISSION, "targets_file",
 				     "targets_file is read with scand's own rights, so only root may name one; send the addresses instead (scanctl submit -I FILE reads the file on your side)"),
 		       NULL;
 	if (jobs_submit(d->jobs, p, id, err) < 0)
@@ -236,7 +237,7 @@ static cJSON *m_submit(struct daemon *d, struct control_client *c, const cJSON *
 }
 
 static cJSON *m_status(struct daemon *d, struct control_client *c, const cJSON *p,
-		       struct rpc_error *err)
+		       struct job_error *err)
 {
 	struct job *j = job_only(d, p, err);
 	(void)c;
@@ -245,20 +246,20 @@ static cJSON *m_status(struct daemon *d, struct control_client *c, const cJSON *
 
 /* job.list {state?, label?}: label "k=v" keeps the jobs carrying it. */
 static cJSON *m_list(struct daemon *d, struct control_client *c, const cJSON *p,
-		     struct rpc_error *err)
+		     struct job_error *err)
 {
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(p, "state");
 	const cJSON *lb = cJSON_GetObjectItemCaseSensitive(p, "label");
 	struct job_label m;
 	cJSON *o, *row, *next;
 	(void)c;
-	if (rpc_check_fields(p, (const char *const[]){ "state", "label", NULL }, err) < 0)
+	if (job_check_fields(p, (const char *const[]){ "state", "label", NULL }, err) < 0)
 		return NULL;
 	if (st && !cJSON_IsString(st))
-		return rpc_error_set(err, RPC_INVALID_PARAMS, "state", "state must be a string"),
+		return job_error_set(err, JOB_ERR_INVALID, "state", "state must be a string"),
 		       NULL;
 	if (lb && (!cJSON_IsString(lb) || joblabels_parse_match(lb->valuestring, "label", &m, err) < 0))
-		return err->code ? NULL : (rpc_error_set(err, RPC_INVALID_PARAMS, "label",
+		return err->kind ? NULL : (job_error_set(err, JOB_ERR_INVALID, "label",
 							"label must be a string \"NAME=VALUE\""), NULL);
 	if (!(o = jobs_list_json(d->jobs, st ? st->valuestring : NULL, err)) || !lb)
 		return o;
@@ -272,7 +273,7 @@ static cJSON *m_list(struct daemon *d, struct control_client *c, const cJSON *p,
 }
 
 static cJSON *m_cancel(struct daemon *d, struct control_client *c, const cJSON *p,
-		       struct rpc_error *err)
+		       struct job_error *err)
 {
 	char id[JOB_ID_LEN];
 	struct job *j = job_only_keep_id(d, p, err, id);
@@ -286,7 +287,7 @@ static cJSON *m_cancel(struct daemon *d, struct control_client *c, const cJSON *
 }
 
 static cJSON *m_results(struct daemon *d, struct control_client *c, const cJSON *p,
-			struct rpc_error *err)
+			struct job_error *err)
 {
 	static const char *const known[] = { "job_id", "offset", "limit", "format", NULL };
 	const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(p, "format");
@@ -294,27 +295,27 @@ static cJSON *m_results(struct daemon *d, struct control_client *c, const cJSON 
 	uint64_t off, lim;
 	struct job *j;
 	(void)c;
-	if (rpc_check_fields(p, known, err) < 0 || !(j = get_job(d, p, err)) ||
+	if (job_check_fields(p, known, err) < 0 || !(j = get_job(d, p, err)) ||
 	    get_u64(p, "offset", 0, 1ull << 53, &off, err) < 0 ||
 	    get_u64(p, "limit", 1000, 1ull << 53, &lim, err) < 0)
 		return NULL;
 	if (fmt && (!cJSON_IsString(fmt) || output_parse_format(fmt->valuestring, &f) < 0))
-		return rpc_error_set(err, RPC_INVALID_PARAMS, "format",
+		return job_error_set(err, JOB_ERR_INVALID, "format",
 				     "format must be \"ndjson\" or \"csv\""), NULL;
 	return job_results_json(j, off, lim, f, err);
 }
 
 static cJSON *m_rate_set(struct daemon *d, struct control_client *c, const cJSON *p,
-			 struct rpc_error *err)
+			 struct job_error *err)
 {
 	struct job *j;
 	uint64_t pps;
 	(void)c;
-	if (rpc_check_fields(p, (const char *const[]){ "job_id", "rate_pps", NULL }, err) < 0 ||
+	if (job_check_fields(p, (const char *const[]){ "job_id", "rate_pps", NULL }, err) < 0 ||
 	    !(j = get_job(d, p, err)))
 		return NULL;
 	if (!cJSON_GetObjectItemCaseSensitive(p, "rate_pps"))
-		return rpc_error_set(err, RPC_INVALID_PARAMS, "rate_pps", "rate_pps is required"),
+		return job_error_set(err, JOB_ERR_INVALID, "rate_pps", "rate_pps is required"),
 		       NULL;
 	if (get_u64(p, "rate_pps", 0, 1000000000ull, &pps, err) < 0 ||
 	    jobs_set_rate(d->jobs, j, pps, err) < 0)
@@ -326,19 +327,19 @@ static cJSON *m_rate_set(struct daemon *d, struct control_client *c, const cJSON
 }
 
 static cJSON *m_telemetry(struct daemon *d, struct control_client *c, const cJSON *p,
-			  struct rpc_error *err)
+			  struct job_error *err)
 {
 	(void)c;
-	if (rpc_check_fields(p, (const char *const[]){ NULL }, err) < 0)
+	if (job_check_fields(p, (const char *const[]){ NULL }, err) < 0)
 		return NULL;
 	return report_telemetry(d);
 }
 
 static cJSON *m_heartbeat(struct daemon *d, struct control_client *c, const cJSON *p,
-			  struct rpc_error *err)
+			  struct job_error *err)
 {
 	(void)c;
-	if (rpc_check_fields(p, (const char *const[]){ NULL }, err) < 0)
+	if (job_check_fields(p, (const char *const[]){ NULL }, err) < 0)
 		return NULL;
 	return heartbeat_json(d);
 }
@@ -346,24 +347,24 @@ static cJSON *m_heartbeat(struct daemon *d, struct control_client *c, const cJSO
 /* events.subscribe {job_id?, results?, offset?, limit?}: job events, and
  * with results: true the job's rows as job.results notifications. */
 static cJSON *m_subscribe(struct daemon *d, struct control_client *c, const cJSON *p,
-			  struct rpc_error *err)
+			  struct job_error *err)
 {
 	static const char *const known[] = { "job_id", "results", "offset", "limit", NULL };
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(p, "job_id");
 	const cJSON *res = cJSON_GetObjectItemCaseSensitive(p, "results");
 	struct job *j = NULL;
 	uint64_t off, lim;
-	if (rpc_check_fields(p, known, err) < 0 || (id && !(j = get_job(d, p, err))) ||
+	if (job_check_fields(p, known, err) < 0 || (id && !(j = get_job(d, p, err))) ||
 	    get_u64(p, "offset", 0, 1ull << 53, &off, err) < 0 ||
 	    get_u64(p, "limit", STREAM_DEFAULT_LIMIT, 1ull << 53, &lim, err) < 0)
 		return NULL;
 	if (res && !cJSON_IsBool(res))
-		return rpc_error_set(err, RPC_INVALID_PARAMS, "results", "results must be true or false"), NULL;
+		return job_error_set(err, JOB_ERR_INVALID, "results", "results must be true or false"), NULL;
 	if (cJSON_IsTrue(res) && !j)
-		return rpc_error_set(err, RPC_INVALID_PARAMS, "job_id",
+		return job_error_set(err, JOB_ERR_INVALID, "job_id",
 				     "results: true streams one job's rows; name it with job_id"), NULL;
 	if (!cJSON_IsTrue(res) && (cJSON_GetObjectItem(p, "offset") || cJSON_GetObjectItem(p, "limit")))
-		return rpc_error_set(err, RPC_INVALID_PARAMS, cJSON_GetObjectItem(p, "offset") ? "offset" : "limit",
+		return job_error_set(err, JOB_ERR_INVALID, cJSON_GetObjectItem(p, "offset") ? "offset" : "limit",
 				     "offset and limit belong to a result stream (results: true)"), NULL;
 	if (cJSON_IsTrue(res) && results_stream_start(c, j, off, lim, err) < 0)
 		return NULL;
@@ -399,7 +400,8 @@ struct rpc_call {
 static cJSON *rpc_request(void *ctx, const struct jsonrpc_req *req, struct rpc_error *err)
 {
 	struct rpc_call *call = ctx;
-	cJSON *empty, *result;
+	struct job_error je = { 0 };
+	cJSON *empty, *result = NULL;
 	size_t m;
 	for (m = 0; m < ARRAY_SIZE(methods) && strcmp(req->method, methods[m].name) != 0; m++)
 		;
@@ -407,15 +409,19 @@ static cJSON *rpc_request(void *ctx, const struct jsonrpc_req *req, struct rpc_e
 		return rpc_error_set(err, RPC_METHOD_NOT_FOUND, "method",
 				     "unknown method \"%.60s\"; see docs/protocol.md", req->method), NULL;
 	if (req->params && !cJSON_IsObject(req->params))
-		return rpc_error_set(err, RPC_INVALID_PARAMS, "params",
-				     "params must be an object (scand takes named parameters)"), NULL;
-	if (methods[m].writes && call->c && control_client_read_only(call->c))
-		return rpc_error_set(err, RPC_PERMISSION, "",
-				     "%s is not allowed on the read-only socket; use the control socket",
-				     methods[m].name), NULL;
-	empty = req->params ? NULL : cJSON_CreateObject();
-	result = methods[m].fn(call->d, call->c, req->params ? req->params : empty, err);
-	cJSON_Delete(empty);
+		job_error_set(&je, JOB_ERR_INVALID, "params",
+			      "params must be an object (scand takes named parameters)");
+	else if (methods[m].writes && call->c && control_client_read_only(call->c))
+		job_error_set(&je, JOB_ERR_PERMISSION, "",
+			      "%s is not allowed on the read-only socket; use the control socket",
+			      methods[m].name);
+	else {
+		empty = req->params ? NULL : cJSON_CreateObject();
+		result = methods[m].fn(call->d, call->c, req->params ? req->params : empty, &je);
+		cJSON_Delete(empty);
+	}
+	if (!result)
+		rpc_error_from_job(err, &je);
 	return result;
 }
 

@@ -1,46 +1,48 @@
-/* rpc_error_set: fills a JSON-RPC error record (see rpcerr.h). */
+/* rpc_error_set, and the mapping of job error kinds to JSON-RPC codes (rpcerr.h). */
 #include "rpcerr.h"
-#include "utf8.h"
-
-#include <cjson/cJSON.h>
-#include <stdbool.h>
-#include <string.h>
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 int rpc_error_set(struct rpc_error *e, int code, const char *field, const char *fmt, ...)
 {
+	struct job_error je;
 	va_list ap;
 	if (!e)
 		return -EINVAL;
-	e->code = code;
-	snprintf(e->field, sizeof(e->field), "%s", field ? field : "");
 	va_start(ap, fmt);
-	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	job_error_vset(&je, JOB_ERR_INTERNAL, field, fmt, ap);
 	va_end(ap);
-	/* a client's text cut at a byte limit ("%.40s") may end in half a character */
-	utf8_sanitize(e->field);
-	utf8_sanitize(e->message);
+	rpc_error_from_job(e, &je);
+	e->code = code;
 	return -EINVAL;
 }
 
-int rpc_check_fields(const cJSON *params, const char *const *known, struct rpc_error *e)
+int rpc_code_of(enum job_error_kind kind)
 {
-	const cJSON *f;
-	cJSON_ArrayForEach(f, params) {
-		char list[400] = "";
-		size_t off = 0;
-		bool ok = false;
-		for (const char *const *k = known; *k && !ok; k++)
-			ok = strcmp(f->string, *k) == 0;
-		if (ok)
-			continue;
-		for (const char *const *k = known; *k && off < sizeof(list); k++)
-			off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", off ? ", " : "", *k);
-		return rpc_error_set(e, RPC_INVALID_PARAMS, f->string, "unknown field \"%.40s\"; known: %s",
-				     f->string, off ? list : "none");
+	switch (kind) {
+	case JOB_ERR_INVALID:
+		return RPC_INVALID_PARAMS;
+	case JOB_ERR_CONFLICT:
+	case JOB_ERR_LIMIT:
+		return RPC_BUSY;
+	case JOB_ERR_NOT_FOUND:
+		return RPC_NOT_FOUND;
+	case JOB_ERR_PERMISSION:
+		return RPC_PERMISSION;
+	case JOB_ERR_NONE:
+	case JOB_ERR_INTERNAL:
+		break;
 	}
-	return 0;
+	return RPC_INTERNAL;
+}
+
+int rpc_error_from_job(struct rpc_error *e, const struct job_error *je)
+{
+	e->code = rpc_code_of(je->kind);
+	memcpy(e->field, je->field, sizeof(e->field));
+	memcpy(e->message, je->message, sizeof(e->message));
+	return -EINVAL;
 }

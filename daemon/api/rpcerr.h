@@ -1,5 +1,7 @@
-/* JSON-RPC error codes (DESIGN §3) and the error record handlers fill in. */
+/* JSON-RPC error codes (docs/protocol.md), the error record of a reply, and
+ * the one place where the job layer's neutral errors become codes. */
 #pragma once
+#include "joberror.h"
 
 #define RPC_PARSE_ERROR -32700
 #define RPC_INVALID_REQUEST -32600
@@ -19,8 +21,7 @@ struct rpc_error {
 
 int rpc_error_set(struct rpc_error *e, int code, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-
-struct cJSON;
-/* Only the fields named in known (NULL-terminated) may appear in the object
- * params; the error names the first stranger and lists the known ones. */
-int rpc_check_fields(const struct cJSON *params, const char *const *known, struct rpc_error *e);
+/* The JSON-RPC code of a job error's kind. */
+int rpc_code_of(enum job_error_kind kind);
+/* Copies a job error into a reply's error record; returns -EINVAL. */
+int rpc_error_from_job(struct rpc_error *e, const struct job_error *je);

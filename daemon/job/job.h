@@ -7,7 +7,7 @@
 #include "job_state.h"
 #include "jobspec.h"
 #include "ratectl.h"
-#include "scan/dedup.h"
+#include "dedup.h"
 #include "worker.h"
 
 #define JOB_ID_LEN 32 /* "j000001-8062" and its NUL, with room */

@@ -1,7 +1,7 @@
 /* Idempotent submit (see jobkeys.h): client_key, the request digest, the
  * lookup of a retried submit. */
 #include "jobkeys.h"
-#include "scan/siphash.h"
+#include "siphash.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -71,35 +71,35 @@ int jobkeys_digest(const cJSON *params, char *out)
 	return r;
 }
 
-static int get_key(const cJSON *params, const char **key, struct rpc_error *err)
+static int get_key(const cJSON *params, const char **key, struct job_error *err)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, "client_key");
 	*key = NULL;
 	if (!v)
 		return 0;
 	if (!cJSON_IsString(v))
-		return rpc_error_set(err, RPC_INVALID_PARAMS, "client_key", "client_key must be a string");
+		return job_error_set(err, JOB_ERR_INVALID, "client_key", "client_key must be a string");
 	size_t n = strlen(v->valuestring);
 	if (n < 1 || n > JOBKEYS_MAX_KEY)
-		return rpc_error_set(err, RPC_INVALID_PARAMS, "client_key",
+		return job_error_set(err, JOB_ERR_INVALID, "client_key",
 				     "client_key must be 1 to %d characters, got %zu", JOBKEYS_MAX_KEY, n);
 	for (const char *c = v->valuestring; *c; c++)
 		if (*c < 0x20 || *c > 0x7e)
-			return rpc_error_set(err, RPC_INVALID_PARAMS, "client_key",
+			return job_error_set(err, JOB_ERR_INVALID, "client_key",
 					     "client_key must be printable ASCII (e.g. a UUID or \"weekly-2026-48/host3\")");
 	*key = v->valuestring;
 	return 0;
 }
 
-static int key_digest(const cJSON *params, const char *key, struct job_keys *k, struct rpc_error *err)
+static int key_digest(const cJSON *params, const char *key, struct job_keys *k, struct job_error *err)
 {
 	snprintf(k->client_key, sizeof(k->client_key), "%s", key);
 	if (jobkeys_digest(params, k->request_digest) < 0)
-		return rpc_error_set(err, RPC_INTERNAL, "client_key", "out of memory");
+		return job_error_set(err, JOB_ERR_INTERNAL, "client_key", "out of memory");
 	return 0;
 }
 
-int jobkeys_from_json(const cJSON *params, struct job_keys *k, struct rpc_error *err)
+int jobkeys_from_json(const cJSON *params, struct job_keys *k, struct job_error *err)
 {
 	const cJSON *dg = cJSON_GetObjectItemCaseSensitive(params, "request_digest");
 	const char *key;
@@ -107,13 +107,13 @@ int jobkeys_from_json(const cJSON *params, struct job_keys *k, struct rpc_error 
 	if (get_key(params, &key, err) < 0)
 		return -EINVAL;
 	if (!key)
-		return dg ? rpc_error_set(err, RPC_INVALID_PARAMS, "request_digest",
+		return dg ? job_error_set(err, JOB_ERR_INVALID, "request_digest",
 					  "request_digest belongs to a client_key; scand records it") : 0;
 	if (!dg) /* a submit: the digest of what the client sent */
 		return key_digest(params, key, k, err);
 	if (!cJSON_IsString(dg) || strlen(dg->valuestring) != 32 ||
 	    strspn(dg->valuestring, "0123456789abcdef") != 32)
-		return rpc_error_set(err, RPC_INVALID_PARAMS, "request_digest",
+		return job_error_set(err, JOB_ERR_INVALID, "request_digest",
 				     "request_digest must be 32 hex digits (as scand wrote it)");
 	snprintf(k->client_key, sizeof(k->client_key), "%s", key);
 	snprintf(k->request_digest, sizeof(k->request_digest), "%s", dg->valuestring);
@@ -128,14 +128,14 @@ void jobkeys_to_json(const struct job_keys *k, cJSON *o)
 	cJSON_AddStringToObject(o, "request_digest", k->request_digest);
 }
 
-int jobkeys_request(const cJSON *params, struct job_keys *k, struct rpc_error *err)
+int jobkeys_request(const cJSON *params, struct job_keys *k, struct job_error *err)
 {
 	const char *key;
 	memset(k, 0, sizeof(*k));
 	if (!cJSON_IsObject(params))
 		return 0; /* jobspec_from_json names the problem */
 	if (cJSON_GetObjectItemCaseSensitive(params, "request_digest"))
-		return rpc_error_set(err, RPC_INVALID_PARAMS, "request_digest",
+		return job_error_set(err, JOB_ERR_INVALID, "request_digest",
 				     "request_digest is recorded by scand; do not send it");
 	if (get_key(params, &key, err) < 0)
 		return -EINVAL;
@@ -143,13 +143,13 @@ int jobkeys_request(const cJSON *params, struct job_keys *k, struct rpc_error *e
 }
 
 bool jobkeys_same(const struct job_keys *have, const char *job_id, const struct job_keys *req,
-		  struct rpc_error *err)
+		  struct job_error *err)
 {
 	if (!req->client_key[0] || strcmp(have->client_key, req->client_key) != 0)
 		return false;
 	if (strcmp(have->request_digest, req->request_digest) == 0)
 		return true;
-	rpc_error_set(err, RPC_INVALID_PARAMS, "client_key",
+	job_error_set(err, JOB_ERR_INVALID, "client_key",
 		      "client_key \"%.128s\" belongs to job %s, submitted with a different spec; resend that spec unchanged or use a new key",
 		      req->client_key, job_id);
 	return false;

@@ -2,7 +2,7 @@
  * keys valid as Prometheus label names), shown by job.status and job.list,
  * the job.list filter "k=v", and their Prometheus label text. */
 #pragma once
-#include "rpcerr.h"
+#include "joberror.h"
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,12 +21,12 @@ struct job_labels {
 	unsigned n;
 };
 
-int joblabels_from_json(const cJSON *params, struct job_labels *ls, struct rpc_error *err);
+int joblabels_from_json(const cJSON *params, struct job_labels *ls, struct job_error *err);
 /* {"k": "v", ...} (an empty object when there are none). */
 cJSON *joblabels_json(const struct job_labels *ls);
-/* "k=v" -> m (one label), RPC_INVALID_PARAMS on field. */
+/* "k=v" -> m (one label), JOB_ERR_INVALID on field. */
 int joblabels_parse_match(const char *text, const char *field, struct job_label *m,
-			  struct rpc_error *err);
+			  struct job_error *err);
 bool joblabels_match(const struct job_labels *ls, const struct job_label *m);
 /* Each label as `,k="v"`, escaped as the Prometheus text format wants. */
 void joblabels_prom(const struct job_labels *ls, FILE *f);

@@ -107,23 +107,23 @@ static int each_source(const struct job *j, struct nics *ns,
 
 static int check_listener(const struct job *j, const struct ipaddr *src, void *arg)
 {
-	struct rpc_error *err = arg;
+	struct job_error *err = arg;
 	char a[64];
 	uint16_t port;
 	if (!hostnet_addr_local(src) ||
 	    hostnet_listener(PROC_NET, src, j->spec.sport_lo, j->spec.sport_n, &port) != 1)
 		return 0;
-	return rpc_error_set(err, RPC_INVALID_PARAMS, "source_ports",
+	return job_error_set(err, JOB_ERR_INVALID, "source_ports",
 			     "source port %u has a listening socket on %s (a service of this host, which the scan would cut off); pick source_ports without it",
 			     port, ipaddr_str(src, a, sizeof(a)));
 }
 
 int jobnet_check(const struct job *j, struct nics *ns, const struct config *cfg,
-		 struct rpc_error *err)
+		 struct job_error *err)
 {
 	char a[64];
 	if (j->spec.has_source_ip && !source_allowed(j, ns, cfg))
-		return rpc_error_set(err, RPC_INVALID_PARAMS, "source_ip",
+		return job_error_set(err, JOB_ERR_INVALID, "source_ip",
 				     "source_ip %s is not an address configured for the job's NICs; use one of them (daemon.info lists each NIC's source_ip) or add it to [scan] source_ips",
 				     ipaddr_str(&j->spec.source_ip, a, sizeof(a)));
 	return each_source(j, ns, check_listener, err);

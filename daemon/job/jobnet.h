@@ -7,14 +7,14 @@
 #include "hostports.h"
 #include "job.h"
 #include "nic.h"
-#include "rpcerr.h"
+#include "joberror.h"
 
 /* Each NIC's RX filter admits replies to every active job (running or in
  * cooldown) of the list starting at head that uses it. */
 void jobnet_filters(struct nics *ns, const struct job *head);
 /* job.submit: -32602 (field source_ip or source_ports) with the fix. */
 int jobnet_check(const struct job *j, struct nics *ns, const struct config *cfg,
-		 struct rpc_error *err);
+		 struct job_error *err);
 /* Reserves j's source ports when one of its source addresses is the host's. */
 int jobnet_reserve(const struct job *j, struct nics *ns, struct hostports *hp, struct errbuf *err);
 void jobnet_release(const struct job *j, struct hostports *hp);

@@ -1,7 +1,7 @@
 /* results.ndjson (see jobresults.h). */
 #include "jobresults.h"
 #include "log.h"
-#include "scan/output.h"
+#include "output.h"
 #include "statefile.h"
 
 #include <errno.h>

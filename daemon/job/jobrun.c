@@ -5,7 +5,7 @@
 #include "log.h"
 #include "netinfo.h"
 #include "positions.h"
-#include "scan/output.h"
+#include "output.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 
 static int outside_allow(const struct range_set *t, const struct range_set *allow,
-			 struct rpc_error *err, const char *allow_text)
+			 struct job_error *err, const char *allow_text)
 {
 	u128 out;
 	char buf[64];
@@ -17,14 +17,14 @@ static int outside_allow(const struct range_set *t, const struct range_set *allo
 		return 0;
 	a.af = t->af;
 	a.v = out;
-	return rpc_error_set(err, RPC_INVALID_PARAMS, "targets",
+	return job_error_set(err, JOB_ERR_INVALID, "targets",
 			     "%s is outside the allowed ranges ([scan] allow = %.200s); scan only inside them",
 			     ipaddr_str(&a, buf, sizeof(buf)), allow_text);
 }
 
 /* block := the config blocklist + the job's own blocklist, normalized. */
 static int combined_blocklist(const struct job_spec *s, const struct cidr_list *config_blocklist,
-			      struct cidr_list *block, struct rpc_error *err)
+			      struct cidr_list *block, struct job_error *err)
 {
 	const struct cidr_list *c = config_blocklist;
 	struct errbuf e;
@@ -34,12 +34,12 @@ static int combined_blocklist(const struct job_spec *s, const struct cidr_list *
 	for (size_t i = 0; c && r == 0 && i < c->v6.n; i++)
 		r = ranges_add(&block->v6, c->v6.r[i].lo, c->v6.r[i].hi);
 	if (r < 0)
-		return rpc_error_set(err, RPC_INTERNAL, "blocklist", "out of memory building the blocklist");
+		return job_error_set(err, JOB_ERR_INTERNAL, "blocklist", "out of memory building the blocklist");
 	for (size_t i = 0; i < s->nblocklist; i++) {
 		if ((r = cidr_list_add(block, s->blocklist[i], &e)) < 0) {
 			char f[32];
 			snprintf(f, sizeof(f), "blocklist[%zu]", i);
-			return rpc_error_set(err, r == -ENOMEM ? RPC_INTERNAL : RPC_INVALID_PARAMS, f,
+			return job_error_set(err, r == -ENOMEM ? JOB_ERR_INTERNAL : JOB_ERR_INVALID, f,
 					     "%s: %s", f, e.msg);
 		}
 	}
@@ -49,7 +49,7 @@ static int combined_blocklist(const struct job_spec *s, const struct cidr_list *
 
 int jobspec_build_space(const struct job_spec *s, const struct config *cfg,
 			const struct cidr_list *config_blocklist, const struct cidr_list *allow,
-			struct space *out, struct rpc_error *err)
+			struct space *out, struct job_error *err)
 {
 	struct range_set v4, v6;
 	struct port_list ports = { 0 };
@@ -63,7 +63,7 @@ int jobspec_build_space(const struct job_spec *s, const struct config *cfg,
 	cidr_list_init(&block);
 	r = targets_parse((const char *const *)s->targets, s->ntargets, cfg->max_targets_len, 0, &v4, &v6, &e);
 	if (r < 0) {
-		rpc_error_set(err, RPC_INVALID_PARAMS, "targets", "%s", e.msg);
+		job_error_set(err, JOB_ERR_INVALID, "targets", "%s", e.msg);
 		goto out;
 	}
 	if (allow && (allow->v4.n || allow->v6.n) &&
@@ -71,13 +71,13 @@ int jobspec_build_space(const struct job_spec *s, const struct config *cfg,
 	     (r = outside_allow(&v6, &allow->v6, err, cfg->allow)) < 0))
 		goto out;
 	if ((r = ports_parse(s->ports, &ports, &e)) < 0) {
-		rpc_error_set(err, RPC_INVALID_PARAMS, "ports", "%s", e.msg);
+		job_error_set(err, JOB_ERR_INVALID, "ports", "%s", e.msg);
 		goto out;
 	}
 	if ((r = combined_blocklist(s, config_blocklist, &block, err)) < 0)
 		goto out;
 	if ((r = space_build(out, &v4, &v6, &ports, &block, &e)) < 0)
-		rpc_error_set(err, r == -ENOMEM ? RPC_INTERNAL : RPC_INVALID_PARAMS, "targets", "%s", e.msg);
+		job_error_set(err, r == -ENOMEM ? JOB_ERR_INTERNAL : JOB_ERR_INVALID, "targets", "%s", e.msg);
 out:
 	if (r < 0)
 		space_free(out);

@@ -4,8 +4,8 @@
 #include "config.h"
 #include "jobkeys.h"
 #include "joblabels.h"
-#include "rpcerr.h"
-#include "scan/space.h"
+#include "joberror.h"
+#include "space.h"
 #include <cjson/cJSON.h>
 
 #define JOBSPEC_MAX_NAME 128
@@ -37,19 +37,19 @@ struct job_spec {
 	struct job_labels labels; /* "labels": {"k": "v"} */
 };
 
-/* Decodes and checks job.submit params. Every problem is RPC_INVALID_PARAMS
+/* Decodes and checks job.submit params. Every problem is JOB_ERR_INVALID
  * with err->field set ("rate_pps", "shard.index", "nics[1]") and a message
  * naming the fix. Unknown fields are errors. Defaults come from cfg:
  * rate_pps 10000 capped by [rate] max_pps, adaptive from [rate], shard from
  * [scan] shard or 0/1, seed random, nics all configured, source ports and
  * cooldown from [scan]. */
 int jobspec_from_json(const cJSON *params, const struct config *cfg, struct job_spec *s,
-		      struct rpc_error *err);
+		      struct job_error *err);
 /* A stored spec.json under the current config: NICs need not be configured
  * (the job is held until they are), the engine need not match, rate_pps is
  * capped by [rate] max_pps (the config wins; the file is not rewritten). */
 int jobspec_from_stored(const cJSON *params, const struct config *cfg, struct job_spec *s,
-			struct rpc_error *err);
+			struct job_error *err);
 /* Frees the target and blocklist strings (a finished job keeps its summary). */
 void jobspec_drop_targets(struct job_spec *s);
 /* The spec with every default resolved; jobspec_from_json(to_json(s)) == s. */
@@ -58,8 +58,8 @@ void jobspec_free(struct job_spec *s);
 
 /* Parses targets and ports, subtracts the config blocklist and the job's
  * blocklist, checks the [scan] allow list; builds the index space.
- * Errors (RPC_INVALID_PARAMS): bad token (field "targets"/"ports"), targets
+ * Errors (JOB_ERR_INVALID): bad token (field "targets"/"ports"), targets
  * outside allow (names the first such address), all targets blocked. */
 int jobspec_build_space(const struct job_spec *s, const struct config *cfg,
 			const struct cidr_list *config_blocklist, const struct cidr_list *allow,
-			struct space *out, struct rpc_error *err);
+			struct space *out, struct job_error *err);

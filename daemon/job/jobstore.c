@@ -242,7 +242,7 @@ static int checkpoint_load(struct job *j)
 
 int jobstore_load(struct job *j, const char *state_dir, const char *id, const struct config *cfg)
 {
-	struct rpc_error e = { 0 };
+	struct job_error e = { 0 };
 	cJSON *spec;
 	int r;
 
@@ -312,7 +312,7 @@ static int space_from_file(struct job *j, const cJSON *o)
 int jobstore_load_space(struct job *j, const struct config *cfg, const struct cidr_list *block,
 			const struct cidr_list *allow)
 {
-	struct rpc_error e = { 0 };
+	struct job_error e = { 0 };
 	char path[600];
 	cJSON *o;
 	int r;

@@ -141,20 +141,20 @@ static int add_row(void *ctx, const char *row, size_t len)
 }
 
 cJSON *job_results_json(struct job *j, uint64_t offset, uint64_t limit, enum out_format f,
-			struct rpc_error *err)
+			struct job_error *err)
 {
 	struct page pg = { NULL, f };
 	cJSON *o;
 	long n;
 
 	if (limit < 1 || limit > RESULTS_MAX_LIMIT)
-		return rpc_error_set(err, RPC_INVALID_PARAMS, "limit",
+		return job_error_set(err, JOB_ERR_INVALID, "limit",
 				     "limit must be between 1 and %d", RESULTS_MAX_LIMIT), NULL;
 	o = cJSON_CreateObject();
 	pg.arr = cJSON_AddArrayToObject(o, "results");
 	if ((n = jobresults_page(j, offset, limit, add_row, &pg)) < 0) {
 		cJSON_Delete(o);
-		return rpc_error_set(err, RPC_INTERNAL, "", "cannot read the results of %s: %s", j->id,
+		return job_error_set(err, JOB_ERR_INTERNAL, "", "cannot read the results of %s: %s", j->id,
 				     strerror((int)-n)), NULL;
 	}
 	if (f == OUT_CSV) {

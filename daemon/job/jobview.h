@@ -2,11 +2,11 @@
  * job.status, job.list rows and job.results pages. */
 #pragma once
 #include "job.h"
-#include "rpcerr.h"
-#include "scan/output.h"
+#include "joberror.h"
+#include "output.h"
 #include <cjson/cJSON.h>
 
 cJSON *job_status_json(const struct job *j);
 cJSON *jobs_list_row(const struct job *j);
 cJSON *job_results_json(struct job *j, uint64_t offset, uint64_t limit, enum out_format f,
-			struct rpc_error *err);
+			struct job_error *err);

@@ -1,6 +1,6 @@
 /* Job positions (see positions.h). */
 #include "positions.h"
-#include "scan/shard.h"
+#include "shard.h"
 
 static uint64_t ranges_total(const struct pos_range *r, size_t n)
 {

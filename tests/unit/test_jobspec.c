@@ -1,4 +1,4 @@
-/* job.submit decoding (jobspec.c) and rpc_error_set: every field, defaults from
+/* job.submit decoding (jobspec.c) and job errors with their JSON-RPC codes: every field, defaults from
  * the config, one table row per rejected input, spec.json round trip, and the
  * index space built from targets, ports, both blocklists and the allow list. */
 #include <stdarg.h>
@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "jobspec.h"
+#include "rpcerr.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -49,7 +50,7 @@ static cJSON *spec_json(const char *over)
 }
 
 static int decode(const char *over, const struct config *cfg, struct job_spec *s,
-		  struct rpc_error *e)
+		  struct job_error *e)
 {
 	cJSON *j = spec_json(over);
 	memset(e, 0, sizeof(*e));
@@ -58,39 +59,55 @@ static int decode(const char *over, const struct config *cfg, struct job_spec *s
 	return r;
 }
 
-static void expect_error(int r, const struct rpc_error *e, const char *field, const char *substr,
+static void expect_error(int r, const struct job_error *e, const char *field, const char *substr,
 			 const char *what)
 {
-	if (r >= 0 || e->code != RPC_INVALID_PARAMS || strcmp(e->field, field) != 0 ||
+	if (r >= 0 || e->kind != JOB_ERR_INVALID || strcmp(e->field, field) != 0 ||
 	    !strstr(e->message, substr))
-		fail_msg("%s: r=%d code=%d field \"%s\" (want \"%s\") message \"%s\" (want \"%s\")",
-			 what, r, e->code, e->field, field, e->message, substr);
+		fail_msg("%s: r=%d kind=%d field \"%s\" (want \"%s\") message \"%s\" (want \"%s\")",
+			 what, r, (int)e->kind, e->field, field, e->message, substr);
 }
 
-static void test_rpc_error_set(void **st)
+static void test_job_error_set(void **st)
 {
-	struct rpc_error e;
+	struct job_error e;
+	struct rpc_error re;
 	char longf[200];
 	(void)st;
-	assert_int_equal(rpc_error_set(&e, RPC_BUSY, "rate_pps", "x=%d %s", 42, "y"), -EINVAL);
-	assert_int_equal(e.code, RPC_BUSY);
+	assert_int_equal(job_error_set(&e, JOB_ERR_LIMIT, "rate_pps", "x=%d %s", 42, "y"), -EINVAL);
+	assert_int_equal(e.kind, JOB_ERR_LIMIT);
 	assert_string_equal(e.field, "rate_pps");
 	assert_string_equal(e.message, "x=42 y");
 	memset(longf, 'f', sizeof(longf) - 1);
 	longf[sizeof(longf) - 1] = '\0';
-	assert_int_equal(rpc_error_set(&e, RPC_INVALID_PARAMS, longf, "%s", longf), -EINVAL);
+	assert_int_equal(job_error_set(&e, JOB_ERR_INVALID, longf, "%s", longf), -EINVAL);
 	assert_int_equal(strlen(e.field), sizeof(e.field) - 1);
 	assert_int_equal(strlen(e.message), sizeof(longf) - 1);
-	assert_int_equal(rpc_error_set(&e, RPC_INTERNAL, NULL, "m"), -EINVAL);
+	assert_int_equal(job_error_set(&e, JOB_ERR_INTERNAL, NULL, "m"), -EINVAL);
 	assert_string_equal(e.field, "");
-	assert_int_equal(rpc_error_set(NULL, RPC_INTERNAL, "f", "m"), -EINVAL);
+	assert_int_equal(job_error_set(NULL, JOB_ERR_INTERNAL, "f", "m"), -EINVAL);
+	/* the API's one mapping of kinds to JSON-RPC codes (docs/protocol.md) */
+	assert_int_equal(rpc_code_of(JOB_ERR_INVALID), RPC_INVALID_PARAMS);
+	assert_int_equal(rpc_code_of(JOB_ERR_CONFLICT), RPC_BUSY);
+	assert_int_equal(rpc_code_of(JOB_ERR_LIMIT), RPC_BUSY);
+	assert_int_equal(rpc_code_of(JOB_ERR_NOT_FOUND), RPC_NOT_FOUND);
+	assert_int_equal(rpc_code_of(JOB_ERR_PERMISSION), RPC_PERMISSION);
+	assert_int_equal(rpc_code_of(JOB_ERR_INTERNAL), RPC_INTERNAL);
+	job_error_set(&e, JOB_ERR_NOT_FOUND, "job_id", "no job");
+	assert_int_equal(rpc_error_from_job(&re, &e), -EINVAL);
+	assert_int_equal(re.code, RPC_NOT_FOUND);
+	assert_string_equal(re.field, "job_id");
+	assert_string_equal(re.message, "no job");
+	assert_int_equal(rpc_error_set(&re, RPC_METHOD_NOT_FOUND, "method", "m=%d", 7), -EINVAL);
+	assert_int_equal(re.code, RPC_METHOD_NOT_FOUND);
+	assert_string_equal(re.message, "m=7");
 }
 
 static void test_full_spec(void **st)
 {
 	struct config cfg;
 	struct job_spec s;
-	struct rpc_error e;
+	struct job_error e;
 	struct ipaddr ip;
 	const uint8_t mac[6] = { 0x02, 0, 0, 0, 0, 0xab };
 	(void)st;
@@ -139,7 +156,7 @@ static void test_defaults(void **st)
 {
 	struct config cfg;
 	struct job_spec s, s2;
-	struct rpc_error e;
+	struct job_error e;
 	(void)st;
 	two_nics(&cfg);
 	assert_int_equal(decode("{}", &cfg, &s, &e), 0);
@@ -200,7 +217,7 @@ static void test_alternate_forms(void **st)
 {
 	struct config cfg;
 	struct job_spec s;
-	struct rpc_error e;
+	struct job_error e;
 	(void)st;
 	two_nics(&cfg);
 	assert_int_equal(decode("{\"targets\": \"198.18.1.0/24 198.18.2.1\", \"ports\": 443,"
@@ -242,7 +259,7 @@ static void test_targets_file_kinds(struct config *cfg)
 	char dir[] = "/tmp/scand-test-kinds-XXXXXX", p[5][128], over[256], first[448] = "";
 	static const char *const names[] = { "missing", "fifo", "dev", "dir", "link" };
 	struct job_spec s;
-	struct rpc_error e;
+	struct job_error e;
 	assert_non_null(mkdtemp(dir));
 	for (int i = 0; i < 5; i++)
 		snprintf(p[i], sizeof(p[i]), "%s/%s", dir, names[i]);
@@ -274,7 +291,7 @@ static void test_targets_file(void **st)
 {
 	struct config cfg;
 	struct job_spec s;
-	struct rpc_error e;
+	struct job_error e;
 	char path[] = "/tmp/scand-test-targets-XXXXXX", over[128];
 	FILE *f;
 	(void)st;
@@ -412,7 +429,7 @@ static void test_bad_fields(void **st)
 {
 	struct config cfg;
 	struct job_spec s;
-	struct rpc_error e;
+	struct job_error e;
 	(void)st;
 	two_nics(&cfg);
 	assert_true(ARRAY_SIZE(bad) >= 30);
@@ -442,7 +459,7 @@ static void test_bad_context(void **st)
 {
 	struct config cfg;
 	struct job_spec s;
-	struct rpc_error e;
+	struct job_error e;
 	cJSON *j;
 	(void)st;
 	two_nics(&cfg);
@@ -514,7 +531,7 @@ static void assert_spec_equal(const struct job_spec *a, const struct job_spec *b
 static void round_trip(const char *over, const struct config *cfg)
 {
 	struct job_spec a, b;
-	struct rpc_error e;
+	struct job_error e;
 	assert_int_equal(decode(over, cfg, &a, &e), 0);
 	cJSON *j = jobspec_to_json(&a);
 	char *text = cJSON_PrintUnformatted(j);
@@ -538,7 +555,7 @@ static void test_round_trip(void **st)
 {
 	struct config cfg;
 	struct job_spec s;
-	struct rpc_error e;
+	struct job_error e;
 	(void)st;
 	two_nics(&cfg);
 	round_trip("{}", &cfg);
@@ -599,7 +616,7 @@ static void env_free(struct space_env *v)
 	cidr_list_free(&v->allow);
 }
 
-static int build(struct space_env *v, const char *over, struct space *sp, struct rpc_error *e)
+static int build(struct space_env *v, const char *over, struct space *sp, struct job_error *e)
 {
 	struct job_spec s;
 	int r = decode(over, &v->cfg, &s, e);
@@ -621,7 +638,7 @@ static void test_build_space(void **st)
 {
 	struct space_env v;
 	struct space sp;
-	struct rpc_error e;
+	struct job_error e;
 	(void)st;
 	/* config blocklist takes 198.18.1.0/26 (64); the job's blocklist takes
 	 * 198.18.1.128/25 (128) and 2001:db8::80/121 (128 of 256) */
@@ -659,7 +676,7 @@ static void expect_space_error(const char *block, const char *allow, const char 
 {
 	struct space_env v;
 	struct space sp;
-	struct rpc_error e;
+	struct job_error e;
 	env_init(&v, block, allow);
 	memset(&e, 0, sizeof(e));
 	expect_error(build(&v, over, &sp, &e), &e, field, substr, over);
@@ -689,7 +706,7 @@ static void test_build_space_errors(void **st)
 
 	struct space_env v;
 	struct space sp;
-	struct rpc_error e;
+	struct job_error e;
 	env_init(&v, "", "");
 	v.cfg.max_targets_len = 20;
 	expect_error(build(&v, "{\"targets\": [\"198.18.1.0/24,198.18.2.0/24\"]}", &sp, &e), &e, "targets",
@@ -700,7 +717,7 @@ static void test_build_space_errors(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rpc_error_set),	cmocka_unit_test(test_full_spec),
+		cmocka_unit_test(test_job_error_set),	cmocka_unit_test(test_full_spec),
 		cmocka_unit_test(test_defaults),	cmocka_unit_test(test_alternate_forms),
 		cmocka_unit_test(test_bad_fields),	cmocka_unit_test(test_bad_context),
 		cmocka_unit_test(test_round_trip),	cmocka_unit_test(test_build_space),

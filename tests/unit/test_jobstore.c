@@ -63,7 +63,7 @@ static void job_release(struct job *j)
 static void new_job(struct job *j)
 {
 	cJSON *p = cJSON_Parse("{\"targets\":[\"198.18.1.0/24\"],\"ports\":\"80,443\",\"seed\":5,\"name\":\"t\"}");
-	struct rpc_error err;
+	struct job_error err;
 	memset(j, 0, sizeof(*j));
 	j->results_fd = -1;
 	snprintf(j->id, sizeof(j->id), "j000001-abcd");
