@@ -6,7 +6,7 @@
 #include "config.h"
 #include "jobs.h"
 #include "nic.h"
-#include "scan/blocklist.h"
+#include "blocklist.h"
 #include "telemetry.h"
 #include <event2/event.h>
 

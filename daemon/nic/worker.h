@@ -5,10 +5,10 @@
 #pragma once
 #include "engine.h"
 #include "ring.h"
-#include "scan/permute.h"
-#include "scan/probe.h"
-#include "scan/space.h"
-#include "scan/validate.h"
+#include "permute.h"
+#include "probe.h"
+#include "space.h"
+#include "validate.h"
 #include <pthread.h>
 #include <stdatomic.h>
 

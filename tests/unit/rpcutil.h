@@ -14,7 +14,7 @@
 #include "jobresults.h"
 #include "jsonrpc.h"
 #include "rpc.h"
-#include "scan/output.h"
+#include "output.h"
 
 #include <stdio.h>
 #include <stdlib.h>

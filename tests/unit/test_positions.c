@@ -11,7 +11,7 @@
 
 #define TEST_SEED 0x5eed5eedull
 #include "positions.h"
-#include "scan/shard.h"
+#include "shard.h"
 #include "testutil.h"
 
 #define SPACE 20000u
