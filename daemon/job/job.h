@@ -44,6 +44,9 @@ struct job {
 	/* probes given up by the pacing (the workers fell behind the rate) and
 	 * replies lost to a full result ring, in runs that ended */
 	uint64_t behind_base, ring_drops_base;
+	/* frames the job's NICs dropped on receive, or matched on a queue without
+	 * a socket, while it ran: replies it may have lost (persisted) */
+	uint64_t lost_nic;
 	struct ratectl rc; /* AIMD state when spec.adaptive */
 	/* results (jobresults.c) */
 	int results_fd;
@@ -70,4 +73,5 @@ struct job_resume {
 	const struct pos_range *pending;
 	size_t npending;
 	uint64_t sent, skipped;
+	uint64_t ring_drops; /* replies lost to a full result ring, all runs */
 };

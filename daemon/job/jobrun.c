@@ -290,6 +290,11 @@ uint64_t job_ring_drops(const struct job *j)
 	return j->ring_drops_base + run_sum(j, offsetof(struct job_part, ring_drops));
 }
 
+bool job_lossless(const struct job *j)
+{
+	return job_ring_drops(j) == 0 && j->lost_nic == 0;
+}
+
 bool jobrun_tx_done(const struct job *j)
 {
 	for (unsigned i = 0; j->run && i < j->run->nparts; i++)
@@ -320,7 +325,8 @@ int jobrun_resume_point(const struct job *j, struct job_resume *rp, struct pos_r
 {
 	*buf = NULL;
 	if (!j->run) {
-		*rp = (struct job_resume){ j->pending, j->npending, j->sent_base, j->skipped_base };
+		*rp = (struct job_resume){ j->pending, j->npending, j->sent_base, j->skipped_base,
+					   j->ring_drops_base };
 		return 0;
 	}
 	if (!(*buf = calloc(j->run->nranges + 1, sizeof(**buf))))
@@ -329,6 +335,7 @@ int jobrun_resume_point(const struct job *j, struct job_resume *rp, struct pos_r
 	rp->npending = parts_pending(j->run->parts, j->run->nparts, j->ckpt_prev, *buf, &rp->sent);
 	rp->sent += j->sent_base;
 	rp->skipped = j->skipped_base + j->ckpt_skipped;
+	rp->ring_drops = job_ring_drops(j);
 	return 0;
 }
 

@@ -38,6 +38,8 @@ double jobrun_tx_rate(const struct job *j);
  * up because they fell behind the rate, and replies a full result ring lost. */
 uint64_t job_behind(const struct job *j);
 uint64_t job_ring_drops(const struct job *j);
+/* No reply can have been lost: no full result ring, no NIC receive drop. */
+bool job_lossless(const struct job *j);
 /* network when AIMD saw network pressure; cpu when the workers fell behind
  * the rate in the last tick (or AIMD saw saturated workers); else none. */
 enum pressure job_pressure(const struct job *j);

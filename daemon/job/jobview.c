@@ -47,7 +47,7 @@ static double job_eta(const struct job *j, uint64_t sent)
 
 cJSON *job_status_json(const struct job *j)
 {
-	cJSON *o = cJSON_CreateObject(), *nics, *sh;
+	cJSON *o = cJSON_CreateObject(), *nics, *sh, *lost;
 	uint64_t sent = job_sent(j);
 	uint64_t end = j->finished_ms ? j->finished_ms : clock_real_ms();
 
@@ -70,6 +70,10 @@ cJSON *job_status_json(const struct job *j)
 	cJSON_AddNumberToObject(o, "behind_pps", j->run ? j->behind_pps : 0);
 	cJSON_AddNumberToObject(o, "behind_probes", (double)job_behind(j));
 	cJSON_AddNumberToObject(o, "ring_drops", (double)job_ring_drops(j));
+	cJSON_AddBoolToObject(o, "complete", job_lossless(j));
+	lost = cJSON_AddObjectToObject(o, "lost");
+	cJSON_AddNumberToObject(lost, "results_ring", (double)job_ring_drops(j));
+	cJSON_AddNumberToObject(lost, "nic", (double)j->lost_nic);
 	cJSON_AddNumberToObject(o, "cuts", j->rc.cuts);
 	if (job_state_final(j->state))
 		cJSON_AddNullToObject(o, "eta_s");

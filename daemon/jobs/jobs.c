@@ -233,7 +233,12 @@ static void job_complete(struct jobs *js, struct job *j)
 	job_stop_run(js, j, false);
 	if (!j->npending) {
 		j->error[0] = '\0';
-		return job_finish(js, j, JOB_DONE, NULL);
+		if (job_lossless(j))
+			return job_finish(js, j, JOB_DONE, NULL);
+		snprintf(why, sizeof(why),
+			 "not complete: %llu replies lost to a full result ring, %llu frames dropped or unserved on its NICs while it ran (telemetry: queues, rx_unserved)",
+			 (unsigned long long)job_ring_drops(j), (unsigned long long)j->lost_nic);
+		return job_finish(js, j, JOB_DONE, why);
 	}
 	if (job_nics(js, j, nics, down, sizeof(down)) == j->spec.nnics)
 		return job_requeue(js, j);
@@ -301,6 +306,17 @@ static void job_ratectl(struct jobs *js, struct job *j, double reply_pps)
 	}
 }
 
+/* Receive losses of the job's NICs in the last tick (telemetry_tick ran
+ * first): the job may have lost replies there. */
+static void job_nic_losses(struct jobs *js, struct job *j)
+{
+	for (unsigned i = 0; i < j->spec.nnics; i++) {
+		const struct nic *n = nics_find(js->env.nics, j->spec.nics[i]);
+		if (n)
+			j->lost_nic += telemetry_nic(js->env.tel, n)->lost_delta;
+	}
+}
+
 /* A running job's rates over the last tick: probes sent and given up by the
  * pacing (j->pps, j->behind_pps); returns the replies per second. */
 static double job_tick_rates(struct job *j, double now)
@@ -329,6 +345,7 @@ void jobs_tick(struct jobs *js)
 		if (!j->run)
 			continue;
 		double reply_pps = job_tick_rates(j, now);
+		job_nic_losses(js, j);
 		if (j->state == JOB_RUNNING) {
 			j->tx_rate = jobrun_tx_rate(j);
 			job_ratectl(js, j, reply_pps);

@@ -15,6 +15,7 @@
 
 #define BURST 64
 #define SKIP_MAX (4 * BURST) /* skipped positions passed over per burst, at most */
+#define RX_ROUNDS 4	     /* bursts read from one RX queue per loop, at most */
 
 /* Sleeps ns, or until worker_poke (attach, and whoever waits for the epoch
  * to advance): a new job's first probe and a finished job's detach wait for
@@ -211,11 +212,11 @@ static void worker_deliver(struct worker *w, const struct reply *r, uint64_t ts_
 	}
 }
 
-static unsigned worker_receive(struct worker *w)
+static unsigned queue_receive(struct worker *w, unsigned rxq)
 {
 	struct engine *e = w->eng;
 	struct pkt pkts[BURST];
-	unsigned n = e->ops->rx_burst(e, w->queue, pkts, BURST);
+	unsigned n = e->ops->rx_burst(e, rxq, pkts, BURST);
 	uint64_t ts = n ? clock_real_ms() : 0;
 
 	for (unsigned i = 0; i < n; i++) {
@@ -224,6 +225,20 @@ static unsigned worker_receive(struct worker *w)
 			worker_deliver(w, &r, ts);
 	}
 	return n;
+}
+
+/* Every RX queue of the worker, a few bursts each while replies keep
+ * coming: a reply storm must not overrun the socket's ring while the
+ * worker sends. */
+static unsigned worker_receive(struct worker *w)
+{
+	unsigned total = 0;
+	for (unsigned i = 0; i < w->nrxq; i++)
+		for (unsigned round = 0, n = BURST; round < RX_ROUNDS && n == BURST; round++) {
+			n = queue_receive(w, w->rxq[i]);
+			total += n;
+		}
+	return total;
 }
 
 static void *worker_main(void *arg)
@@ -261,6 +276,9 @@ int worker_start(struct worker *w, struct engine *eng, unsigned queue, int core,
 	memset(w, 0, sizeof(*w));
 	w->eng = eng;
 	w->queue = queue;
+	for (unsigned q = queue; q < MAX(eng->nrxqueues, eng->nqueues) && w->nrxq < ENGINE_MAX_QUEUES;
+	     q += eng->nqueues)
+		w->rxq[w->nrxq++] = q;
 	if ((w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
 		return -errno;
 	int r = pthread_create(&w->th, NULL, worker_main, w);

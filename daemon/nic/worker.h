@@ -78,7 +78,10 @@ struct job_part {
 
 struct worker {
 	struct engine *eng;
-	unsigned queue;
+	unsigned queue; /* the TX queue it sends on */
+	/* RX queues it polls: its own and every nqueues-th after it, so the
+	 * engine's nrxqueues are all served when there are fewer workers */
+	unsigned rxq[ENGINE_MAX_QUEUES], nrxq;
 	pthread_t th;
 	bool started;
 	_Atomic bool stop;
@@ -88,8 +91,8 @@ struct worker {
 	int wake_fd; /* eventfd: attach and detach end the worker's sleep */
 };
 
-/* Starts the thread for queue `queue` of eng, pinned to core (>= 0); name
- * labels the thread and log lines. */
+/* Starts the thread for TX queue `queue` of eng (and its share of the RX
+ * queues), pinned to core (>= 0); name labels the thread and log lines. */
 int worker_start(struct worker *w, struct engine *eng, unsigned queue, int core, const char *name);
 void worker_stop(struct worker *w);
 /* Publishes p on a free slot; -EBUSY when all slots are taken. */
