@@ -61,6 +61,10 @@ void jobs_nic_lost(struct jobs *js, const struct nic *n, const char *why);
 int jobs_set_rate(struct jobs *js, struct job *j, uint64_t pps, struct job_error *err);
 void jobs_drain(struct jobs *js); /* every 20 ms: results, phase changes */
 void jobs_tick(struct jobs *js);  /* every tick: pps, AIMD, checkpoints, progress events */
+/* Every tick, after jobs_tick: below [daemon] min_free_mb on state_dir's
+ * filesystem every running job is held (reason disk; nothing is written);
+ * with room again the jobs held for it resume by themselves. */
+void jobs_disk_tick(struct jobs *js);
 /* SIGTERM: stop runs, checkpoint them as running so they resume next start;
  * nothing is started afterwards. */
 void jobs_shutdown(struct jobs *js);

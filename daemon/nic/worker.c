@@ -141,8 +141,9 @@ static uint64_t burst_consumed(const struct burst *b, unsigned sent)
 }
 
 /* Tells the main thread at once (not at its next 20 ms drain) that a part
- * has sent its last probe: a small job ends in milliseconds. Once per part. */
-static void part_done(const struct job_part *p)
+ * has sent its last probe (a small job ends in milliseconds), or that its
+ * results need draining now. */
+static void wake_main(const struct job_part *p)
 {
 	if (p->run->wake_fd >= 0)
 		eventfd_write(p->run->wake_fd, 1); /* if it fails, the 20 ms drain notices */
@@ -185,9 +186,27 @@ static unsigned part_send(struct worker *w, struct job_part *p, uint64_t now, ui
 		if (p->tokens > BURST)
 			part_fell_behind(p, BURST);
 		atomic_store_explicit(&p->tx_done, true, memory_order_release);
-		part_done(p);
+		wake_main(p);
 	}
 	return sent;
+}
+
+/* Backpressure: true while the part's result ring is above the high-water
+ * mark. Entering the wait wakes the main thread (its drain would otherwise
+ * come at the next 20 ms) and counts the wait: the send rate it costs is CPU
+ * pressure of the results path, never network pressure. */
+static bool part_results_full(struct job_part *p)
+{
+	if (spsc_used(&p->results) < PART_RING_HIGH) {
+		p->results_wait = false;
+		return false;
+	}
+	if (!p->results_wait) {
+		p->results_wait = true;
+		atomic_fetch_add_explicit(&p->results_waits, 1, memory_order_relaxed);
+		wake_main(p);
+	}
+	return true;
 }
 
 /* Offers a parsed reply to each attached part; the first whose job
@@ -256,7 +275,7 @@ static void *worker_main(void *arg)
 				continue;
 			active++;
 			if (atomic_load_explicit(&p->run->phase, memory_order_acquire) == RUN_TX &&
-			    !atomic_load_explicit(&p->tx_done, memory_order_relaxed))
+			    !atomic_load_explicit(&p->tx_done, memory_order_relaxed) && !part_results_full(p))
 				work += part_send(w, p, start, &wait);
 		}
 		work += worker_receive(w);
