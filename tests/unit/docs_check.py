@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks README.md and docs/*.md against the tree and the real binaries.
+"""Checks README.md, BENCHMARKS.md and docs/*.md against the tree and the real binaries.
 
 Fails on:
   - a relative link to a file that does not exist, or to an #anchor that is no
@@ -36,7 +36,7 @@ CONFIG_PLACEHOLDERS = {"02:xx:xx:xx:xx:01": "02:00:00:00:00:01"}
 
 def md_files(root):
     docs = sorted(f"docs/{f}" for f in os.listdir(os.path.join(root, "docs")) if f.endswith(".md"))
-    return ["README.md"] + docs
+    return ["README.md", "BENCHMARKS.md"] + docs
 
 
 def fences(lines):
