@@ -6,6 +6,7 @@
 #include "statefile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +24,10 @@ int hostports_parse(const char *s, uint8_t *bits)
 	memset(bits, 0, 65536 / 8);
 	for (char *t = copy ? strtok_r(copy, ",\n ", &save) : NULL; t && r == 0;
 	     t = strtok_r(NULL, ",\n ", &save)) {
-		uint16_t lo, n;
-		if (port_range_parse(t, &lo, &n) < 0 && strcmp(t, "0") != 0)
+		uint16_t lo = 0, n = 0;
+		if (strcmp(t, "0") == 0) /* what the kernel shows when nothing is reserved */
+			continue;
+		if (port_range_parse(t, &lo, &n) < 0)
 			r = -EINVAL;
 		for (unsigned p = lo; r == 0 && p < (unsigned)lo + n; p++)
 			SET(bits, p);
@@ -68,20 +71,42 @@ static int read_bits(const char *path, uint8_t *bits)
 	return r;
 }
 
-/* Writes bits to path (the sysctl: a plain write, not a rename). */
+/* The sysctl parses each write() on its own (a list cut by stdio's buffer
+ * would lose the number at the cut), and takes at most a page per write(),
+ * ending at a whole number; a later write() at that offset continues the list
+ * (the kernel ORs it in). So: one write() of the whole text, and for a list
+ * longer than a page the rest from where the kernel stopped. */
+static int sysctl_write(const char *path, const char *text)
+{
+	size_t len = strlen(text), off = 0;
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC), r = 0; /* O_TRUNC: tests use a file */
+	if (fd < 0)
+		return -errno;
+	while (off < len && r == 0) {
+		ssize_t n = write(fd, text + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			r = n < 0 ? -errno : -EIO;
+		else
+			off += (size_t)n;
+	}
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
+/* Writes bits to path: the record atomically, the sysctl with a newline
+ * (an empty list clears it). */
 static int write_bits(const char *path, const uint8_t *bits, bool atomic)
 {
-	char *text = hostports_format(bits);
+	char *text = hostports_format(bits), *line = NULL;
 	int r = text ? 0 : -ENOMEM;
-	if (r == 0 && atomic) { /* the record: a reboot clears the sysctl too, no fsync */
+	if (r == 0 && atomic) /* the record: a reboot clears the sysctl too, no fsync */
 		r = statefile_replace(path, text, strlen(text));
-	} else if (r == 0) {
-		FILE *f = fopen(path, "we");
-		if (!f || fprintf(f, "%s\n", text) < 0 || fflush(f) != 0)
-			r = -errno;
-		if (f && fclose(f) != 0 && r == 0)
-			r = -errno;
-	}
+	else if (r == 0)
+		r = asprintf(&line, "%s\n", text) < 0 ? -ENOMEM : sysctl_write(path, line);
+	free(line);
 	free(text);
 	return r;
 }
