@@ -79,3 +79,18 @@ int hostnet_listener(const char *proc_net, const struct ipaddr *a, uint16_t lo, 
 	}
 	return r;
 }
+
+int hostnet_ephemeral_range(const char *path, uint16_t *lo, uint16_t *hi)
+{
+	unsigned a, b;
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	int n = fscanf(f, "%u %u", &a, &b);
+	fclose(f);
+	if (n != 2 || a < 1 || a > b || b > 65535)
+		return -EINVAL;
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return 0;
+}

@@ -11,3 +11,8 @@ bool hostnet_addr_local(const struct ipaddr *a);
  * proc_net is "/proc/net" (a directory with tcp and tcp6). */
 int hostnet_listener(const char *proc_net, const struct ipaddr *a, uint16_t lo, uint16_t n,
 		     uint16_t *port);
+/* The host's ephemeral port range, from which it picks the source ports of
+ * its own connections (net.ipv4.ip_local_port_range, IPv6 too), read from
+ * path ("/proc/sys/net/ipv4/ip_local_port_range": this network namespace's).
+ * 0, -errno, -EINVAL when the file does not hold "LOW HIGH". */
+int hostnet_ephemeral_range(const char *path, uint16_t *lo, uint16_t *hi);

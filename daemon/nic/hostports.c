@@ -60,10 +60,40 @@ char *hostports_format(const uint8_t *bits)
 	return buf;
 }
 
-static int read_bits(const char *path, uint8_t *bits)
+#define SYSCTL_MAX (512u << 10) /* every other port listed: ~200 KiB */
+
+/* The sysctl prints the whole list into the buffer of the first read() and
+ * then says EOF: a read() of a page would cut the list (and a number) off.
+ * So one read() into a buffer larger than any list. */
+static int sysctl_read(const char *path, char **text)
+{
+	char *buf = malloc(SYSCTL_MAX + 1);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
+	ssize_t n = -1;
+	if (!buf || fd < 0)
+		r = !buf ? -ENOMEM : -errno;
+	while (r == 0 && (n = read(fd, buf, SYSCTL_MAX + 1)) < 0 && errno == EINTR)
+		;
+	if (r == 0 && n < 0)
+		r = -errno;
+	else if (r == 0 && n > (ssize_t)SYSCTL_MAX)
+		r = -EFBIG;
+	if (fd >= 0)
+		close(fd);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	buf[n] = '\0';
+	*text = buf;
+	return 0;
+}
+
+/* The record (a file of scand's) or the sysctl into a port bitmap. */
+static int read_bits(const char *path, uint8_t *bits, bool sysctl)
 {
 	char *text;
-	int r = statefile_read(path, 1 << 20, &text, NULL);
+	int r = sysctl ? sysctl_read(path, &text) : statefile_read(path, 1 << 20, &text, NULL);
 	if (r < 0)
 		return r;
 	r = hostports_parse(text, bits);
@@ -129,9 +159,9 @@ int hostports_init(struct hostports *hp, const char *state_dir, const char *sysc
 	memset(hp, 0, sizeof(*hp));
 	snprintf(hp->sysctl, sizeof(hp->sysctl), "%s", sysctl ? sysctl : SYSCTL_DEFAULT);
 	snprintf(hp->record, sizeof(hp->record), "%s/reserved_ports", state_dir);
-	if ((r = read_bits(hp->record, hp->added)) == -ENOENT)
+	if ((r = read_bits(hp->record, hp->added, false)) == -ENOENT)
 		return 0;
-	if (r == 0 && (r = read_bits(hp->sysctl, cur)) == 0) {
+	if (r == 0 && (r = read_bits(hp->sysctl, cur, true)) == 0) {
 		for (unsigned p = 0; p < 65536; p++)
 			if (BIT(hp->added, p))
 				CLR(cur, p);
@@ -151,7 +181,7 @@ int hostports_reserve(struct hostports *hp, const char *owner, uint16_t lo, uint
 	int r;
 	if (hp->n == HOSTPORTS_MAX)
 		return -ENOSPC;
-	if ((r = read_bits(hp->sysctl, cur)) < 0)
+	if ((r = read_bits(hp->sysctl, cur, true)) < 0)
 		return r;
 	for (unsigned p = lo; p < (unsigned)lo + n; p++)
 		if (!BIT(cur, p)) {
@@ -188,7 +218,7 @@ void hostports_release(struct hostports *hp, const char *owner)
 		}
 	if (!n)
 		return;
-	if ((r = read_bits(hp->sysctl, cur)) == 0) {
+	if ((r = read_bits(hp->sysctl, cur, true)) == 0) {
 		for (unsigned p = lo; p < lo + n; p++)
 			if (BIT(hp->added, p) && !held_by_other(hp, p))
 				CLR(cur, p);
