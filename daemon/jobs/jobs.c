@@ -369,21 +369,33 @@ void jobs_nic_lost(struct jobs *js, const struct nic *n, const char *why)
 	}
 }
 
-enum job_state jobs_cancel(struct jobs *js, struct job *j)
+int jobs_may(const struct jobs *js, const struct job *j, const struct job_caller *who, const char *verb,
+	     struct job_error *err)
 {
-	enum job_state st = j->state;
-	if (!job_state_final(st)) {
-		job_finish(js, j, JOB_CANCELLED, NULL);
-		st = JOB_CANCELLED;
-		jobs_retain(js); /* no finished job beyond retain_jobs, even for 20 ms */
-	}
-	return st;
+	return job_may(j, who, js->env.cfg->share_jobs, verb, err);
 }
 
-int jobs_set_rate(struct jobs *js, struct job *j, uint64_t pps, struct job_error *err)
+int jobs_cancel(struct jobs *js, struct job *j, const struct job_caller *who, enum job_state *st,
+		struct job_error *err)
+{
+	if (jobs_may(js, j, who, "cancel it", err) < 0)
+		return -EPERM;
+	*st = j->state;
+	if (!job_state_final(*st)) {
+		job_finish(js, j, JOB_CANCELLED, NULL);
+		*st = JOB_CANCELLED;
+		jobs_retain(js); /* no finished job beyond retain_jobs, even for 20 ms */
+	}
+	return 0;
+}
+
+int jobs_set_rate(struct jobs *js, struct job *j, const struct job_caller *who, uint64_t pps,
+		  struct job_error *err)
 {
 	uint64_t max = js->env.cfg->max_pps, old = j->spec.rate_pps;
 	int r;
+	if (jobs_may(js, j, who, "set its rate", err) < 0)
+		return -EPERM;
 	if (pps < 1 || pps > 1000000000ull)
 		return job_error_set(err, JOB_ERR_INVALID, "rate_pps",
 				     "rate_pps must be between 1 and 1000000000");

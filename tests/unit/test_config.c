@@ -67,6 +67,8 @@ static void test_good_file(void **st)
 		fail_msg("%s", e.msg);
 	assert_string_equal(c.socket, "/tmp/x.sock");
 	assert_int_equal(c.max_running_jobs, 2);
+	assert_int_equal(c.share_jobs, SHARE_GROUP);
+	assert_int_equal(c.max_jobs_per_uid, 0);
 	assert_false(c.adaptive);
 	assert_true(c.aimd_decrease == 0.5);
 	assert_true(c.has_source_ip && c.source_ip.af == AF_INET);
