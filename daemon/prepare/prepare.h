@@ -91,6 +91,12 @@ int prep_write(struct prep *p, struct prep_nic *rec, const char *rel, unsigned v
 /* Reads an unsigned integer from root + rel. 0 or -errno. */
 int prep_read_uint(const struct prep *p, const char *rel, unsigned *v);
 bool prep_exists(const struct prep *p, const char *rel);
+/* The control-plane check (common/ctlplane.c) for a NIC about to be changed:
+ * -EPERM and a problem naming consequence and the fix when ifname carries
+ * the host's control plane and [nic] control_plane_ok is false; with it
+ * true a found line says so ("...: doing it anyway"). */
+int prep_control_plane(struct prep *p, struct prep_nic *rec, const struct nic_config *nc, const char *ifname,
+		       const char *consequence, const char *anyway);
 
 /* The runner: argv[0] is looked up on PATH (tests put stubs first); stdout and
  * stderr land in out. Returns the exit status (0-255) or -errno (-ENOENT: not

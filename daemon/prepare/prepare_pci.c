@@ -4,6 +4,7 @@
  * dpdk-devbind.py; --undo gives the device back to its kernel driver. */
 #include "prepare.h"
 #include "prepare_facts.h"
+#include "ctlplane.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -76,20 +77,6 @@ static void read_text(const struct prep *p, const char *rel, char *buf, size_t l
 	if (f)
 		fclose(f);
 	buf[strcspn(buf, "\n")] = '\0';
-}
-
-static int control_plane(struct prep *p, struct prep_nic *rec, const struct nic_config *nc, const char *ifname)
-{
-	char why[128];
-	if (!ifname[0] || !control_plane_iface(p->env.root, ifname, why, sizeof(why)))
-		return 0;
-	if (nc->control_plane_ok) {
-		prep_found(p, rec, "%s carries %s; control_plane_ok = true: binding it anyway", ifname, why);
-		return 0;
-	}
-	return prep_fail(p, rec, -EPERM,
-			 "%s carries %s: giving it to DPDK would cut the host off; use another NIC or set control_plane_ok = true in [nic \"%s\"]",
-			 ifname, why, nc->name);
 }
 
 /* ENA's LLQ needs write combining, which the in-tree vfio-pci lacks. */
@@ -207,7 +194,8 @@ int prep_dpdk_nic(struct prep *p, const struct nic_config *nc, struct prep_nic *
 		prep_found(p, rec, "%s is bound to %s already", pci, want);
 		return driver_ready(p, rec, want, ena);
 	}
-	if ((r = control_plane(p, rec, nc, ifname)) < 0 || (r = driver_ready(p, rec, want, ena)) < 0)
+	if ((r = prep_control_plane(p, rec, nc, ifname, CTLPLANE_DPDK, "binding it anyway")) < 0 ||
+	    (r = driver_ready(p, rec, want, ena)) < 0)
 		return r;
 	return take(p, rec, tool, pci, drv, want, ifname);
 }

@@ -1,10 +1,12 @@
 /* --prepare for AF_XDP NICs, with the ip and ethtool commands an operator
  * would type: an MTU above the driver's XDP limit is lowered (xdp_mtu_fix),
  * ena channels at the maximum are halved to free queue pairs
- * (xdp_channels_fix); otherwise each is reported with its fix. */
+ * (xdp_channels_fix); otherwise each is reported with its fix. A NIC that
+ * carries the host's control plane is refused (control_plane_ok overrides). */
 #include "prepare.h"
 #include "prepare_xdp.h"
 #include "netinfo.h"
+#include "ctlplane.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -160,6 +162,8 @@ int prep_xdp_nic(struct prep *p, const struct nic_config *nc, struct prep_nic *r
 		prep_found(p, rec, "driver %s, MTU %u (XDP limit %u)", drv, mtu, limit);
 	else
 		prep_found(p, rec, "driver %s, MTU %u", drv, mtu);
+	if ((r = prep_control_plane(p, rec, nc, nc->name, CTLPLANE_XDP, "preparing it anyway")) < 0)
+		return r;
 	int r1 = fix_mtu(p, nc, rec, drv, mtu, limit);
 	r = fix_channels(p, nc, rec, drv);
 	return r1 < 0 ? r1 : r;

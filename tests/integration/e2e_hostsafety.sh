@@ -152,10 +152,13 @@ for engine in af_xdp af_packet; do
 	sed -i '/^source_ip = /d; /^source_ports = /d; s/^cooldown_s = .*/&\nsource_ips = 198.18.0.100/' "$T/scand.conf"
 	if [ "$engine" = af_xdp ]; then # one job from the host address, under strace
 		SCAND_WRAP="strace -f --seccomp-bpf -qq -y -e trace=write,bpf -o $T/strace.log" scand_start "$T/scand.conf"
+		TRACEE=$(pgrep -P "$SCAND_PID" scand) # strace would leave it running if killed itself
+		trap 'kill -9 $TRACEE 2>/dev/null; lib_cleanup' EXIT
 		o=$(ctl submit 198.18.1.0/28 -p 1-20 -r 1000 --source-ports 42000-42001) || fail "af_xdp: submit under strace"
 		WAIT_S=30 wait_state "$o" done
-		kill -TERM "$(pgrep -P "$SCAND_PID" scand)" 2>/dev/null # strace follows its tracee out
+		kill -TERM "$TRACEE" # strace follows its tracee out
 		scand_stop
+		trap lib_cleanup EXIT
 		order_checked "$T/strace.log" || fail "af_xdp: ports not reserved before the filter, or released before it was gone"
 		reserved_is || fail "af_xdp: reservation not given back (under strace)"
 		rm -rf "$T/state"

@@ -10,6 +10,7 @@
 #include "prepare.h"
 #include "prepare_facts.h"
 #include "prepare_xdp.h"
+#include "ctlplane.h"
 
 #define PCI "0000:00:06.0"
 
@@ -194,8 +195,75 @@ static void test_control_plane_refused(void **st)
 	put("/proc/net/tcp6", "   0: B80D0120000000000000000001000000:0016 B80D0120000000000000000007000000:C350 01 0\n");
 	load("[nic \"d1\"]\nengine = dpdk\ndpdk_port = " PCI "\ncontrol_plane_ok = true\n");
 	assert_int_equal(prepare_main(&cfg, root, false, false), 0);
-	assert_true(report_has("d1", "eth1 carries the SSH session from 2001:db8::7; control_plane_ok = true: binding it anyway"));
+	assert_true(report_has("d1", "eth1 carries the SSH session from 2001:db8::7 on port 22; control_plane_ok = true: binding it anyway"));
 	assert_string_equal(driver_now(), "vfio-pci");
+}
+
+/* A NIC that is a bond member (the bonding module is missing on the build
+ * machine: a real bond could not be made, so this fake sysfs tree stands in
+ * for it -- the master and upper_* links are those the kernel makes for
+ * bonds, bridges and VLANs alike), with the default route on the bond, or
+ * on a VLAN over the bond; and an sshd on port 2222 found from the socket
+ * its process owns, not from any config. */
+static void test_control_plane_stacked(void **st)
+{
+	char why[256];
+	(void)st;
+	ena_device();
+	put("/sys/class/net/bond0/uevent", "DEVTYPE=bond\nINTERFACE=bond0\nIFINDEX=7\n");
+	put("/sys/class/net/bond0/bonding/slaves", "eth1 eth3\n");
+	sh("ln -sfn ../bond0 %s/sys/class/net/eth1/master && ln -sfn ../bond0 %s/sys/class/net/eth1/upper_bond0", root, root);
+	put("/proc/net/route", "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\n"
+			       "bond0\t00000000\t0102000A\t0003\t0\t0\t0\t00000000\n");
+	assert_true(ctlplane_carries(root, "eth1", why, sizeof(why)));
+	assert_string_equal(why, "the default route through bond0 (a bond over eth1)");
+	assert_false(ctlplane_carries(root, "eth2", why, sizeof(why)));
+	load(dpdk_nic);
+	assert_int_equal(prepare_main(&cfg, root, false, false), 1);
+	assert_string_equal(cmds(), "driverctl list-devices\n"); /* not taken down, not bound */
+	assert_true(report_has("d1", "eth1 carries the default route through bond0 (a bond over eth1): giving it to DPDK would cut the host off"));
+	/* the same NIC for AF_XDP: no MTU or channel change either */
+	put("/sys/class/net/eth1/mtu", "9001\n");
+	put("/ethtool-i.eth1", "driver: ena\n");
+	load("[nic \"eth1\"]\nengine = af_xdp\nxdp_mtu_fix = true\n");
+	assert_int_equal(prepare_main(&cfg, root, false, false), 1);
+	assert_string_equal(cmds(), "ethtool -i eth1\n");
+	assert_string_equal(get("/sys/class/net/eth1/mtu"), "9001\n");
+	assert_true(report_has("eth1", "eth1 carries the default route through bond0 (a bond over eth1): attaching XDP (or --prepare changing its MTU or channels) resets the link"));
+	load(dpdk_nic);
+	/* a VLAN over the bond carries it: two levels up */
+	put("/sys/class/net/bond0.10/uevent", "DEVTYPE=vlan\nINTERFACE=bond0.10\n");
+	sh("ln -sfn ../bond0.10 %s/sys/class/net/bond0/upper_bond0.10", root);
+	put("/proc/net/route", "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\n"
+			       "bond0.10\t00000000\t0102000A\t0003\t0\t0\t0\t00000000\n");
+	assert_true(ctlplane_carries(root, "eth1", why, sizeof(why)));
+	assert_string_equal(why, "the default route through bond0.10 (a VLAN over bond0)");
+	/* no default route; an sshd (pid 4242) listens on 2222 and has a session
+	 * whose peer is on the bond's subnet */
+	put("/proc/net/route", "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\n"
+			       "eth0\t00000000\t0102000A\t0003\t0\t0\t0\t00000000\n"
+			       "bond0\t007100CB\t00000000\t0001\t0\t0\t0\t00FFFFFF\n");
+	put("/proc/4242/comm", "sshd\n");
+	put("/proc/77/comm", "python3\n");
+	sh("mkdir -p %s/proc/4242/fd %s/proc/77/fd && ln -sfn 'socket:[5001]' %s/proc/4242/fd/3 && "
+	   "ln -sfn /dev/null %s/proc/4242/fd/0 && ln -sfn 'socket:[6001]' %s/proc/77/fd/3", root, root, root, root, root);
+	put("/proc/net/tcp", "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+			     "   0: 00000000:08AE 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 5001 1\n"
+			     "   1: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 6001 1\n"
+			     "   2: 0A7100CB:0016 097100CB:D431 01 00000000:00000000 00:00000000 00000000     0        0 6002 1\n");
+	uint16_t ports[4];
+	assert_int_equal(ctlplane_sshd_ports(root, ports, 4), 1);
+	assert_int_equal(ports[0], 2222); /* 22 here is python's, not sshd's */
+	assert_false(ctlplane_carries(root, "eth1", why, sizeof(why))); /* a session on 22 is not ssh here */
+	put("/proc/net/tcp", "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+			     "   0: 00000000:08AE 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 5001 1\n"
+			     "   1: 0A7100CB:08AE 077100CB:D431 01 00000000:00000000 00:00000000 00000000     0        0 5002 1\n");
+	assert_true(ctlplane_carries(root, "eth1", why, sizeof(why)));
+	assert_string_equal(why, "the SSH session from 203.0.113.7 on port 2222 through bond0 (a bond over eth1)");
+	/* no sshd process to read: port 22 is assumed */
+	sh("rm -rf %s/proc/4242", root);
+	assert_int_equal(ctlplane_sshd_ports(root, ports, 4), 1);
+	assert_int_equal(ports[0], 22);
 }
 
 static void test_vfio_unusable(void **st)
@@ -338,6 +406,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bind_devbind, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_dpdk_driver_choice, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_control_plane_refused, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_control_plane_stacked, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_vfio_unusable, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run_and_missing, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_xdp_fix_off, fake_setup, fake_teardown),
