@@ -87,14 +87,22 @@ static int fix_mtu(struct prep *p, const struct nic_config *nc, struct prep_nic 
 				 "%s: XDP needs MTU <= %u on %s (now %u): ip link set %s mtu %u, or set xdp_mtu_fix = true in [nic \"%s\"]",
 				 nc->name, limit, drv, mtu, nc->name, limit, nc->name);
 	snprintf(v, sizeof(v), "%u", limit);
+	if (!p->dry_run) { /* the intent: --undo restores the MTU while it is still the one set */
+		if (!rec->mtu_after)
+			rec->mtu_before = mtu;
+		rec->mtu_after = limit;
+		rec->mtu_done = false;
+		if ((r = prep_journal(p, rec)) < 0)
+			return r;
+	}
 	if ((r = prep_run(p, rec, (const char *const[]){ "ip", "link", "set", nc->name, "mtu", v, NULL })) < 0 || p->dry_run)
+		return r;
+	rec->mtu_done = true;
+	if ((r = prep_journal(p, rec)) < 0)
 		return r;
 	snprintf(rel, sizeof(rel), "/sys/class/net/%s/mtu", nc->name);
 	if (prep_read_uint(p, rel, &now) < 0 || now != limit)
 		return prep_fail(p, rec, -EIO, "%s: MTU is %u after ip link set, not %u", nc->name, now, limit);
-	if (!rec->mtu_after)
-		rec->mtu_before = mtu;
-	rec->mtu_after = limit;
 	return 0;
 }
 
@@ -103,7 +111,7 @@ static int fix_channels(struct prep *p, const struct nic_config *nc, struct prep
 	struct channels c = { 0 };
 	char fix[96];
 	bool comb;
-	unsigned cur, max, want, before;
+	unsigned cur, max, want;
 	int r;
 	if (read_channels(nc->name, &c) < 0)
 		return 0; /* the driver has no channel settings: nothing to free */
@@ -127,18 +135,25 @@ static int fix_channels(struct prep *p, const struct nic_config *nc, struct prep
 		return prep_fail(p, rec, -EBUSY,
 				 "%s: %s needs free queue pairs for XDP but all %u channels are in use: %s, or set xdp_channels_fix = true in [nic \"%s\"]",
 				 nc->name, drv, cur, fix, nc->name);
+	if (!p->dry_run) { /* the intent: --undo restores the count while it is still the one set */
+		if (!rec->ch_after)
+			rec->ch_before = cur;
+		rec->ch_after = want;
+		rec->ch_combined = comb;
+		rec->ch_done = false;
+		if ((r = prep_journal(p, rec)) < 0)
+			return r;
+	}
 	if ((r = set_channels(p, rec, nc->name, comb, want)) < 0 || p->dry_run)
 		return r;
-	before = cur;
+	rec->ch_done = true;
+	if ((r = prep_journal(p, rec)) < 0)
+		return r;
 	if ((r = read_channels(nc->name, &c)) < 0)
 		return prep_fail(p, rec, r, "%s: cannot read channels after %s: %s", nc->name, fix, strerror(-r));
 	pairs(&c, &comb, &cur, &max);
 	if (cur != want)
 		return prep_fail(p, rec, -EIO, "%s: %u channels in use after %s, not %u", nc->name, cur, fix, want);
-	if (!rec->ch_after)
-		rec->ch_before = before;
-	rec->ch_after = want;
-	rec->ch_combined = comb;
 	return 0;
 }
 

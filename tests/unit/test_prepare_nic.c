@@ -12,8 +12,6 @@
 #include "prepare_xdp.h"
 #include "ctlplane.h"
 
-#define PCI "0000:00:06.0"
-
 static struct config cfg;
 
 static void load(const char *nics)
@@ -40,22 +38,6 @@ static bool report_has(const char *nic, const char *text)
 		print_message("report of %s: %s\n", nic, s);
 	free(s);
 	return r;
-}
-
-/* An ENA at PCI bound to ena as eth1 (up), vfio with IOMMU groups. */
-static void ena_device(void)
-{
-	put("/sys/bus/pci/devices/" PCI "/vendor", "0x1d0f\n");
-	put("/sys/bus/pci/devices/" PCI "/net/eth1/ifindex", "3\n");
-	put("/sys/class/net/eth1/flags", "0x1003\n");
-	sh("mkdir -p %s/sys/bus/pci/drivers/ena && ln -sfn ../../../bus/pci/drivers/ena %s/sys/bus/pci/devices/" PCI "/driver",
-	   root, root);
-	put("/kdrv." PCI, "ena\n");
-	put("/kif." PCI, "eth1\n");
-	put("/dev/vfio/vfio", "");
-	put("/sys/kernel/iommu_groups/0/type", "DMA\n");
-	put("/devbind.out", "\nNetwork devices using kernel driver\n===================================\n" PCI
-			    " 'Elastic Network Adapter (ENA) ec20' if=eth1 drv=ena unused=vfio-pci \n");
 }
 
 static const char *driver_now(void)
