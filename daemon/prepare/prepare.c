@@ -60,7 +60,11 @@ static void prepare_nic(struct prep *p, const struct nic_config *nc, const struc
 
 static void apply(struct prep *p)
 {
-	struct prep_nic *hp = record_of(p, PREP_HUGEPAGES), none = { .name = PREP_HUGEPAGES };
+	struct prep_nic none = { .name = PREP_HUGEPAGES }, *hp = NULL;
+	for (unsigned i = 0; i < p->st.nnics && !hp; i++) /* kept while it holds pages to give back */
+		hp = !strcmp(p->st.nics[i].name, PREP_HUGEPAGES) ? &p->st.nics[i] : NULL;
+	if (!hp && p->cfg->hugepages[0])
+		hp = record_of(p, PREP_HUGEPAGES);
 	if (hp) {
 		reset_report(hp);
 		prep_hugepages(p, hp);

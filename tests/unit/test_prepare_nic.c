@@ -11,6 +11,7 @@
 #include "prepare_facts.h"
 #include "prepare_xdp.h"
 #include "ctlplane.h"
+#include "statefile.h"
 
 static struct config cfg;
 
@@ -335,6 +336,65 @@ static void test_xdp_fix_on_and_undo(void **st)
 				    "ethtool -L eth2 rx 2 tx 2\nethtool -l eth2\n");
 	assert_true(report_has("eth2", "\"error\":\"eth2: MTU is 9001 after ip link set, not 3498\""));
 	assert_string_equal(get("/ch.eth2"), "4 4 0 2 2 0\n");
+	/* the MTU change that did not read back is recorded all the same: --undo
+	 * looks, finds 9001 (not what scand set) and leaves it; channels go back */
+	assert_non_null(strstr(get("/state/prepare.json"), "\"mtu_after\":\t3498"));
+	assert_int_equal(prepare_main(&cfg, root, false, true), 0);
+	assert_string_equal(cmds(), "ethtool -l eth2\nethtool -L eth2 rx 4 tx 4\n");
+	assert_false(present("/state/prepare.json"));
+}
+
+/* The whole record (get() holds 8 KiB), malloc'd. */
+static char *record_text(void)
+{
+	char path[256], *text = NULL;
+	snprintf(path, sizeof(path), "%s/state/prepare.json", root);
+	assert_int_equal(statefile_read(path, 1 << 20, &text, NULL), 0);
+	return text;
+}
+
+/* A record whose table is full of NICs with changes to undo: a new NIC is
+ * refused (nothing changed on it) and no entry is overwritten; a NIC with
+ * only a report gives its slot up. */
+static void test_record_full(void **st)
+{
+	char name[16], body[64];
+	(void)st;
+	put("/sys/class/net/eth2/mtu", "9001\n");
+	put("/ethtool-i.eth2", "driver: ena\n");
+	cJSON *rec = cJSON_CreateObject(), *nics = cJSON_AddObjectToObject(rec, "nics");
+	for (int i = 0; i < 2 * CONFIG_MAX_NICS + 1; i++) {
+		snprintf(name, sizeof(name), "old%d", i);
+		cJSON *n = cJSON_AddObjectToObject(nics, name);
+		cJSON_AddNumberToObject(n, "mtu_before", 9001);
+		cJSON_AddNumberToObject(n, "mtu_after", 3000 + i);
+	}
+	char *text = cJSON_Print(rec);
+	put("/state/prepare.json", text);
+	free(text);
+	load("[nic \"eth2\"]\nengine = af_xdp\nxdp_mtu_fix = true\n");
+	assert_int_equal(prepare_main(&cfg, root, false, false), 1);
+	assert_string_equal(cmds(), ""); /* nothing run for eth2 */
+	assert_string_equal(get("/sys/class/net/eth2/mtu"), "9001\n");
+	text = record_text();
+	for (int i = 0; i < 2 * CONFIG_MAX_NICS + 1; i++) { /* every entry kept */
+		snprintf(body, sizeof(body), "\"mtu_after\":\t%d", 3000 + i);
+		assert_non_null(strstr(text, body));
+	}
+	free(text);
+	/* old7 has nothing left to undo (someone undid it by hand): its slot is reused */
+	cJSON_DeleteItemFromObject(cJSON_GetObjectItem(rec, "nics"), "old7");
+	cJSON_AddObjectToObject(cJSON_GetObjectItem(rec, "nics"), "old7");
+	text = cJSON_Print(rec);
+	put("/state/prepare.json", text);
+	free(text);
+	cJSON_Delete(rec);
+	assert_int_equal(prepare_main(&cfg, root, false, false), 0);
+	assert_string_equal(cmds(), "ethtool -i eth2\nip link set eth2 mtu 3498\nethtool -l eth2\n");
+	text = record_text();
+	assert_non_null(strstr(text, "\"eth2\":"));
+	assert_null(strstr(text, "\"old7\":"));
+	free(text);
 }
 
 /* Output captured from the real tools on this project's build machine. */
@@ -393,6 +453,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dry_run_and_missing, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_xdp_fix_off, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_xdp_fix_on_and_undo, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_record_full, fake_setup, fake_teardown),
 		cmocka_unit_test(test_parsers_real_output),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
