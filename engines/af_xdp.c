@@ -6,6 +6,7 @@
 #include "engine.h"
 #include "log.h"
 #include "netinfo.h"
+#include "ctlplane.h"
 #include "bpf/scand_xdp.h"
 #include "scand-config.h"
 
@@ -363,6 +364,8 @@ static int axdp_open(struct engine *e, const struct engine_conf *conf, struct er
 		return r;
 	if (!up)
 		return errbuf_set(why, -ENETDOWN, "%s is down: ip link set %s up", conf->name, conf->name);
+	if ((r = ctlplane_check(conf->name, conf->name, conf->control_plane_ok, CTLPLANE_XDP, why)) < 0)
+		return r;
 	libxdp_set_print(lib_print);
 	libbpf_set_print(bpf_print);
 	if (nq > SCAND_XDP_MAX_QUEUES)
