@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -13,69 +14,114 @@ bool hostnet_addr_local(const struct ipaddr *a)
 	return netinfo_addr_local(a) == 1;
 }
 
-/* The 16 address bytes /proc/net/tcp6 prints for an IPv6 address, or for
- * an IPv4 one in ::ffff:a.b.c.d form; the 4 bytes /proc/net/tcp prints. */
-static void proc_words(const struct ipaddr *a, bool v6file, uint32_t w[4])
+/* "0100007F" (a network-order word the kernel prints in host order) or 32
+ * such hex digits for IPv6 -> address; IPv4-mapped IPv6 becomes IPv4. */
+static int proc_addr(const char *hex, size_t n, struct ipaddr *a)
 {
-	uint8_t b[16] = { 0 };
-	if (a->af == AF_INET6) {
-		ipaddr_to_bytes(a, b);
-	} else if (v6file) {
-		b[10] = b[11] = 0xff;
-		ipaddr_to_bytes(a, b + 12);
-	} else {
-		ipaddr_to_bytes(a, b);
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	uint8_t b[16];
+	if (n != 8 && n != 32)
+		return -EINVAL;
+	for (size_t w = 0; w < n / 8; w++) {
+		char word[9];
+		memcpy(word, hex + 8 * w, 8);
+		word[8] = '\0';
+		uint32_t x = (uint32_t)strtoul(word, NULL, 16);
+		memcpy(b + 4 * w, &x, 4);
 	}
-	memcpy(w, b, 16); /* the kernel prints each 32-bit word in host order */
+	if (n == 32 && !memcmp(b, mapped, 12))
+		ipaddr_from_bytes(a, AF_INET, b + 12);
+	else
+		ipaddr_from_bytes(a, n == 8 ? AF_INET : AF_INET6, b);
+	return 0;
 }
 
-static bool words_match(const uint32_t *got, const uint32_t *want, unsigned n)
+/* "0A7100CB:0016" -> address and port. */
+static int proc_endpoint(const char *s, struct ipaddr *a, uint16_t *port)
 {
-	bool any = true;
-	for (unsigned i = 0; i < n; i++)
-		any = any && got[i] == 0;
-	return any || memcmp(got, want, n * sizeof(*got)) == 0; /* wildcard or exact */
+	const char *colon = strchr(s, ':');
+	unsigned p;
+	if (!colon || sscanf(colon + 1, "%x", &p) != 1 || p > 65535)
+		return -EINVAL;
+	*port = (uint16_t)p;
+	return proc_addr(s, (size_t)(colon - s), a);
 }
 
-/* Scans one of /proc/net/tcp{,6} for a LISTEN socket (state 0A). */
-static int scan_file(const char *path, bool v6, const struct ipaddr *a, uint16_t lo, uint16_t n,
-		     uint16_t *port)
+/* "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode" */
+static int tcp_file(const char *path, bool v6, int (*fn)(const struct tcp_row *, void *), void *arg)
 {
-	char line[512];
-	uint32_t want[4];
+	char line[512], local[64], remote[64];
+	int r = 0;
 	FILE *f = fopen(path, "re");
 	if (!f)
 		return errno == ENOENT ? 0 : -errno;
-	proc_words(a, v6, want);
-	while (fgets(line, sizeof(line), f)) {
-		uint32_t w[4] = { 0 };
-		unsigned p, st;
-		int ok = v6 ? sscanf(line, " %*d: %8X%8X%8X%8X:%X %*X:%*X %X", &w[0], &w[1], &w[2], &w[3], &p, &st) == 6
-			    : sscanf(line, " %*d: %8X:%X %*X:%*X %X", &w[0], &p, &st) == 3;
-		if (!ok || st != 0x0A || p < lo || p >= (unsigned)lo + n)
-			continue;
-		if (words_match(w, want, v6 ? 4 : 1)) {
-			*port = (uint16_t)p;
-			fclose(f);
-			return 1;
-		}
+	while (r == 0 && fgets(line, sizeof(line), f)) {
+		struct tcp_row row = { .v6file = v6 };
+		if (sscanf(line, " %*d: %63s %63s %X %*s %*s %*s %*u %*u %lu", local, remote, &row.state,
+			   &row.inode) < 3 ||
+		    proc_endpoint(local, &row.local, &row.lport) < 0 ||
+		    proc_endpoint(remote, &row.remote, &row.rport) < 0)
+			continue; /* the header; a short row (tests) has no inode: 0 */
+		r = fn(&row, arg);
 	}
 	fclose(f);
-	return 0;
+	return r;
+}
+
+int hostnet_tcp_each(const char *proc_net, int (*fn)(const struct tcp_row *r, void *arg), void *arg)
+{
+	char path[512];
+	int r;
+	snprintf(path, sizeof(path), "%s/tcp", proc_net);
+	if ((r = tcp_file(path, false, fn, arg)) != 0)
+		return r;
+	snprintf(path, sizeof(path), "%s/tcp6", proc_net);
+	return tcp_file(path, true, fn, arg);
+}
+
+struct listen_q {
+	const struct ipaddr *a;
+	uint16_t lo, n, *port;
+};
+
+static bool unspecified(const struct ipaddr *a)
+{
+	return a->v == 0;
+}
+
+/* A LISTEN row in the range that takes connections to q->a: bound to it, or
+ * to the wildcard of its family (an IPv6 wildcard takes IPv4 too). */
+static int listens(const struct tcp_row *r, void *arg)
+{
+	struct listen_q *q = arg;
+	if (r->state != TCP_LISTEN_ST || r->lport < q->lo || r->lport >= (unsigned)q->lo + q->n)
+		return 0;
+	if (q->a->af == AF_INET6 && !r->v6file)
+		return 0;
+	if (!(unspecified(&r->local) || (r->local.af == q->a->af && r->local.v == q->a->v)))
+		return 0;
+	*q->port = r->lport;
+	return 1;
 }
 
 int hostnet_listener(const char *proc_net, const struct ipaddr *a, uint16_t lo, uint16_t n,
 		     uint16_t *port)
 {
-	char path[256];
-	int r = 0;
-	if (a->af == AF_INET) {
-		snprintf(path, sizeof(path), "%s/tcp", proc_net);
-		r = scan_file(path, false, a, lo, n, port);
-	}
-	if (r == 0) {
-		snprintf(path, sizeof(path), "%s/tcp6", proc_net);
-		r = scan_file(path, true, a, lo, n, port);
-	}
-	return r;
+	struct listen_q q = { a, lo, n, port };
+	return hostnet_tcp_each(proc_net, listens, &q);
+}
+
+int hostnet_ephemeral_range(const char *path, uint16_t *lo, uint16_t *hi)
+{
+	unsigned a, b;
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	int n = fscanf(f, "%u %u", &a, &b);
+	fclose(f);
+	if (n != 2 || a < 1 || a > b || b > 65535)
+		return -EINVAL;
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return 0;
 }

@@ -328,11 +328,6 @@ bool netinfo_default_route_at(const char *root, const char *ifname)
 	return found;
 }
 
-bool netinfo_default_route(const char *ifname)
-{
-	return netinfo_default_route_at("", ifname);
-}
-
 /* Longest matching prefix in /proc/net/route (addresses printed as the
  * network-order word read in host order), lowest metric among equals. */
 static int route4(const char *root, uint32_t dst_be, char *ifname, size_t len)

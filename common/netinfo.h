@@ -13,9 +13,8 @@ int netinfo_iface_addr(const char *ifname, int af, struct ipaddr *out);
 int netinfo_addr_local(const struct ipaddr *a);
 /* /sys/class/net/X/device/numa_node; -1 or missing -> 0. */
 int netinfo_numa_node(const char *ifname);
-/* True when ifname carries an IPv4 or IPv6 default route (/proc/net/route, ipv6_route). */
-bool netinfo_default_route(const char *ifname);
-/* The same, reading root + /proc/net/... (root "" on a real system). */
+/* True when ifname carries an IPv4 or IPv6 default route, from root +
+ * /proc/net/route and ipv6_route (root "" on a real system). */
 bool netinfo_default_route_at(const char *root, const char *ifname);
 /* Interface of the best route to dst in root's /proc/net/route or ipv6_route
  * (longest prefix, then lowest metric); -ENETUNREACH when none matches. */

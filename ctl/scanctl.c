@@ -216,7 +216,7 @@ static int cmd_submit(struct client *c, int argc, char **argv)
 
 static void print_status(const cJSON *st)
 {
-	static const char *const keys[] = { "job_id", "name", "state", "sent", "total", "replies",
+	static const char *const keys[] = { "job_id", "name", "state", "owner_uid", "sent", "total", "replies",
 					    "open", "closed", "complete", "pps", "rate_pps", "tx_rate_pps",
 					    "eta_s", "error", "submitted_at", "started_at",
 					    "finished_at", "elapsed_s", NULL };

@@ -7,6 +7,7 @@
 #include "engine.h"
 #include "log.h"
 #include "netinfo.h"
+#include "ctlplane.h"
 #include "bpf/scand_xdp.h"
 #include "scand-config.h"
 
@@ -399,7 +400,8 @@ static int open_checks(struct engine *e, const struct engine_conf *conf, unsigne
 		return r;
 	if (!up)
 		return errbuf_set(why, -ENETDOWN, "%s is down: ip link set %s up", conf->name, conf->name);
-	if ((r = queue_counts(conf, nq, nrx, why)) < 0 || (r = netinfo_ena_channels_check(conf->name, why)) < 0 ||
+	if ((r = ctlplane_check(conf->name, conf->name, conf->control_plane_ok, CTLPLANE_XDP, why)) < 0 ||
+	    (r = queue_counts(conf, nq, nrx, why)) < 0 || (r = netinfo_ena_channels_check(conf->name, why)) < 0 ||
 	    (r = check_memlock(conf->name, area_size(*nq, *nrx), why)) < 0)
 		return r;
 	if (access(bpf_object_path(), R_OK) < 0) /* the same for every mode: say it once */

@@ -7,6 +7,7 @@
 #include "hugepages.h"
 #include "log.h"
 #include "netinfo.h"
+#include "ctlplane.h"
 
 #include <errno.h>
 #include <net/if.h>
@@ -307,10 +308,8 @@ static int dpdk_open(struct engine *e, const struct engine_conf *conf, struct er
 	char ifname[IFNAMSIZ];
 	int r;
 	vdev_param(conf->dpdk_port, "iface", ifname, sizeof(ifname));
-	if (ifname[0] && !conf->control_plane_ok && netinfo_default_route(ifname))
-		return errbuf_set(why, -EPERM,
-				  "%s carries the default route: giving it to DPDK would cut the host off; use another NIC or set control_plane_ok = true in [nic \"%s\"]",
-				  ifname, conf->name);
+	if ((r = ctlplane_check(ifname, conf->name, conf->control_plane_ok, CTLPLANE_DPDK, why)) < 0)
+		return r;
 	if (ifname[0] && (r = dpdk_rx_cover(conf->dpdk_port, conf->queues, (unsigned)netinfo_rx_queues(ifname), why)) < 0)
 		return r;
 	struct engine_caps caps;

@@ -26,7 +26,7 @@ struct engine_conf {
 	unsigned queues;	    /* 0 = engine default */
 	enum xdp_mode_cfg xdp_mode; /* af_xdp: auto = ladder zc -> drv -> skb */
 	char dpdk_port[256];	    /* dpdk: PCI address or vdev spec */
-	bool control_plane_ok;	    /* dpdk: may take the NIC that carries the default route */
+	bool control_plane_ok;	    /* dpdk, af_xdp: may take the NIC that carries the control plane (ctlplane.h) */
 };
 
 /* Process-wide settings for global_init. */

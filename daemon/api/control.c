@@ -448,6 +448,11 @@ bool control_client_trusted(const struct control_client *c)
 	return c->uid == 0 || c->uid == geteuid();
 }
 
+uid_t control_client_uid(const struct control_client *c)
+{
+	return c->uid;
+}
+
 bool control_client_read_only(const struct control_client *c)
 {
 	return c->ctl->o.read_only;

@@ -45,6 +45,8 @@ unsigned control_nclients(const struct control *ctl);
 bool control_client_read_only(const struct control_client *c);
 /* The peer is root or scand's own uid: it has every right scand has. */
 bool control_client_trusted(const struct control_client *c);
+/* The peer's uid (SO_PEERCRED at connect; (uid_t)-1 when unknown). */
+uid_t control_client_uid(const struct control_client *c);
 /* Subscribe this client to notifications; job_id NULL/"" = all jobs. */
 void control_client_subscribe(struct control_client *c, const char *job_id);
 /* Sends one notification line (no '\n') to every subscribed client whose

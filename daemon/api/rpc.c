@@ -18,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The read-only socket serves no result rows (job.results, streams). */
+#define RO_ROWS_MSG "%s serves result rows, which the read-only socket never does; use the control socket (as the job's owner, root or scand's user)"
+
 typedef cJSON *(*rpc_method)(struct daemon *d, struct control_client *c, const cJSON *params,
 			     struct job_error *err);
 
@@ -53,6 +56,15 @@ static int get_format(const cJSON *params, enum out_format *f, struct job_error 
 	if (fmt && (!cJSON_IsString(fmt) || output_parse_format(fmt->valuestring, f) < 0))
 		return job_error_set(err, JOB_ERR_INVALID, "format", "format must be \"ndjson\" or \"csv\"");
 	return 0;
+}
+
+/* Who sent the request, for the job layer's access rule; no client (unit
+ * tests, the fuzzer) is trusted. */
+static struct job_caller caller_of(const struct control_client *c)
+{
+	if (!c)
+		return (struct job_caller){ 0, true };
+	return (struct job_caller){ control_client_uid(c), control_client_trusted(c) };
 }
 
 static struct job *get_job(struct daemon *d, const cJSON *params, struct job_error *err)
@@ -203,12 +215,10 @@ static cJSON *id_reply(const char *id)
 static cJSON *m_delete(struct daemon *d, struct control_client *c, const cJSON *p,
 		       struct job_error *err)
 {
+	const struct job_caller who = caller_of(c);
 	char id[JOB_ID_LEN];
 	struct job *j = job_only_keep_id(d, p, err, id);
-	(void)c;
-	if (!j)
-		return NULL;
-	if (jobs_delete(d->jobs, j, err) < 0)
+	if (!j || jobs_delete(d->jobs, j, &who, err) < 0)
 		return NULL;
 	cJSON *o = id_reply(id);
 	cJSON_AddBoolToObject(o, "deleted", true);
@@ -224,14 +234,18 @@ static cJSON *submit_reply(const struct job *j, bool created)
 	return o;
 }
 
-/* A retried submit (same client_key, same request) gets the job it made. */
-static const struct job *submitted_before(struct daemon *d, const cJSON *p, struct job_error *err)
+/* A retried submit (same client_key, same request) gets the job it made.
+ * Keys are the caller's own: jobs it may not act on are not matched. */
+static const struct job *submitted_before(struct daemon *d, const cJSON *p, const struct job_caller *who,
+					  struct job_error *err)
 {
 	struct job_keys req;
+	struct job_error no = { 0 };
 	if (jobkeys_request(p, &req, err) < 0)
 		return NULL;
 	for (const struct job *j = jobs_first(d->jobs); j && req.client_key[0]; j = j->next)
-		if (jobkeys_same(&j->spec.keys, j->id, &req, err) || err->kind)
+		if (jobs_may(d->jobs, j, who, "reuse its client_key", &no) == 0 &&
+		    (jobkeys_same(&j->spec.keys, j->id, &req, err) || err->kind))
 			return j;
 	return NULL;
 }
@@ -239,7 +253,8 @@ static const struct job *submitted_before(struct daemon *d, const cJSON *p, stru
 static cJSON *m_submit(struct daemon *d, struct control_client *c, const cJSON *p,
 		       struct job_error *err)
 {
-	const struct job *prev = submitted_before(d, p, err);
+	const struct job_caller who = caller_of(c);
+	const struct job *prev = submitted_before(d, p, &who, err);
 	char id[32];
 	if (err->kind)
 		return NULL;
@@ -250,7 +265,7 @@ static cJSON *m_submit(struct daemon *d, struct control_client *c, const cJSON *
 		return job_error_set(err, JOB_ERR_PERMISSION, "targets_file",
 				     "targets_file is read with scand's own rights, so only root may name one; send the addresses instead (scanctl submit -I FILE reads the file on your side)"),
 		       NULL;
-	if (jobs_submit(d->jobs, p, id, err) < 0)
+	if (jobs_submit(d->jobs, p, &who, id, err) < 0)
 		return NULL;
 	return submit_reply(jobs_find(d->jobs, id), true);
 }
@@ -294,12 +309,12 @@ static cJSON *m_list(struct daemon *d, struct control_client *c, const cJSON *p,
 static cJSON *m_cancel(struct daemon *d, struct control_client *c, const cJSON *p,
 		       struct job_error *err)
 {
+	const struct job_caller who = caller_of(c);
 	char id[JOB_ID_LEN];
 	struct job *j = job_only_keep_id(d, p, err, id);
-	(void)c;
-	if (!j)
+	enum job_state st;
+	if (!j || jobs_cancel(d->jobs, j, &who, &st, err) < 0) /* may free j (retention) */
 		return NULL;
-	enum job_state st = jobs_cancel(d->jobs, j); /* may free j (retention) */
 	cJSON *o = id_reply(id);
 	cJSON_AddStringToObject(o, "state", job_state_name(st));
 	return o;
@@ -309,12 +324,13 @@ static cJSON *m_results(struct daemon *d, struct control_client *c, const cJSON 
 			struct job_error *err)
 {
 	static const char *const known[] = { "job_id", "offset", "limit", "format", "text", NULL };
+	const struct job_caller who = caller_of(c);
 	bool text;
 	enum out_format f = OUT_NDJSON;
 	uint64_t off, lim;
 	struct job *j;
-	(void)c;
 	if (job_check_fields(p, known, err) < 0 || !(j = get_job(d, p, err)) ||
+	    jobs_may(d->jobs, j, &who, "read its results", err) < 0 ||
 	    get_u64(p, "offset", 0, 1ull << 53, &off, err) < 0 ||
 	    get_u64(p, "limit", 1000, 1ull << 53, &lim, err) < 0)
 		return NULL;
@@ -326,9 +342,9 @@ static cJSON *m_results(struct daemon *d, struct control_client *c, const cJSON 
 static cJSON *m_rate_set(struct daemon *d, struct control_client *c, const cJSON *p,
 			 struct job_error *err)
 {
+	const struct job_caller who = caller_of(c);
 	struct job *j;
 	uint64_t pps;
-	(void)c;
 	if (job_check_fields(p, (const char *const[]){ "job_id", "rate_pps", NULL }, err) < 0 ||
 	    !(j = get_job(d, p, err)))
 		return NULL;
@@ -336,7 +352,7 @@ static cJSON *m_rate_set(struct daemon *d, struct control_client *c, const cJSON
 		return job_error_set(err, JOB_ERR_INVALID, "rate_pps", "rate_pps is required"),
 		       NULL;
 	if (get_u64(p, "rate_pps", 0, 1000000000ull, &pps, err) < 0 ||
-	    jobs_set_rate(d->jobs, j, pps, err) < 0)
+	    jobs_set_rate(d->jobs, j, &who, pps, err) < 0)
 		return NULL;
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "job_id", j->id);
@@ -395,6 +411,11 @@ static cJSON *m_subscribe(struct daemon *d, struct control_client *c, const cJSO
 	if (cJSON_IsTrue(res) && !j)
 		return job_error_set(err, JOB_ERR_INVALID, "job_id",
 				     "results: true streams one job's rows; name it with job_id"), NULL;
+	if (cJSON_IsTrue(res) && c && control_client_read_only(c))
+		return job_error_set(err, JOB_ERR_PERMISSION, "results", RO_ROWS_MSG, "events.subscribe with results"), NULL;
+	const struct job_caller who = caller_of(c);
+	if (cJSON_IsTrue(res) && jobs_may(d->jobs, j, &who, "stream its results", err) < 0)
+		return NULL;
 	if (!cJSON_IsTrue(res) && (s = stream_field(p)))
 		return job_error_set(err, JOB_ERR_INVALID, s,
 				     "offset, limit, format and text belong to a result stream (results: true)"), NULL;
@@ -409,17 +430,20 @@ static cJSON *m_subscribe(struct daemon *d, struct control_client *c, const cJSO
 	return o;
 }
 
+/* What a read-only (telemetry) socket refuses: changes, and result rows. */
+enum ro_rule { RO_SERVED, RO_WRITE_REFUSED, RO_ROWS_REFUSED };
+
 static const struct {
 	const char *name;
 	rpc_method fn;
-	bool writes; /* refused on a read-only socket */
+	enum ro_rule ro;
 } methods[] = {
-	{ "daemon.info", m_daemon_info, false }, { "job.submit", m_submit, true },
-	{ "job.status", m_status, false },	  { "job.list", m_list, false },
-	{ "job.cancel", m_cancel, true },	  { "job.results", m_results, false },
-	{ "rate.set", m_rate_set, true },	  { "telemetry.get", m_telemetry, false },
-	{ "heartbeat", m_heartbeat, false },	  { "events.subscribe", m_subscribe, false },
-	{ "daemon.reload", m_reload, true },	  { "job.delete", m_delete, true },
+	{ "daemon.info", m_daemon_info, RO_SERVED },	{ "job.submit", m_submit, RO_WRITE_REFUSED },
+	{ "job.status", m_status, RO_SERVED },		{ "job.list", m_list, RO_SERVED },
+	{ "job.cancel", m_cancel, RO_WRITE_REFUSED },	{ "job.results", m_results, RO_ROWS_REFUSED },
+	{ "rate.set", m_rate_set, RO_WRITE_REFUSED },	{ "telemetry.get", m_telemetry, RO_SERVED },
+	{ "heartbeat", m_heartbeat, RO_SERVED },	{ "events.subscribe", m_subscribe, RO_SERVED },
+	{ "daemon.reload", m_reload, RO_WRITE_REFUSED }, { "job.delete", m_delete, RO_WRITE_REFUSED },
 };
 
 struct rpc_call {
@@ -443,10 +467,12 @@ static cJSON *rpc_request(void *ctx, const struct jsonrpc_req *req, struct rpc_e
 	if (req->params && !cJSON_IsObject(req->params))
 		job_error_set(&je, JOB_ERR_INVALID, "params",
 			      "params must be an object (scand takes named parameters)");
-	else if (methods[m].writes && call->c && control_client_read_only(call->c))
+	else if (methods[m].ro == RO_WRITE_REFUSED && call->c && control_client_read_only(call->c))
 		job_error_set(&je, JOB_ERR_PERMISSION, "",
 			      "%s is not allowed on the read-only socket; use the control socket",
 			      methods[m].name);
+	else if (methods[m].ro == RO_ROWS_REFUSED && call->c && control_client_read_only(call->c))
+		job_error_set(&je, JOB_ERR_PERMISSION, "", RO_ROWS_MSG, methods[m].name);
 	else {
 		empty = req->params ? NULL : cJSON_CreateObject();
 		result = methods[m].fn(call->d, call->c, req->params ? req->params : empty, &je);

@@ -18,7 +18,7 @@
 #include <sys/socket.h>
 
 enum ktype { K_STR, K_U64, K_UINT, K_BOOL, K_DOUBLE, K_IP, K_IPLIST, K_MAC, K_PORTS, K_SHARD, K_LOG,
-	     K_ENGINE, K_XDPMODE, K_HUGEPAGES, K_DPDKDRV };
+	     K_ENGINE, K_XDPMODE, K_HUGEPAGES, K_DPDKDRV, K_SHARE };
 
 struct key {
 	const char *name;
@@ -42,6 +42,8 @@ static const struct key daemon_keys[] = {
 	{ "max_line", K_UINT, D(max_line), 0, 1024, 64 << 20, 0 },
 	{ "max_queued_jobs", K_UINT, D(max_queued_jobs), 0, 1, 100000, 0 },
 	{ "max_running_jobs", K_UINT, D(max_running_jobs), 0, 1, 8, 0 },
+	{ "max_jobs_per_uid", K_UINT, D(max_jobs_per_uid), 0, 0, 100000, 0 },
+	{ "share_jobs", K_SHARE, D(share_jobs), 0, 0, 0, 0 },
 	{ "client_timeout_s", K_UINT, D(client_timeout_s), 0, 1, 86400, 0 },
 	{ "retain_jobs", K_UINT, D(retain_jobs), 0, 0, 1000000, 0 },
 	{ "retain_days", K_UINT, D(retain_days), 0, 0, 36500, 0 },
@@ -92,6 +94,7 @@ static const struct {
 		 { "dpdk", dpdk_keys } };
 
 static const char *const xdp_names[] = { "auto", "zc", "drv", "skb" };
+static const char *const share_names[] = { "owner", "group" }; /* enum share_jobs */
 static const char *const dpdk_drivers[] = { "vfio-pci", "uio_pci_generic", "igb_uio" };
 static const char *const log_names[] = { "error", "warning", "notice", "info", "debug" };
 static const int log_levels[] = { LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG };
@@ -108,6 +111,7 @@ void config_defaults(struct config *c)
 	c->max_line = 1u << 20;
 	c->max_queued_jobs = 16;
 	c->max_running_jobs = 4;
+	c->max_jobs_per_uid = 8;
 	c->client_timeout_s = 30;
 	c->retain_jobs = 1000;
 	c->retain_days = 30;
@@ -389,6 +393,10 @@ static const char *set_value(struct parse_ctx *p, const struct key *k, char *bas
 	case K_XDPMODE:
 		if (set_enum(dst, xdp_names, ARRAY_SIZE(xdp_names), v) < 0)
 			return "must be auto, zc, drv or skb";
+		return NULL;
+	case K_SHARE:
+		if (set_enum(dst, share_names, ARRAY_SIZE(share_names), v) < 0)
+			return "must be owner (a job's submitter alone may cancel it or read its results) or group (every member of the socket group may)";
 		return NULL;
 	case K_HUGEPAGES:
 		return set_hugepages(dst, k->size, v, why, wlen);

@@ -26,6 +26,13 @@ struct nic_config {
 	int line; /* line of the [nic] header, for messages */
 };
 
+/* [daemon] share_jobs: who may cancel, delete, rate.set a job and read its
+ * results besides root and scand's own user. */
+enum share_jobs {
+	SHARE_OWNER, /* its submitter only (default) */
+	SHARE_GROUP, /* every member of the socket group (one orchestrator does everything) */
+};
+
 struct config {
 	/* [daemon] */
 	char socket[108];
@@ -38,6 +45,8 @@ struct config {
 	unsigned max_line;	 /* 1 MiB */
 	unsigned max_queued_jobs; /* 16 */
 	unsigned max_running_jobs; /* 4 */
+	unsigned max_jobs_per_uid; /* 8 unfinished jobs per submitter (root and scand exempt); 0 = no cap */
+	enum share_jobs share_jobs; /* owner */
 	unsigned retain_jobs;	 /* 1000 finished jobs kept; the oldest beyond are deleted */
 	unsigned retain_days;	 /* 30: finished jobs older than this are deleted; 0 = never */
 	unsigned min_free_mb;	 /* 512: job.submit refused below this free space in state_dir */

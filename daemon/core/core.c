@@ -45,15 +45,16 @@ int daemon_load_lists(const struct config *cfg, struct cidr_list *block, struct 
 		      struct errbuf *e)
 {
 	char *copy = strdup(cfg->allow), *save = NULL;
-	int r = copy ? 0 : -ENOMEM;
+	struct errbuf why = { { 0 } }; /* the cause, prefixed into e (never e into itself) */
+	int r = copy ? 0 : errbuf_set(e, -ENOMEM, "out of memory");
 	cidr_list_init(block);
 	cidr_list_init(allow);
-	if (r == 0 && cfg->blocklist_file[0] && (r = cidr_list_load_file(block, cfg->blocklist_file, e)) < 0)
-		errbuf_set(e, r, "[scan] blocklist_file: %.400s", e->msg);
+	if (r == 0 && cfg->blocklist_file[0] && (r = cidr_list_load_file(block, cfg->blocklist_file, &why)) < 0)
+		errbuf_set(e, r, "[scan] blocklist_file: %.400s", why.msg);
 	for (char *t = copy && r == 0 ? strtok_r(copy, ", \t", &save) : NULL; t && r == 0;
 	     t = strtok_r(NULL, ", \t", &save))
-		if ((r = cidr_list_add(allow, t, e)) < 0)
-			errbuf_set(e, r, "[scan] allow: %.400s", e->msg);
+		if ((r = cidr_list_add(allow, t, &why)) < 0)
+			errbuf_set(e, r, "[scan] allow: %.400s", why.msg);
 	free(copy);
 	cidr_list_normalize(allow);
 	if (r < 0) {

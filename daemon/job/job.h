@@ -10,11 +10,14 @@
 #include "dedup.h"
 #include "worker.h"
 
+#include <sys/types.h>
+
 #define JOB_ID_LEN 32 /* "j000001-8062" and its NUL, with room */
 
 struct job {
 	char id[JOB_ID_LEN];
 	char dir[512];
+	uid_t owner; /* the submitter (SO_PEERCRED); JOB_OWNER_UNKNOWN: stored without one (jobowner.h) */
 	struct job_spec spec;
 	enum job_state state;
 	enum job_hold hold; /* why it is held (JOB_HELD) */

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #define PROC_NET "/proc/net"
+#define PORT_RANGE "/proc/sys/net/ipv4/ip_local_port_range"
 
 static const int families[] = { AF_INET, AF_INET6 };
 
@@ -25,37 +26,51 @@ static bool job_has_family(const struct job *j, int af)
 	return af == AF_INET ? j->space.v4.n > 0 : j->space.v6.n > 0;
 }
 
-static void filter_add(struct rx_filter *f, const struct ipaddr *a, const struct job *j)
+typedef int (*source_fn)(const struct job *j, const struct ipaddr *src, void *arg);
+
+/* The one policy for the filter, the listener and range checks and the
+ * reservation: the addresses j sends from on n, in the families its targets
+ * have (a v4-only job takes nothing addressed to the NIC's v6 address). Calls
+ * fn for each; stops at the first non-zero return. */
+static int nic_sources(const struct job *j, const struct nic *n, source_fn fn, void *arg)
 {
+	for (size_t k = 0; k < ARRAY_SIZE(families); k++) {
+		struct ipaddr src;
+		int r;
+		if (job_has_family(j, families[k]) && job_source(j, n, families[k], &src) &&
+		    (r = fn(j, &src, arg)) != 0)
+			return r;
+	}
+	return 0;
+}
+
+static int filter_add(const struct job *j, const struct ipaddr *a, void *arg)
+{
+	struct rx_filter *f = arg;
 	uint16_t hi = (uint16_t)(j->spec.sport_lo + j->spec.sport_n - 1);
 	if (f->n == ENGINE_MAX_FILTER)
-		return;
+		return 0;
 	for (unsigned i = 0; i < f->n; i++)
 		if (f->e[i].dst.af == a->af && f->e[i].dst.v == a->v &&
 		    f->e[i].port_lo == j->spec.sport_lo && f->e[i].port_hi == hi)
-			return;
+			return 0;
 	f->e[f->n].dst = *a;
 	f->e[f->n].port_lo = j->spec.sport_lo;
 	f->e[f->n].port_hi = hi;
 	f->n++;
+	return 0;
 }
 
-void jobnet_filters(struct nics *ns, const struct job *head)
+void jobnet_filters(struct nics *ns, const struct job *head, const struct job *skip)
 {
 	for (unsigned k = 0; k < ns->n; k++) {
 		struct nic *n = &ns->nic[k];
 		struct rx_filter f = { 0 };
 		if (!n->up)
 			continue;
-		for (const struct job *j = head; j; j = j->next) {
-			if ((j->state != JOB_RUNNING && j->state != JOB_COOLDOWN) || !job_uses_nic(j, n))
-				continue;
-			for (size_t i = 0; i < ARRAY_SIZE(families); i++) {
-				struct ipaddr src;
-				if (job_source(j, n, families[i], &src))
-					filter_add(&f, &src, j);
-			}
-		}
+		for (const struct job *j = head; j; j = j->next)
+			if (j != skip && (j->state == JOB_RUNNING || j->state == JOB_COOLDOWN) && job_uses_nic(j, n))
+				nic_sources(j, n, filter_add, &f);
 		int r = nic_set_filter(n, &f);
 		if (r < 0)
 			log_errno(r, "%s: cannot update the RX filter", n->conf.name);
@@ -87,20 +102,14 @@ static bool source_allowed(const struct job *j, struct nics *ns, const struct co
 	return false;
 }
 
-/* Calls fn for each distinct source address the job sends from; stops at
- * the first non-zero return. */
-static int each_source(const struct job *j, struct nics *ns,
-		       int (*fn)(const struct job *, const struct ipaddr *, void *), void *arg)
+/* nic_sources() over every NIC of the job. */
+static int each_source(const struct job *j, struct nics *ns, source_fn fn, void *arg)
 {
 	for (unsigned i = 0; i < j->spec.nnics; i++) {
 		const struct nic *n = nics_find(ns, j->spec.nics[i]);
-		for (size_t k = 0; n && k < ARRAY_SIZE(families); k++) {
-			struct ipaddr src;
-			int r;
-			if (job_has_family(j, families[k]) && job_source(j, n, families[k], &src) &&
-			    (r = fn(j, &src, arg)) != 0)
-				return r;
-		}
+		int r = n ? nic_sources(j, n, fn, arg) : 0;
+		if (r != 0)
+			return r;
 	}
 	return 0;
 }
@@ -118,6 +127,34 @@ static int check_listener(const struct job *j, const struct ipaddr *src, void *a
 			     port, ipaddr_str(src, a, sizeof(a)));
 }
 
+/* A free range of n ports next to the host's [lo, hi], for the message. */
+static void ports_beside(unsigned n, unsigned lo, unsigned hi, char *buf, size_t len)
+{
+	if (hi + n <= 65535)
+		snprintf(buf, len, "e.g. %u-%u", hi + 1, hi + n);
+	else if (lo >= 1024 + n)
+		snprintf(buf, len, "e.g. %u-%u", lo - n, lo - 1);
+	else
+		snprintf(buf, len, "after narrowing the host's range (sysctl -w net.ipv4.ip_local_port_range=\"32768 60999\")");
+}
+
+/* The host picks its own connections' source ports from its ephemeral range:
+ * a job sending from a host address must keep out of it, or it takes their
+ * replies (and its reservation can leave the host no port to connect from). */
+static int check_ephemeral(const struct job *j, const struct ipaddr *src, void *arg)
+{
+	struct job_error *err = arg;
+	unsigned a = j->spec.sport_lo, b = a + j->spec.sport_n - 1;
+	uint16_t lo, hi;
+	char addr[64], fix[128];
+	if (!hostnet_addr_local(src) || hostnet_ephemeral_range(PORT_RANGE, &lo, &hi) < 0 || b < lo || a > hi)
+		return 0;
+	ports_beside(j->spec.sport_n, lo, hi, fix, sizeof(fix));
+	return job_error_set(err, JOB_ERR_INVALID, "source_ports",
+			     "source_ports %u-%u overlap the host's ephemeral port range %u-%u (net.ipv4.ip_local_port_range), from which the host picks the source ports of its own connections; the job sends from the host's address %s, so it would take their replies: pick source_ports outside %u-%u, %s",
+			     a, b, lo, hi, ipaddr_str(src, addr, sizeof(addr)), lo, hi, fix);
+}
+
 int jobnet_check(const struct job *j, struct nics *ns, const struct config *cfg,
 		 struct job_error *err)
 {
@@ -126,7 +163,9 @@ int jobnet_check(const struct job *j, struct nics *ns, const struct config *cfg,
 		return job_error_set(err, JOB_ERR_INVALID, "source_ip",
 				     "source_ip %s is not an address configured for the job's NICs; use one of them (daemon.info lists each NIC's source_ip) or add it to [scan] source_ips",
 				     ipaddr_str(&j->spec.source_ip, a, sizeof(a)));
-	return each_source(j, ns, check_listener, err);
+	if (each_source(j, ns, check_listener, err) != 0)
+		return -EINVAL;
+	return each_source(j, ns, check_ephemeral, err) != 0 ? -EINVAL : 0;
 }
 
 static int is_local(const struct job *j, const struct ipaddr *src, void *arg)

@@ -2,6 +2,7 @@
  * checkpoint.json (each replaced atomically), loading them after a restart
  * without ever rewriting them, and removing a job's directory. */
 #include "jobstore.h"
+#include "jobowner.h"
 #include "jobresults.h"
 #include "log.h"
 #include "statefile.h"
@@ -55,6 +56,7 @@ static cJSON *checkpoint_json(const struct job *j, const struct job_resume *rp)
 	cJSON_AddStringToObject(o, "key", hex);
 	if (j->error[0])
 		cJSON_AddStringToObject(o, "error", j->error);
+	cJSON_AddItemToObject(o, "owner_uid", job_owner_json(j));
 	add_u64(o, "submitted_ms", j->submitted_ms);
 	add_u64(o, "started_ms", j->started_ms);
 	add_u64(o, "finished_ms", j->finished_ms);
@@ -199,9 +201,21 @@ static int parse_pending(struct job *j, const cJSON *arr)
 	return 0;
 }
 
+/* checkpoint.json's owner_uid; a job stored before owners were recorded
+ * has none (jobowner.h says who may act on it). */
+static uid_t owner_load(const cJSON *c)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, "owner_uid");
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble >= (double)JOB_OWNER_UNKNOWN ||
+	    v->valuedouble != (double)(uid_t)v->valuedouble)
+		return JOB_OWNER_UNKNOWN;
+	return (uid_t)v->valuedouble;
+}
+
 static void summary_load(struct job *j, const cJSON *c)
 {
 	const cJSON *tx = cJSON_GetObjectItemCaseSensitive(c, "tx_rate");
+	j->owner = owner_load(c);
 	j->submitted_ms = json_u64(c, "submitted_ms");
 	j->started_ms = json_u64(c, "started_ms");
 	j->finished_ms = json_u64(c, "finished_ms");

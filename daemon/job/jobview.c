@@ -1,6 +1,7 @@
 /* JSON views of jobs (see jobview.h). */
 #include "jobview.h"
 #include "clock.h"
+#include "jobowner.h"
 #include "jobrun.h"
 #include "jobindex.h"
 #include "jobresults.h"
@@ -22,9 +23,11 @@ static void add_time(cJSON *o, const char *k, uint64_t ms)
 	cJSON_AddStringToObject(o, k, buf);
 }
 
-/* labels and client_key (null without one) */
+/* owner_uid (null for a job stored without one), labels and client_key
+ * (null without one) */
 static void add_keys(cJSON *o, const struct job *j)
 {
+	cJSON_AddItemToObject(o, "owner_uid", job_owner_json(j));
 	cJSON_AddItemToObject(o, "labels", joblabels_json(&j->spec.labels));
 	if (j->spec.keys.client_key[0])
 		cJSON_AddStringToObject(o, "client_key", j->spec.keys.client_key);

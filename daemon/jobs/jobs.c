@@ -43,6 +43,7 @@ static void job_stop_run(struct jobs *js, struct job *j, bool lagged)
 	if (!j->run)
 		return;
 	j->tx_rate = jobrun_tx_rate(j);
+	jobnet_filters(js->env.nics, js->head, j); /* the filter goes before the ports */
 	jobrun_stop(j, lagged);
 	jobnet_release(j, js->env.ports);
 	js->nrunning--;
@@ -63,7 +64,7 @@ void job_finish(struct jobs *js, struct job *j, enum job_state st, const char *w
 	j->pending = NULL;
 	j->npending = 0;
 	job_persist(js, j);
-	jobnet_filters(js->env.nics, js->head);
+	jobnet_filters(js->env.nics, js->head, NULL);
 	job_event(js, j, JOB_EVENT_STATE);
 	log_info("job %s %s: sent %llu of %llu, %llu skipped, %llu open, %llu closed%s%s", j->id,
 		 job_state_name(st), (unsigned long long)(job_sent(j) - job_skipped(j)),
@@ -95,7 +96,7 @@ void job_hold(struct jobs *js, struct job *j, enum job_hold reason, const char *
 	j->hold = reason;
 	snprintf(j->error, sizeof(j->error), "%s", why);
 	log_warn("job %s held: %s", j->id, why);
-	jobnet_filters(js->env.nics, js->head);
+	jobnet_filters(js->env.nics, js->head, NULL);
 	job_event(js, j, JOB_EVENT_STATE);
 }
 
@@ -188,20 +189,20 @@ static void job_start(struct jobs *js, struct job *j)
 
 	if ((r = job_runnable(js, j, nics, &n, why, sizeof(why))) < 0)
 		return job_hold(js, j, r == -ENODEV ? HOLD_NIC : HOLD_CONFIG, why);
-	js->nqueued--;
-	j->state = JOB_RUNNING; /* filters first, so no early reply is missed */
-	j->error[0] = '\0';
-	jobnet_filters(js->env.nics, js->head);
-	/* before the first probe: the host must not pick these ports */
-	if ((r = jobnet_reserve(j, js->env.nics, js->env.ports, &e)) < 0) {
-		j->state = JOB_QUEUED;
-		js->nqueued++;
+	/* the ports first: the host must not pick them once replies to them go
+	 * to the scan; then the filter, before the first probe (no early reply
+	 * is missed) */
+	if ((r = jobnet_reserve(j, js->env.nics, js->env.ports, &e)) < 0)
 		return job_hold(js, j, HOLD_CONFIG, e.msg);
-	}
+	js->nqueued--;
+	j->state = JOB_RUNNING;
+	j->error[0] = '\0';
+	jobnet_filters(js->env.nics, js->head, NULL);
 	if ((r = jobrun_start(j, nics, n, js->env.wake_fd, &e)) < 0) {
-		jobnet_release(j, js->env.ports);
 		j->state = JOB_QUEUED;
 		js->nqueued++;
+		jobnet_filters(js->env.nics, js->head, NULL);
+		jobnet_release(j, js->env.ports);
 		if (r != -ENODEV && r != -ENETDOWN)
 			return job_finish(js, j, JOB_FAILED, e.msg);
 		/* an interface gone before the tick noticed: wait for it, keep the resume point */
@@ -267,7 +268,7 @@ void job_requeue(struct jobs *js, struct job *j, const char *what)
 	js->nqueued++;
 	log_info("job %s: %s; %llu probes left, queued to resume", j->id, what,
 		 (unsigned long long)(j->total - j->sent_base));
-	jobnet_filters(js->env.nics, js->head);
+	jobnet_filters(js->env.nics, js->head, NULL);
 	job_event(js, j, JOB_EVENT_STATE);
 }
 
@@ -442,21 +443,33 @@ void jobs_nic_lost(struct jobs *js, const struct nic *n, const char *why)
 	}
 }
 
-enum job_state jobs_cancel(struct jobs *js, struct job *j)
+int jobs_may(const struct jobs *js, const struct job *j, const struct job_caller *who, const char *verb,
+	     struct job_error *err)
 {
-	enum job_state st = j->state;
-	if (!job_state_final(st)) {
-		job_finish(js, j, JOB_CANCELLED, NULL);
-		st = JOB_CANCELLED;
-		jobs_retain(js); /* no finished job beyond retain_jobs, even for 20 ms */
-	}
-	return st;
+	return job_may(j, who, js->env.cfg->share_jobs, verb, err);
 }
 
-int jobs_set_rate(struct jobs *js, struct job *j, uint64_t pps, struct job_error *err)
+int jobs_cancel(struct jobs *js, struct job *j, const struct job_caller *who, enum job_state *st,
+		struct job_error *err)
+{
+	if (jobs_may(js, j, who, "cancel it", err) < 0)
+		return -EPERM;
+	*st = j->state;
+	if (!job_state_final(*st)) {
+		job_finish(js, j, JOB_CANCELLED, NULL);
+		*st = JOB_CANCELLED;
+		jobs_retain(js); /* no finished job beyond retain_jobs, even for 20 ms */
+	}
+	return 0;
+}
+
+int jobs_set_rate(struct jobs *js, struct job *j, const struct job_caller *who, uint64_t pps,
+		  struct job_error *err)
 {
 	uint64_t max = js->env.cfg->max_pps, old = j->spec.rate_pps;
 	int r;
+	if (jobs_may(js, j, who, "set its rate", err) < 0)
+		return -EPERM;
 	if (pps < 1 || pps > 1000000000ull)
 		return job_error_set(err, JOB_ERR_INVALID, "rate_pps",
 				     "rate_pps must be between 1 and 1000000000");

@@ -7,6 +7,7 @@
 #include "job.h"
 #include "nic.h"
 #include "joberror.h"
+#include "jobowner.h"
 #include "telemetry.h"
 
 struct jobs;
@@ -34,19 +35,30 @@ struct jobs *jobs_new(const struct jobs_env *env);
 void jobs_free(struct jobs *js);
 /* Loads state_dir/jobs/ after a (re)start; unfinished jobs are queued to resume. */
 int jobs_load(struct jobs *js);
-/* job.submit. Returns 0 and fills id (>= 32 bytes), or an rpc error. */
-int jobs_submit(struct jobs *js, const cJSON *params, char *id, struct job_error *err);
+/* job.submit by who (the job's owner from now on). Returns 0 and fills id
+ * (>= 32 bytes), or an error: JOB_ERR_LIMIT when who has [daemon]
+ * max_jobs_per_uid unfinished jobs already (root and scand's user are not
+ * counted against it). */
+int jobs_submit(struct jobs *js, const cJSON *params, const struct job_caller *who, char *id,
+		struct job_error *err);
+/* 0 when who may `verb` j ("cancel it", "read its results"): its owner,
+ * root, scand's user, or anyone under [daemon] share_jobs = group;
+ * JOB_ERR_PERMISSION otherwise (jobowner.h). */
+int jobs_may(const struct jobs *js, const struct job *j, const struct job_caller *who, const char *verb,
+	     struct job_error *err);
 struct job *jobs_find(struct jobs *js, const char *id);
 /* The first job (in submission order); the rest follow through job->next. */
 const struct job *jobs_first(const struct jobs *js);
 cJSON *jobs_list_json(struct jobs *js, const char *state, struct job_error *err);
-/* Cancels a queued, running or held job (its checkpoint becomes final) and
- * applies retention at once, which may free j (retain_jobs = 0). Returns
- * the job's final state. Not for callers that walk the job list. */
-enum job_state jobs_cancel(struct jobs *js, struct job *j);
-/* job.delete: removes a finished job and its directory now; -32001 for a
- * job that is not finished ("cancel it first"). */
-int jobs_delete(struct jobs *js, struct job *j, struct job_error *err);
+/* Cancels a queued, running or held job for who (jobs_may) -- its checkpoint
+ * becomes final -- and applies retention at once, which may free j
+ * (retain_jobs = 0). Sets *st to the job's final state. Not for callers that
+ * walk the job list. */
+int jobs_cancel(struct jobs *js, struct job *j, const struct job_caller *who, enum job_state *st,
+		struct job_error *err);
+/* job.delete for who: removes a finished job and its directory now; -32001
+ * for a job that is not finished ("cancel it first"). */
+int jobs_delete(struct jobs *js, struct job *j, const struct job_caller *who, struct job_error *err);
 /* After the blocklist or allow list changed (SIGHUP, daemon.reload): every
  * unfinished job skips the addresses they exclude from the next burst on
  * (positions stay valid); held jobs are tried again. Returns how many
@@ -58,7 +70,9 @@ void jobs_disk(struct jobs *js, uint64_t *used, uint64_t *avail);
 /* NIC n is gone: running jobs stop their part on it and end failed, with why,
  * once their other parts are done. */
 void jobs_nic_lost(struct jobs *js, const struct nic *n, const char *why);
-int jobs_set_rate(struct jobs *js, struct job *j, uint64_t pps, struct job_error *err);
+/* rate.set for who (jobs_may). */
+int jobs_set_rate(struct jobs *js, struct job *j, const struct job_caller *who, uint64_t pps,
+		  struct job_error *err);
 void jobs_drain(struct jobs *js); /* every 20 ms: results, phase changes */
 void jobs_tick(struct jobs *js);  /* every tick: pps, AIMD, checkpoints, progress events */
 /* Every tick, after jobs_tick: below [daemon] min_free_mb on state_dir's

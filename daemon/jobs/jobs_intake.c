@@ -61,7 +61,24 @@ static int job_build(struct jobs *js, struct job *j, const cJSON *params, struct
 	return r;
 }
 
-int jobs_submit(struct jobs *js, const cJSON *params, char *id, struct job_error *err)
+/* [daemon] max_jobs_per_uid: one submitter cannot fill the queue alone;
+ * root and scand's user (who could change the config) are not counted. */
+static int check_uid_cap(const struct jobs *js, const struct job_caller *who, struct job_error *err)
+{
+	unsigned max = js->env.cfg->max_jobs_per_uid, n = 0;
+	if (!max || who->trusted)
+		return 0;
+	for (const struct job *j = js->head; j; j = j->next)
+		n += j->owner == who->uid && !job_state_final(j->state);
+	if (n < max)
+		return 0;
+	return job_error_set(err, JOB_ERR_LIMIT, "",
+			     "uid %u has %u unfinished jobs (queued, held, running or cooling down; [daemon] max_jobs_per_uid = %u); wait for one to finish or cancel one",
+			     (unsigned)who->uid, n, max);
+}
+
+int jobs_submit(struct jobs *js, const cJSON *params, const struct job_caller *who, char *id,
+		struct job_error *err)
 {
 	const struct config *cfg = js->env.cfg;
 	struct job *j;
@@ -72,11 +89,12 @@ int jobs_submit(struct jobs *js, const cJSON *params, char *id, struct job_error
 		return job_error_set(err, JOB_ERR_LIMIT, "",
 				     "job queue is full (%u queued, [daemon] max_queued_jobs); wait for jobs to finish or cancel some",
 				     js->nqueued);
-	if ((r = check_disk(js, err)) < 0)
+	if ((r = check_uid_cap(js, who, err)) < 0 || (r = check_disk(js, err)) < 0)
 		return r;
 	if (!(j = calloc(1, sizeof(*j))))
 		return job_error_set(err, JOB_ERR_INTERNAL, "", "out of memory");
 	j->results_fd = -1;
+	j->owner = who->uid;
 	r = job_build(js, j, params, err);
 	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
 		rnd = (uint16_t)clock_real_ms(); /* only makes ids unlikely to repeat */
@@ -97,8 +115,8 @@ int jobs_submit(struct jobs *js, const cJSON *params, char *id, struct job_error
 	js->nqueued++;
 	snprintf(id, 32, "%s", j->id);
 	job_skip_update(js, j); /* empty for a new job; kept current by reloads */
-	log_info("job %s queued: %llu probes (%s), seed %llu, shard %u/%u", j->id,
-		 (unsigned long long)j->total, j->spec.name[0] ? j->spec.name : "unnamed",
+	log_info("job %s queued for uid %u: %llu probes (%s), seed %llu, shard %u/%u", j->id,
+		 (unsigned)j->owner, (unsigned long long)j->total, j->spec.name[0] ? j->spec.name : "unnamed",
 		 (unsigned long long)j->spec.seed, j->spec.shard_index, j->spec.shard_count);
 	job_event(js, j, JOB_EVENT_STATE);
 	jobs_schedule(js);
@@ -127,6 +145,7 @@ static void job_load_one(struct jobs *js, const char *name)
 	unsigned seq;
 	if (!j)
 		return;
+	j->owner = JOB_OWNER_UNKNOWN; /* until checkpoint.json says */
 	if (sscanf(name, "j%u-", &seq) == 1 && seq >= js->seq)
 		js->seq = seq + 1;
 	int r = jobstore_load(j, js->env.cfg->state_dir, name, js->env.cfg);

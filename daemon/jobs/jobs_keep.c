@@ -57,8 +57,10 @@ void jobs_retain(struct jobs *js)
 	}
 }
 
-int jobs_delete(struct jobs *js, struct job *j, struct job_error *err)
+int jobs_delete(struct jobs *js, struct job *j, const struct job_caller *who, struct job_error *err)
 {
+	if (job_may(j, who, js->env.cfg->share_jobs, "delete it", err) < 0)
+		return -EPERM;
 	if (!job_state_final(j->state))
 		return job_error_set(err, JOB_ERR_CONFLICT, "job_id",
 				     "job %s is %s; cancel it first (scanctl cancel %s)", j->id,

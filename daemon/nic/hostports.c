@@ -6,6 +6,7 @@
 #include "statefile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +24,10 @@ int hostports_parse(const char *s, uint8_t *bits)
 	memset(bits, 0, 65536 / 8);
 	for (char *t = copy ? strtok_r(copy, ",\n ", &save) : NULL; t && r == 0;
 	     t = strtok_r(NULL, ",\n ", &save)) {
-		uint16_t lo, n;
-		if (port_range_parse(t, &lo, &n) < 0 && strcmp(t, "0") != 0)
+		uint16_t lo = 0, n = 0;
+		if (strcmp(t, "0") == 0) /* what the kernel shows when nothing is reserved */
+			continue;
+		if (port_range_parse(t, &lo, &n) < 0)
 			r = -EINVAL;
 		for (unsigned p = lo; r == 0 && p < (unsigned)lo + n; p++)
 			SET(bits, p);
@@ -57,10 +60,40 @@ char *hostports_format(const uint8_t *bits)
 	return buf;
 }
 
-static int read_bits(const char *path, uint8_t *bits)
+#define SYSCTL_MAX (512u << 10) /* every other port listed: ~200 KiB */
+
+/* The sysctl prints the whole list into the buffer of the first read() and
+ * then says EOF: a read() of a page would cut the list (and a number) off.
+ * So one read() into a buffer larger than any list. */
+static int sysctl_read(const char *path, char **text)
+{
+	char *buf = malloc(SYSCTL_MAX + 1);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
+	ssize_t n = -1;
+	if (!buf || fd < 0)
+		r = !buf ? -ENOMEM : -errno;
+	while (r == 0 && (n = read(fd, buf, SYSCTL_MAX + 1)) < 0 && errno == EINTR)
+		;
+	if (r == 0 && n < 0)
+		r = -errno;
+	else if (r == 0 && n > (ssize_t)SYSCTL_MAX)
+		r = -EFBIG;
+	if (fd >= 0)
+		close(fd);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	buf[n] = '\0';
+	*text = buf;
+	return 0;
+}
+
+/* The record (a file of scand's) or the sysctl into a port bitmap. */
+static int read_bits(const char *path, uint8_t *bits, bool sysctl)
 {
 	char *text;
-	int r = statefile_read(path, 1 << 20, &text, NULL);
+	int r = sysctl ? sysctl_read(path, &text) : statefile_read(path, 1 << 20, &text, NULL);
 	if (r < 0)
 		return r;
 	r = hostports_parse(text, bits);
@@ -68,20 +101,42 @@ static int read_bits(const char *path, uint8_t *bits)
 	return r;
 }
 
-/* Writes bits to path (the sysctl: a plain write, not a rename). */
+/* The sysctl parses each write() on its own (a list cut by stdio's buffer
+ * would lose the number at the cut), and takes at most a page per write(),
+ * ending at a whole number; a later write() at that offset continues the list
+ * (the kernel ORs it in). So: one write() of the whole text, and for a list
+ * longer than a page the rest from where the kernel stopped. */
+static int sysctl_write(const char *path, const char *text)
+{
+	size_t len = strlen(text), off = 0;
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC), r = 0; /* O_TRUNC: tests use a file */
+	if (fd < 0)
+		return -errno;
+	while (off < len && r == 0) {
+		ssize_t n = write(fd, text + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			r = n < 0 ? -errno : -EIO;
+		else
+			off += (size_t)n;
+	}
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
+/* Writes bits to path: the record atomically, the sysctl with a newline
+ * (an empty list clears it). */
 static int write_bits(const char *path, const uint8_t *bits, bool atomic)
 {
-	char *text = hostports_format(bits);
+	char *text = hostports_format(bits), *line = NULL;
 	int r = text ? 0 : -ENOMEM;
-	if (r == 0 && atomic) { /* the record: a reboot clears the sysctl too, no fsync */
+	if (r == 0 && atomic) /* the record: a reboot clears the sysctl too, no fsync */
 		r = statefile_replace(path, text, strlen(text));
-	} else if (r == 0) {
-		FILE *f = fopen(path, "we");
-		if (!f || fprintf(f, "%s\n", text) < 0 || fflush(f) != 0)
-			r = -errno;
-		if (f && fclose(f) != 0 && r == 0)
-			r = -errno;
-	}
+	else if (r == 0)
+		r = asprintf(&line, "%s\n", text) < 0 ? -ENOMEM : sysctl_write(path, line);
+	free(line);
 	free(text);
 	return r;
 }
@@ -104,9 +159,9 @@ int hostports_init(struct hostports *hp, const char *state_dir, const char *sysc
 	memset(hp, 0, sizeof(*hp));
 	snprintf(hp->sysctl, sizeof(hp->sysctl), "%s", sysctl ? sysctl : SYSCTL_DEFAULT);
 	snprintf(hp->record, sizeof(hp->record), "%s/reserved_ports", state_dir);
-	if ((r = read_bits(hp->record, hp->added)) == -ENOENT)
+	if ((r = read_bits(hp->record, hp->added, false)) == -ENOENT)
 		return 0;
-	if (r == 0 && (r = read_bits(hp->sysctl, cur)) == 0) {
+	if (r == 0 && (r = read_bits(hp->sysctl, cur, true)) == 0) {
 		for (unsigned p = 0; p < 65536; p++)
 			if (BIT(hp->added, p))
 				CLR(cur, p);
@@ -126,7 +181,7 @@ int hostports_reserve(struct hostports *hp, const char *owner, uint16_t lo, uint
 	int r;
 	if (hp->n == HOSTPORTS_MAX)
 		return -ENOSPC;
-	if ((r = read_bits(hp->sysctl, cur)) < 0)
+	if ((r = read_bits(hp->sysctl, cur, true)) < 0)
 		return r;
 	for (unsigned p = lo; p < (unsigned)lo + n; p++)
 		if (!BIT(cur, p)) {
@@ -163,7 +218,7 @@ void hostports_release(struct hostports *hp, const char *owner)
 		}
 	if (!n)
 		return;
-	if ((r = read_bits(hp->sysctl, cur)) == 0) {
+	if ((r = read_bits(hp->sysctl, cur, true)) == 0) {
 		for (unsigned p = lo; p < lo + n; p++)
 			if (BIT(hp->added, p) && !held_by_other(hp, p))
 				CLR(cur, p);

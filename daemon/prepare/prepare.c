@@ -26,9 +26,23 @@ static void reset_report(struct prep_nic *r)
 	r->error[0] = '\0';
 }
 
+/* The record of name, or NULL after saying the table is full. */
+static struct prep_nic *record_of(struct prep *p, const char *name)
+{
+	struct prep_nic *rec = prep_state_nic(p, name);
+	if (!rec) {
+		fprintf(p->err, "%s: error: the record %s holds changes to undo for %zu NICs already; nothing is changed for %s: run scand --prepare --undo first\n",
+			name, p->state_path, ARRAY_SIZE(p->st.nics), name);
+		p->problems++;
+	}
+	return rec;
+}
+
 static void prepare_nic(struct prep *p, const struct nic_config *nc, const struct prep_nic *hp)
 {
-	struct prep_nic *rec = prep_state_nic(p, nc->name);
+	struct prep_nic *rec = record_of(p, nc->name);
+	if (!rec)
+		return;
 	reset_report(rec);
 	switch (nc->engine) {
 	case ENGINE_DPDK:
@@ -46,13 +60,21 @@ static void prepare_nic(struct prep *p, const struct nic_config *nc, const struc
 
 static void apply(struct prep *p)
 {
-	struct prep_nic *hp = prep_state_nic(p, PREP_HUGEPAGES);
-	reset_report(hp);
-	prep_hugepages(p, hp);
+	struct prep_nic none = { .name = PREP_HUGEPAGES }, *hp = NULL;
+	for (unsigned i = 0; i < p->st.nnics && !hp; i++) /* kept while it holds pages to give back */
+		hp = !strcmp(p->st.nics[i].name, PREP_HUGEPAGES) ? &p->st.nics[i] : NULL;
+	if (!hp && p->cfg->hugepages[0])
+		hp = record_of(p, PREP_HUGEPAGES);
+	if (hp) {
+		reset_report(hp);
+		prep_hugepages(p, hp);
+	}
 	for (unsigned i = 0; i < p->cfg->nnics; i++)
-		prepare_nic(p, &p->cfg->nics[i], hp);
+		prepare_nic(p, &p->cfg->nics[i], hp ? hp : &none);
 }
 
+/* Backwards, each NIC's record written once it is undone: an undo cut short
+ * leaves the rest for the next one. */
 static void undo(struct prep *p)
 {
 	for (unsigned i = p->st.nnics; i-- > 0;) {
@@ -60,6 +82,7 @@ static void undo(struct prep *p)
 		reset_report(rec);
 		prep_dpdk_undo(p, rec);
 		prep_xdp_undo(p, rec);
+		prep_journal(p, rec);
 	}
 	prep_hugepages_undo(p);
 }

@@ -1,6 +1,9 @@
 /* scand --prepare [--dry-run|--undo]: makes the host match scand.conf before
  * scand starts (hugepages + hugetlbfs, DPDK NIC binding, AF_XDP MTU and
- * channels) and records what it changed, so --undo reverts only that. */
+ * channels) and records what it changed, so --undo reverts only that. The
+ * record is a journal: each change's intent is written (fsync'd) before the
+ * change is made and marked done after it, so --undo after a crash at any
+ * step reverts every change that was started. */
 #pragma once
 #include "config.h"
 #include "hugepages.h"
@@ -20,24 +23,28 @@ struct prep_nic {
 	char found[PREP_LINES][PREP_LINE];
 	char did[PREP_LINES][PREP_LINE];
 	char error[512];
-	/* undo facts, kept across runs until undone */
-	bool bound, was_up;
+	/* undo facts, kept across runs until undone; each written before its
+	 * change (started), its *_done flag set once the change was made */
+	bool bound, was_up, bind_done;
 	char pci[16], ifname[IFNAMSIZ], from_drv[32], to_drv[32], tool[24];
 	unsigned mtu_before, mtu_after; /* 0: scand did not change the MTU */
 	unsigned ch_before, ch_after;	/* 0: scand did not change channels */
 	bool ch_combined;		/* combined channels, else rx + tx */
+	bool mtu_done, ch_done;
 };
 
 struct prep_hp {
 	unsigned kb;
 	int node;
-	unsigned before, after; /* nr_hugepages before scand and after its write */
+	unsigned before, after; /* nr_hugepages before scand and after its write (the asked count until done) */
+	bool done;
 };
 
 struct prep_mount {
 	char dir[256];
 	unsigned kb;
-	bool made_dir;
+	bool made_dir; /* scand creates (created) the directory */
+	bool done;
 };
 
 struct prep_state {
@@ -76,7 +83,14 @@ int prep_xdp_undo(struct prep *p, struct prep_nic *rec);
 /* --- state (prepare_state.c) --- */
 int prep_state_load(struct prep *p);
 int prep_state_save(struct prep *p);
+/* The record of name, created when missing (reusing the slot of a NIC with
+ * nothing to undo when the table is full); NULL when every slot holds
+ * changes to undo. */
 struct prep_nic *prep_state_nic(struct prep *p, const char *name);
+/* The journal step around a change: writes the record, fsync'd, with the
+ * change's intent (before it is made) or its done mark (after). Nothing with
+ * --dry-run. 0, or a problem on rec: the change must not be made. */
+int prep_journal(struct prep *p, struct prep_nic *rec);
 
 /* --- output and commands (prepare_cmd.c) --- */
 /* A fact ("found") for rec, printed and kept for daemon.info. */
@@ -91,6 +105,12 @@ int prep_write(struct prep *p, struct prep_nic *rec, const char *rel, unsigned v
 /* Reads an unsigned integer from root + rel. 0 or -errno. */
 int prep_read_uint(const struct prep *p, const char *rel, unsigned *v);
 bool prep_exists(const struct prep *p, const char *rel);
+/* The control-plane check (common/ctlplane.c) for a NIC about to be changed:
+ * -EPERM and a problem naming consequence and the fix when ifname carries
+ * the host's control plane and [nic] control_plane_ok is false; with it
+ * true a found line says so ("...: doing it anyway"). */
+int prep_control_plane(struct prep *p, struct prep_nic *rec, const struct nic_config *nc, const char *ifname,
+		       const char *consequence, const char *anyway);
 
 /* The runner: argv[0] is looked up on PATH (tests put stubs first); stdout and
  * stderr land in out. Returns the exit status (0-255) or -errno (-ENOENT: not

@@ -2,6 +2,7 @@
  * tests redirect them to stubs), sysfs reads/writes under the root prefix,
  * and the found/changed/problem lines it prints and records. */
 #include "prepare.h"
+#include "ctlplane.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -206,4 +207,18 @@ bool prep_exists(const struct prep *p, const char *rel)
 	char path[512];
 	snprintf(path, sizeof(path), "%s%s", p->env.root, rel);
 	return access(path, F_OK) == 0;
+}
+
+int prep_control_plane(struct prep *p, struct prep_nic *rec, const struct nic_config *nc, const char *ifname,
+		       const char *consequence, const char *anyway)
+{
+	char why[256];
+	if (!ifname[0] || !ctlplane_carries(p->env.root, ifname, why, sizeof(why)))
+		return 0;
+	if (nc->control_plane_ok) {
+		prep_found(p, rec, "%s carries %s; control_plane_ok = true: %s", ifname, why, anyway);
+		return 0;
+	}
+	return prep_fail(p, rec, -EPERM, "%s carries %s: %s; use another NIC or set control_plane_ok = true in [nic \"%s\"]",
+			 ifname, why, consequence, nc->name);
 }

@@ -1,8 +1,6 @@
 /* Read-only facts for DPDK binding: what driverctl and dpdk-devbind.py say
- * about a PCI device (their text output parsed), and whether an interface
- * carries the host's control plane (default route, an SSH session's peer). */
+ * about a PCI device (their text output parsed). */
 #include "prepare_facts.h"
-#include "netinfo.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -75,71 +73,4 @@ void pci_view_format(const struct pci_view *v, const char *tool, char *buf, size
 		 v->unused[0] ? ", other drivers " : "", v->unused);
 	if (v->active)
 		snprintf(buf + strlen(buf), len - strlen(buf), ", active (has routes)");
-}
-
-/* "0100007F" (a network-order word printed in host order) or 32 such hex
- * digits for IPv6 -> address; IPv4-mapped IPv6 becomes IPv4. */
-static int proc_addr(const char *hex, struct ipaddr *a)
-{
-	uint8_t b[16];
-	size_t n = strlen(hex);
-	if (n != 8 && n != 32)
-		return -EINVAL;
-	for (size_t w = 0; w < n / 8; w++) {
-		char word[9];
-		memcpy(word, hex + 8 * w, 8);
-		word[8] = '\0';
-		uint32_t x = (uint32_t)strtoul(word, NULL, 16);
-		memcpy(b + 4 * w, &x, 4);
-	}
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-	if (n == 32 && !memcmp(b, mapped, 12))
-		ipaddr_from_bytes(a, AF_INET, b + 12);
-	else
-		ipaddr_from_bytes(a, n == 8 ? AF_INET : AF_INET6, b);
-	return 0;
-}
-
-/* The first established TCP session to local port 22 whose peer is routed
- * through ifname; its peer address in peer. */
-static bool ssh_through(const char *root, const char *file, const char *ifname, char *peer, size_t len)
-{
-	char path[512], line[512], local[64], remote[64], st[8], via[64];
-	bool found = false;
-	snprintf(path, sizeof(path), "%s%s", root, file);
-	FILE *f = fopen(path, "re");
-	while (f && !found && fgets(line, sizeof(line), f)) {
-		struct ipaddr a;
-		unsigned port;
-		char *colon;
-		if (sscanf(line, "%*s %63s %63s %7s", local, remote, st) != 3 || strcmp(st, "01") != 0 ||
-		    !(colon = strchr(local, ':')) || sscanf(colon + 1, "%x", &port) != 1 || port != 22)
-			continue;
-		if ((colon = strchr(remote, ':')) == NULL)
-			continue;
-		*colon = '\0';
-		if (proc_addr(remote, &a) < 0 || netinfo_route_iface_at(root, &a, via, sizeof(via)) < 0)
-			continue;
-		found = !strcmp(via, ifname);
-		if (found)
-			ipaddr_str(&a, peer, len);
-	}
-	if (f)
-		fclose(f);
-	return found;
-}
-
-bool control_plane_iface(const char *root, const char *ifname, char *why, size_t len)
-{
-	char peer[64];
-	if (netinfo_default_route_at(root, ifname)) {
-		snprintf(why, len, "the default route");
-		return true;
-	}
-	if (ssh_through(root, "/proc/net/tcp", ifname, peer, sizeof(peer)) ||
-	    ssh_through(root, "/proc/net/tcp6", ifname, peer, sizeof(peer))) {
-		snprintf(why, len, "the SSH session from %s", peer);
-		return true;
-	}
-	return false;
 }

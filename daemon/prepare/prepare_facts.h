@@ -1,5 +1,5 @@
 /* Read-only facts for DPDK binding: driverctl / dpdk-devbind.py output about
- * one PCI device, and whether an interface carries the host's control plane. */
+ * one PCI device. */
 #pragma once
 #include "common.h"
 
@@ -21,7 +21,3 @@ int pci_view_driverctl(const char *out, const char *pci, struct pci_view *v);
 int pci_view_devbind(const char *out, const char *pci, struct pci_view *v);
 /* "driverctl: driver ena, override set" for reports. */
 void pci_view_format(const struct pci_view *v, const char *tool, char *buf, size_t len);
-/* True when ifname carries the default route or an established SSH session
- * (local port 22) whose peer is routed through it; why says which. Reads
- * root/proc/net/{route,ipv6_route,tcp,tcp6}. */
-bool control_plane_iface(const char *root, const char *ifname, char *why, size_t len);

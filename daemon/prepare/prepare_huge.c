@@ -75,13 +75,24 @@ static int reserve_one(struct prep *p, struct prep_nic *rep, const struct hp_req
 			prep_found(p, rep, "hugepages %s on %s: %u reserved (%u wanted)", sz, w, cur, q->count);
 		return 0;
 	}
+	struct prep_hp *h = p->dry_run ? NULL : hp_record(p, q->kb, q->node, cur);
+	if (!p->dry_run && !h)
+		return prep_fail(p, rep, -ENOSPC, "the record %s holds %d hugepage counts already: run scand --prepare --undo first",
+				 p->state_path, HP_MAX_REQ);
+	if (h) { /* the intent: --undo gives back at most what was asked */
+		h->after = q->count;
+		h->done = false;
+		if ((r = prep_journal(p, rep)) < 0)
+			return r;
+	}
 	if ((r = prep_write(p, rep, rel, q->count)) < 0 || p->dry_run)
 		return r;
 	if ((r = prep_read_uint(p, rel, &got)) < 0)
 		return prep_fail(p, rep, r, "cannot read back %s: %s", rel, strerror(-r));
-	struct prep_hp *h = hp_record(p, q->kb, q->node, cur);
-	if (h)
-		h->after = got;
+	h->after = got;
+	h->done = true;
+	if ((r = prep_journal(p, rep)) < 0)
+		return r;
 	return got < q->count ? shortfall(p, rep, q, got) : 0;
 }
 
@@ -119,21 +130,33 @@ static int mount_one(struct prep *p, struct prep_nic *rep, unsigned kb)
 	mount_dir(p, kb, m, nm, dir, sizeof(dir));
 	snprintf(full, sizeof(full), "%s%s", p->env.root, dir);
 	snprintf(opt, sizeof(opt), "pagesize=%s", sz);
-	if (!p->dry_run && access(full, F_OK) != 0) {
-		if (mkdir(full, 0755) < 0)
-			return prep_fail(p, rep, -errno, "mkdir %s: %s", full, strerror(errno));
-		made = true;
+	struct prep_mount *rec = NULL;
+	if (!p->dry_run) { /* the intent first: the directory, then the mount */
+		if (p->st.nmounts == PREP_MAX_MOUNTS)
+			return prep_fail(p, rep, -ENOSPC, "the record %s holds %d mounts already: run scand --prepare --undo first",
+					 p->state_path, PREP_MAX_MOUNTS);
+		made = access(full, F_OK) != 0;
+		rec = &p->st.mounts[p->st.nmounts++];
+		*rec = (struct prep_mount){ .kb = kb, .made_dir = made };
+		snprintf(rec->dir, sizeof(rec->dir), "%s", dir);
+		if ((r = prep_journal(p, rep)) == 0 && made && mkdir(full, 0755) < 0)
+			r = prep_fail(p, rep, -errno, "mkdir %s: %s", full, strerror(errno));
+		if (r < 0) {
+			p->st.nmounts--;
+			return r;
+		}
 	}
 	if ((r = prep_run(p, rep, (const char *const[]){ "mount", "-t", "hugetlbfs", "-o", opt, "nodev", full, NULL })) < 0) {
 		if (made)
 			rmdir(full);
+		if (rec)
+			p->st.nmounts--; /* nothing mounted, the directory gone: nothing to undo */
 		return r;
 	}
-	if (p->dry_run || p->st.nmounts == PREP_MAX_MOUNTS)
+	if (!rec)
 		return 0;
-	p->st.mounts[p->st.nmounts] = (struct prep_mount){ .kb = kb, .made_dir = made };
-	snprintf(p->st.mounts[p->st.nmounts++].dir, sizeof(p->st.mounts[0].dir), "%s", dir);
-	return 0;
+	rec->done = true;
+	return prep_journal(p, rep);
 }
 
 int prep_hugepages(struct prep *p, struct prep_nic *rep)
@@ -181,6 +204,7 @@ static int unmount_all(struct prep *p, struct prep_nic *rep)
 			rmdir(full);
 		if (!p->dry_run)
 			p->st.mounts[i] = p->st.mounts[--p->st.nmounts];
+		prep_journal(p, rep);
 	}
 	return first;
 }
@@ -188,8 +212,10 @@ static int unmount_all(struct prep *p, struct prep_nic *rep)
 /* Gives back what scand added (after - before), never pages others took since. */
 int prep_hugepages_undo(struct prep *p)
 {
-	struct prep_nic *rep = prep_state_nic(p, PREP_HUGEPAGES);
+	struct prep_nic none = { .name = PREP_HUGEPAGES }, *rep = prep_state_nic(p, PREP_HUGEPAGES);
 	char rel[256];
+	if (!rep)
+		rep = &none;
 	int first = unmount_all(p, rep), r;
 	for (unsigned i = p->st.nhp; i-- > 0;) {
 		struct prep_hp *h = &p->st.hp[i];
@@ -204,6 +230,7 @@ int prep_hugepages_undo(struct prep *p)
 		}
 		if (!p->dry_run)
 			p->st.hp[i] = p->st.hp[--p->st.nhp];
+		prep_journal(p, rep);
 	}
 	return first;
 }

@@ -4,6 +4,7 @@
  * dpdk-devbind.py; --undo gives the device back to its kernel driver. */
 #include "prepare.h"
 #include "prepare_facts.h"
+#include "ctlplane.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -78,20 +79,6 @@ static void read_text(const struct prep *p, const char *rel, char *buf, size_t l
 	buf[strcspn(buf, "\n")] = '\0';
 }
 
-static int control_plane(struct prep *p, struct prep_nic *rec, const struct nic_config *nc, const char *ifname)
-{
-	char why[128];
-	if (!ifname[0] || !control_plane_iface(p->env.root, ifname, why, sizeof(why)))
-		return 0;
-	if (nc->control_plane_ok) {
-		prep_found(p, rec, "%s carries %s; control_plane_ok = true: binding it anyway", ifname, why);
-		return 0;
-	}
-	return prep_fail(p, rec, -EPERM,
-			 "%s carries %s: giving it to DPDK would cut the host off; use another NIC or set control_plane_ok = true in [nic \"%s\"]",
-			 ifname, why, nc->name);
-}
-
 /* ENA's LLQ needs write combining, which the in-tree vfio-pci lacks. */
 static void wc_check(struct prep *p, struct prep_nic *rec, const char *drv)
 {
@@ -146,6 +133,7 @@ static void remember(struct prep_nic *rec, const char *pci, const char *ifname, 
 		     const char *tool, bool up)
 {
 	rec->bound = true;
+	rec->bind_done = false;
 	rec->was_up = up;
 	snprintf(rec->pci, sizeof(rec->pci), "%s", pci);
 	snprintf(rec->ifname, sizeof(rec->ifname), "%s", ifname);
@@ -154,23 +142,31 @@ static void remember(struct prep_nic *rec, const char *pci, const char *ifname, 
 	snprintf(rec->tool, sizeof(rec->tool), "%s", tool);
 }
 
-/* Down (dpdk-devbind.py refuses an active interface), bind, check. */
+/* Intent recorded, down (dpdk-devbind.py refuses an active interface),
+ * bind, done, check. */
 static int take(struct prep *p, struct prep_nic *rec, const char *tool, const char *pci, const char *drv,
 		const char *want, const char *ifname)
 {
 	bool up = iface_up(p, ifname);
 	char now[32];
-	int r;
-	if (up && (r = prep_run(p, rec, (const char *const[]){ "ip", "link", "set", ifname, "down", NULL })) < 0)
-		return r;
-	if ((r = bind_to(p, rec, tool, pci, want)) < 0) {
-		if (up && !p->dry_run) /* the bind failed: give the host its interface back */
-			prep_run(p, rec, (const char *const[]){ "ip", "link", "set", ifname, "up", NULL });
+	int r = 0;
+	if (!p->dry_run) {
+		remember(rec, pci, ifname, drv, want, tool, up);
+		r = prep_journal(p, rec);
+	}
+	if (r == 0 && up)
+		r = prep_run(p, rec, (const char *const[]){ "ip", "link", "set", ifname, "down", NULL });
+	if (r == 0 && (r = bind_to(p, rec, tool, pci, want)) < 0 && up && !p->dry_run) /* give the host its interface back */
+		prep_run(p, rec, (const char *const[]){ "ip", "link", "set", ifname, "up", NULL });
+	if (r < 0) {
+		rec->bound = false; /* nothing changed: nothing to undo */
 		return r;
 	}
 	if (p->dry_run)
 		return 0;
-	remember(rec, pci, ifname, drv, want, tool, up);
+	rec->bind_done = true;
+	if ((r = prep_journal(p, rec)) < 0)
+		return r;
 	dpdk_pci_driver(&p->env, pci, now, sizeof(now));
 	if (strcmp(now, want))
 		return prep_fail(p, rec, -EIO, "%s: %s reported success but the device is bound to %s, not %s", pci, tool,
@@ -207,7 +203,8 @@ int prep_dpdk_nic(struct prep *p, const struct nic_config *nc, struct prep_nic *
 		prep_found(p, rec, "%s is bound to %s already", pci, want);
 		return driver_ready(p, rec, want, ena);
 	}
-	if ((r = control_plane(p, rec, nc, ifname)) < 0 || (r = driver_ready(p, rec, want, ena)) < 0)
+	if ((r = prep_control_plane(p, rec, nc, ifname, CTLPLANE_DPDK, "binding it anyway")) < 0 ||
+	    (r = driver_ready(p, rec, want, ena)) < 0)
 		return r;
 	return take(p, rec, tool, pci, drv, want, ifname);
 }
@@ -236,6 +233,34 @@ static int give_back(struct prep *p, struct prep_nic *rec)
 	return prep_run(p, rec, (const char *const[]){ "dpdk-devbind.py", opt, rec->pci, NULL });
 }
 
+/* driverctl keeps an override (across reboots) even when its bind did not
+ * happen: a bind cut short by a crash may have left one. */
+static bool override_left(const struct prep_nic *rec)
+{
+	char *out = malloc(TOOL_OUT);
+	struct pci_view v = { 0 };
+	bool set = out && !strcmp(rec->tool, "driverctl") &&
+		   cmd_run((const char *const[]){ "driverctl", "list-devices", NULL }, out, TOOL_OUT) == 0 &&
+		   pci_view_driverctl(out, rec->pci, &v) == 0 && v.override;
+	free(out);
+	return set;
+}
+
+/* A bind started but never marked done (scand was killed): the device may
+ * still have its kernel driver, its interface down, and driverctl an
+ * override. */
+static int undo_started(struct prep *p, struct prep_nic *rec, const char *now)
+{
+	char rel[128];
+	int r;
+	if (override_left(rec) && (r = prep_run(p, rec, (const char *const[]){ "driverctl", "unset-override", rec->pci, NULL })) < 0)
+		return r;
+	snprintf(rel, sizeof(rel), "/sys/class/net/%s", rec->ifname);
+	if (rec->was_up && rec->ifname[0] && !strcmp(now, rec->from_drv) && prep_exists(p, rel) && !iface_up(p, rec->ifname))
+		return prep_run(p, rec, (const char *const[]){ "ip", "link", "set", rec->ifname, "up", NULL });
+	return 0;
+}
+
 int prep_dpdk_undo(struct prep *p, struct prep_nic *rec)
 {
 	char now[32];
@@ -243,7 +268,10 @@ int prep_dpdk_undo(struct prep *p, struct prep_nic *rec)
 	if (!rec->bound)
 		return 0;
 	dpdk_pci_driver(&p->env, rec->pci, now, sizeof(now));
-	if (strcmp(now, rec->to_drv)) {
+	if (strcmp(now, rec->to_drv) && !rec->bind_done) {
+		if ((r = undo_started(p, rec, now)) < 0)
+			return r;
+	} else if (strcmp(now, rec->to_drv)) {
 		prep_found(p, rec, "%s is bound to %s now, not to %s as scand left it: left alone", rec->pci,
 			   now[0] ? now : "no driver", rec->to_drv);
 	} else {

@@ -1,6 +1,7 @@
 /* --prepare's record (state_dir/prepare.json): what it reserved, mounted,
  * bound and changed (so --undo reverts only that) and, per NIC, what it
- * found and did (daemon.info's "preparation"). Written atomically. */
+ * found and did (daemon.info's "preparation"). Written atomically and
+ * fsync'd around every change (the journal, prepare.h). */
 #include "prepare.h"
 #include "clock.h"
 #include "statefile.h"
@@ -13,18 +14,44 @@
 
 #define STATE_MAX (1u << 20)
 
+static bool holds_changes(const struct prep_nic *n)
+{
+	return n->bound || n->mtu_after || n->ch_after || !strcmp(n->name, PREP_HUGEPAGES);
+}
+
 struct prep_nic *prep_state_nic(struct prep *p, const char *name)
 {
 	struct prep_state *s = &p->st;
+	struct prep_nic *n = NULL;
 	for (unsigned i = 0; i < s->nnics; i++)
 		if (!strcmp(s->nics[i].name, name))
 			return &s->nics[i];
-	if (s->nnics == ARRAY_SIZE(s->nics)) /* only when a record lists more NICs than ever configured */
-		return &s->nics[s->nnics - 1];
-	struct prep_nic *n = &s->nics[s->nnics++];
-	memset(n, 0, sizeof(*n));
-	snprintf(n->name, sizeof(n->name), "%s", name);
+	if (s->nnics < ARRAY_SIZE(s->nics))
+		n = &s->nics[s->nnics++];
+	for (unsigned i = 0; !n && i < s->nnics; i++) /* only a report: it may go */
+		if (!holds_changes(&s->nics[i]))
+			n = &s->nics[i];
+	if (n) {
+		memset(n, 0, sizeof(*n));
+		snprintf(n->name, sizeof(n->name), "%s", name);
+	}
 	return n;
+}
+
+int prep_journal(struct prep *p, struct prep_nic *rec)
+{
+	int r = p->dry_run ? 0 : prep_state_save(p);
+	if (r < 0)
+		return prep_fail(p, rec, r, "cannot write the record %s before or after a change: %s; nothing more is changed (free space in state_dir)",
+				 p->state_path, strerror(-r));
+	return 0;
+}
+
+/* A flag of the journal; records written before it existed were complete. */
+static bool done_flag(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return !v || cJSON_IsTrue(v);
 }
 
 static const char *str(const cJSON *o, const char *k)
@@ -62,12 +89,15 @@ static void nic_from(struct prep_nic *n, const cJSON *o)
 		snprintf(n->from_drv, sizeof(n->from_drv), "%s", str(b, "from"));
 		snprintf(n->to_drv, sizeof(n->to_drv), "%s", str(b, "to"));
 		snprintf(n->tool, sizeof(n->tool), "%s", str(b, "tool"));
+		n->bind_done = done_flag(b, "done");
 	}
 	n->mtu_before = (unsigned)num(o, "mtu_before");
 	n->mtu_after = (unsigned)num(o, "mtu_after");
+	n->mtu_done = done_flag(o, "mtu_done");
 	n->ch_before = (unsigned)num(o, "channels_before");
 	n->ch_after = (unsigned)num(o, "channels_after");
 	n->ch_combined = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "channels_combined"));
+	n->ch_done = done_flag(o, "channels_done");
 }
 
 static void state_from(struct prep *p, const cJSON *root)
@@ -77,7 +107,8 @@ static void state_from(struct prep *p, const cJSON *root)
 		if (p->st.nhp == HP_MAX_REQ)
 			break;
 		p->st.hp[p->st.nhp++] = (struct prep_hp){ (unsigned)num(v, "kb"), (int)num(v, "node"),
-							  (unsigned)num(v, "before"), (unsigned)num(v, "after") };
+							  (unsigned)num(v, "before"), (unsigned)num(v, "after"),
+							  done_flag(v, "done") };
 	}
 	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(root, "mounts")) {
 		if (p->st.nmounts == PREP_MAX_MOUNTS)
@@ -86,10 +117,13 @@ static void state_from(struct prep *p, const cJSON *root)
 		snprintf(m->dir, sizeof(m->dir), "%s", str(v, "dir"));
 		m->kb = (unsigned)num(v, "kb");
 		m->made_dir = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "made_dir"));
+		m->done = done_flag(v, "done");
 	}
-	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(root, "nics"))
-		if (v->string)
-			nic_from(prep_state_nic(p, v->string), v);
+	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(root, "nics")) {
+		struct prep_nic *n = v->string ? prep_state_nic(p, v->string) : NULL;
+		if (n) /* never NULL for a record scand wrote: it holds what fits */
+			nic_from(n, v);
+	}
 }
 
 int prep_state_load(struct prep *p)
@@ -139,15 +173,18 @@ static cJSON *nic_json(const struct prep_nic *n)
 		cJSON_AddStringToObject(b, "to", n->to_drv);
 		cJSON_AddStringToObject(b, "tool", n->tool);
 		cJSON_AddBoolToObject(b, "was_up", n->was_up);
+		cJSON_AddBoolToObject(b, "done", n->bind_done);
 	}
 	if (n->mtu_after) {
 		cJSON_AddNumberToObject(o, "mtu_before", n->mtu_before);
 		cJSON_AddNumberToObject(o, "mtu_after", n->mtu_after);
+		cJSON_AddBoolToObject(o, "mtu_done", n->mtu_done);
 	}
 	if (n->ch_after) {
 		cJSON_AddNumberToObject(o, "channels_before", n->ch_before);
 		cJSON_AddNumberToObject(o, "channels_after", n->ch_after);
 		cJSON_AddBoolToObject(o, "channels_combined", n->ch_combined);
+		cJSON_AddBoolToObject(o, "channels_done", n->ch_done);
 	}
 	return o;
 }
@@ -165,6 +202,7 @@ static cJSON *state_json(const struct prep *p)
 		cJSON_AddNumberToObject(h, "node", p->st.hp[i].node);
 		cJSON_AddNumberToObject(h, "before", p->st.hp[i].before);
 		cJSON_AddNumberToObject(h, "after", p->st.hp[i].after);
+		cJSON_AddBoolToObject(h, "done", p->st.hp[i].done);
 		cJSON_AddItemToArray(a, h);
 	}
 	a = cJSON_AddArrayToObject(o, "mounts");
@@ -173,6 +211,7 @@ static cJSON *state_json(const struct prep *p)
 		cJSON_AddStringToObject(m, "dir", p->st.mounts[i].dir);
 		cJSON_AddNumberToObject(m, "kb", p->st.mounts[i].kb);
 		cJSON_AddBoolToObject(m, "made_dir", p->st.mounts[i].made_dir);
+		cJSON_AddBoolToObject(m, "done", p->st.mounts[i].done);
 		cJSON_AddItemToArray(a, m);
 	}
 	a = cJSON_AddObjectToObject(o, "nics");

@@ -1,10 +1,12 @@
 /* --prepare for AF_XDP NICs, with the ip and ethtool commands an operator
  * would type: an MTU above the driver's XDP limit is lowered (xdp_mtu_fix),
  * ena channels at the maximum are halved to free queue pairs
- * (xdp_channels_fix); otherwise each is reported with its fix. */
+ * (xdp_channels_fix); otherwise each is reported with its fix. A NIC that
+ * carries the host's control plane is refused (control_plane_ok overrides). */
 #include "prepare.h"
 #include "prepare_xdp.h"
 #include "netinfo.h"
+#include "ctlplane.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -85,14 +87,22 @@ static int fix_mtu(struct prep *p, const struct nic_config *nc, struct prep_nic 
 				 "%s: XDP needs MTU <= %u on %s (now %u): ip link set %s mtu %u, or set xdp_mtu_fix = true in [nic \"%s\"]",
 				 nc->name, limit, drv, mtu, nc->name, limit, nc->name);
 	snprintf(v, sizeof(v), "%u", limit);
+	if (!p->dry_run) { /* the intent: --undo restores the MTU while it is still the one set */
+		if (!rec->mtu_after)
+			rec->mtu_before = mtu;
+		rec->mtu_after = limit;
+		rec->mtu_done = false;
+		if ((r = prep_journal(p, rec)) < 0)
+			return r;
+	}
 	if ((r = prep_run(p, rec, (const char *const[]){ "ip", "link", "set", nc->name, "mtu", v, NULL })) < 0 || p->dry_run)
+		return r;
+	rec->mtu_done = true;
+	if ((r = prep_journal(p, rec)) < 0)
 		return r;
 	snprintf(rel, sizeof(rel), "/sys/class/net/%s/mtu", nc->name);
 	if (prep_read_uint(p, rel, &now) < 0 || now != limit)
 		return prep_fail(p, rec, -EIO, "%s: MTU is %u after ip link set, not %u", nc->name, now, limit);
-	if (!rec->mtu_after)
-		rec->mtu_before = mtu;
-	rec->mtu_after = limit;
 	return 0;
 }
 
@@ -101,7 +111,7 @@ static int fix_channels(struct prep *p, const struct nic_config *nc, struct prep
 	struct channels c = { 0 };
 	char fix[96];
 	bool comb;
-	unsigned cur, max, want, before;
+	unsigned cur, max, want;
 	int r;
 	if (read_channels(nc->name, &c) < 0)
 		return 0; /* the driver has no channel settings: nothing to free */
@@ -125,18 +135,25 @@ static int fix_channels(struct prep *p, const struct nic_config *nc, struct prep
 		return prep_fail(p, rec, -EBUSY,
 				 "%s: %s needs free queue pairs for XDP but all %u channels are in use: %s, or set xdp_channels_fix = true in [nic \"%s\"]",
 				 nc->name, drv, cur, fix, nc->name);
+	if (!p->dry_run) { /* the intent: --undo restores the count while it is still the one set */
+		if (!rec->ch_after)
+			rec->ch_before = cur;
+		rec->ch_after = want;
+		rec->ch_combined = comb;
+		rec->ch_done = false;
+		if ((r = prep_journal(p, rec)) < 0)
+			return r;
+	}
 	if ((r = set_channels(p, rec, nc->name, comb, want)) < 0 || p->dry_run)
 		return r;
-	before = cur;
+	rec->ch_done = true;
+	if ((r = prep_journal(p, rec)) < 0)
+		return r;
 	if ((r = read_channels(nc->name, &c)) < 0)
 		return prep_fail(p, rec, r, "%s: cannot read channels after %s: %s", nc->name, fix, strerror(-r));
 	pairs(&c, &comb, &cur, &max);
 	if (cur != want)
 		return prep_fail(p, rec, -EIO, "%s: %u channels in use after %s, not %u", nc->name, cur, fix, want);
-	if (!rec->ch_after)
-		rec->ch_before = before;
-	rec->ch_after = want;
-	rec->ch_combined = comb;
 	return 0;
 }
 
@@ -160,6 +177,8 @@ int prep_xdp_nic(struct prep *p, const struct nic_config *nc, struct prep_nic *r
 		prep_found(p, rec, "driver %s, MTU %u (XDP limit %u)", drv, mtu, limit);
 	else
 		prep_found(p, rec, "driver %s, MTU %u", drv, mtu);
+	if ((r = prep_control_plane(p, rec, nc, nc->name, CTLPLANE_XDP, "preparing it anyway")) < 0)
+		return r;
 	int r1 = fix_mtu(p, nc, rec, drv, mtu, limit);
 	r = fix_channels(p, nc, rec, drv);
 	return r1 < 0 ? r1 : r;

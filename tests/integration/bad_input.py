@@ -4,15 +4,37 @@
 Each case sends raw bytes, expects one JSON-RPC error with the exact code and,
 where a field is at fault, data.field and a message naming it; after every
 case the daemon must still answer heartbeat on a fresh connection and the
-background job must keep running. Usage: bad_input.py SOCKET JOB_ID"""
-import json, socket, sys, time
+background job must keep running. Cases marked as another user are sent by a
+child process running as OTHER_UID (a member of the socket group, GROUP_GID);
+cases on the read-only socket go to RO_SOCKET.
+Usage: bad_input.py SOCKET JOB_ID RO_SOCKET OTHER_UID GROUP_GID"""
+import json, os, socket, sys, time
 
-SOCK, JOB = sys.argv[1], sys.argv[2]
+SOCK, JOB, RO_SOCK, OTHER, GROUP = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 
-def send(raw, timeout=10):
+def send_as_other(raw, sock):
+    """send() from a child that runs as OTHER with the socket group only."""
+    rd, wr = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(rd)
+        try:
+            os.setgroups([GROUP]); os.setgid(GROUP); os.setuid(OTHER)
+            os.write(wr, send(raw, sock=sock))
+        finally:
+            os._exit(0)
+    os.close(wr)
+    out = b""
+    while chunk := os.read(rd, 1 << 16):
+        out += chunk
+    os.close(rd)
+    os.waitpid(pid, 0)
+    return out
+
+def send(raw, timeout=10, sock=None):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(timeout)
-    s.connect(SOCK)
+    s.connect(sock or SOCK)
     try:
         s.sendall(raw)
     except (BrokenPipeError, ConnectionResetError):
@@ -42,9 +64,10 @@ def submit(**kw):
 
 DROP = object()
 P, IR, MN, IP, BUSY, NF = -32700, -32600, -32601, -32602, -32001, -32002
-C = []  # (name, raw bytes, code, field or None, message substring or None)
-def case(name, raw, code, field=None, msg=None):
-    C.append((name, raw, code, field, msg))
+C = []  # (name, raw bytes, code, field or None, message substring or None, other user?, socket)
+PERM = -32003
+def case(name, raw, code, field=None, msg=None, other=False, sock=None):
+    C.append((name, raw, code, field, msg, other, sock))
 
 # framing and envelope
 case("malformed JSON", b'{"jsonrpc":"2.0",,}\n', P)
@@ -141,6 +164,19 @@ case("rate.set missing rate", req("rate.set", {"job_id": JOB}), IP, "rate_pps")
 case("rate.set zero", req("rate.set", {"job_id": JOB, "rate_pps": 0}), IP, "rate_pps")
 case("job.list bad state", req("job.list", {"state": "sleeping"}), IP, "state")
 case("subscribe unknown job", req("events.subscribe", {"job_id": "nope"}), NF, "job_id")
+# the host's own connections (the scanner namespace's ephemeral range is 40000-40999)
+case("source_ports in the host's ephemeral range", submit(source_ip="198.18.0.1", source_ports="40900-41100"),
+     IP, "source_ports", "overlap the host's ephemeral port range 40000-40999")
+# another member of the socket group: root's job is not theirs
+case("cancel someone else's job", req("job.cancel", {"job_id": JOB}), PERM, "job_id", "belongs to uid 0", other=True)
+case("rate.set someone else's job", req("rate.set", {"job_id": JOB, "rate_pps": 5}), PERM, "job_id", "set its rate", other=True)
+case("results of someone else's job", req("job.results", {"job_id": JOB}), PERM, "job_id", "read its results", other=True)
+case("stream someone else's job", req("events.subscribe", {"job_id": JOB, "results": True}), PERM, "job_id", "stream its results", other=True)
+case("delete someone else's job", req("job.delete", {"job_id": JOB}), PERM, "job_id", "delete it", other=True)
+# the read-only socket serves no result rows, not even to root
+case("results on the read-only socket", req("job.results", {"job_id": JOB}), PERM, None, "read-only socket never", sock=RO_SOCK)
+case("stream on the read-only socket", req("events.subscribe", {"job_id": JOB, "results": True}), PERM, "results", "read-only socket never", sock=RO_SOCK)
+case("cancel on the read-only socket", req("job.cancel", {"job_id": JOB}), PERM, None, "read-only socket", sock=RO_SOCK)
 
 def heartbeat_ok():
     r = json.loads(send(req("heartbeat")))
@@ -151,9 +187,9 @@ def job_state():
 
 failed = 0
 sent0 = job_state()["sent"]
-for name, raw, code, field, msg in C:
+for name, raw, code, field, msg, other, sock in C:
     try:
-        resp = json.loads(send(raw))
+        resp = json.loads(send_as_other(raw, sock) if other else send(raw, sock=sock))
         if isinstance(resp, list) and len(resp) == 1:  # a batch: one reply per request
             resp = resp[0]
         err = resp.get("error") or {}

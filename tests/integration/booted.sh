@@ -121,9 +121,9 @@ check_units() {
 	ctr systemd-analyze security --no-pager scand.service >"$T/security.out" 2>&1
 	score=$(sed -n 's/^→ Overall exposure level for scand.service: \([0-9.]*\) .*/\1/p' "$T/security.out")
 	[ -n "$score" ] || { cat "$T/security.out"; fail "no exposure level from systemd-analyze security"; }
-	doc=$(sed -n 's/.*`systemd-analyze security scand.service` on the booted Debian 12: exposure \([0-9.]*\).*/\1/p' "$SRCDIR/README.md")
+	doc=$(sed -n 's/.*`systemd-analyze security scand.service` on the booted Debian 12: exposure \([0-9.]*\).*/\1/p' "$SRCDIR/docs/operating.md")
 	echo "systemd-analyze security scand.service: exposure $score ($(ctr systemctl --version | head -1))"
-	[ "$score" = "$doc" ] || fail "exposure $score, README says '$doc': update README (Running as a service)"
+	[ "$score" = "$doc" ] || fail "exposure $score, docs/operating.md says '$doc': update it (Running as a service)"
 	ctr journalctl -u scand.service -o cat --no-pager | grep -q "scand $V1 ready on /run/scand/control.sock (socket from systemd)" ||
 		fail "journal lacks scand's ready line with the socket from systemd"
 }
@@ -286,7 +286,7 @@ stop_remove_purge() {
 	done
 	ctr sh -c 'ls /etc/systemd/system/*/scand.* /var/lib/systemd/deb-systemd-helper-enabled/*scand* 2>/dev/null' &&
 		fail "apt purge left unit enablement links"
-	# Debian practice (README): the system user stays, locked, owning nothing
+	# Debian practice (docs/operating.md, Debian package): the system user stays, locked, owning nothing
 	[ "$(ctr getent passwd scand | cut -d: -f3,7)" = "$uid:/usr/sbin/nologin" ] ||
 		fail "user scand after purge: $(ctr getent passwd scand)"
 	ctr getent shadow scand | cut -d: -f2 | grep -q '^!' || fail "user scand is not locked"

@@ -23,6 +23,12 @@ need_root() {
 	[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root for network namespaces"; exit 77; }
 }
 
+# need_sshd: SSHD is the sshd binary, or the test is skipped.
+need_sshd() {
+	SSHD=$(command -v sshd || echo /usr/sbin/sshd)
+	[ -x "$SSHD" ] || { echo "SKIP: sshd missing (apt-get install openssh-server; scripts/deps.sh does)"; exit 77; }
+}
+
 fail() {
 	echo "FAIL: $*" >&2
 	[ -n "${T:-}" ] && [ -f "$T/scand.log" ] && { echo "--- scand log (tail)"; tail -30 "$T/scand.log"; } >&2

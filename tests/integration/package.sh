@@ -31,7 +31,18 @@ for f in usr/sbin/scand usr/bin/scanctl etc/scand/scand.conf etc/scand/blocklist
 	usr/lib/sysusers.d/scand.conf usr/lib/tmpfiles.d/scand.conf usr/share/doc/scand/copyright; do
 	grep -q " \./$f\$" "$T/contents" || { cat "$T/contents"; fail "$f missing from $(basename "$deb")"; }
 done
-echo "contents ok: $(wc -l <"$T/contents") entries"
+# the documentation ships, and what the units' Documentation= names is in the package
+for f in README.md $(cd "$SRCDIR" && ls docs/*.md); do
+	grep -Eq " \./usr/share/doc/scand/$f(\.gz)?\$" "$T/contents" ||
+		{ grep usr/share/doc "$T/contents"; fail "$f missing from /usr/share/doc/scand (packaging/debian/scand.docs)"; }
+done
+for u in scand.service scand.socket; do
+	for d in $(dpkg-deb --fsys-tarfile "$deb" | tar -xOf - "./lib/systemd/system/$u" | sed -n 's/^Documentation=//p'); do
+		[ "${d#file://}" != "$d" ] || continue
+		grep -q " \.${d#file://}\$" "$T/contents" || fail "$u: Documentation=$d is not in the package"
+	done
+done
+echo "contents ok: $(wc -l <"$T/contents") entries, $(grep -c ' \./usr/share/doc/scand/' "$T/contents") under /usr/share/doc/scand"
 
 mkdir "$T/ctrl"
 dpkg-deb -e "$deb" "$T/ctrl"

@@ -8,8 +8,7 @@
 set -u
 . "$(dirname "$0")/testbed.sh"
 . "$(dirname "$0")/lib.sh"
-SSHD=$(command -v sshd || echo /usr/sbin/sshd)
-[ -x "$SSHD" ] || { echo "SKIP: sshd missing (apt-get install openssh-server; scripts/deps.sh does)"; exit 77; }
+need_sshd
 lib_setup
 SSH_NS=scand-ssh-$$
 EXTRA_NS="${EXTRA_NS:-} $SSH_NS"

@@ -1,7 +1,10 @@
 /* Fake host for scand --prepare unit tests: a temporary root with /proc and
  * /sys files, and stub driverctl, dpdk-devbind.py, ip, ethtool, mount,
  * umount and modprobe on PATH that record their arguments (root/cmds.log)
- * and change the fake tree the way the real tools change the host. */
+ * and change the fake tree the way the real tools change the host. Each
+ * stub run is a step (counted in root/step); a stub pauses (writes its pid
+ * to root/paused and sleeps) before its effect when root/pause.before.N
+ * exists for its step N, after it when root/pause.after.N does. */
 #pragma once
 #include "fakeroot.h"
 #include "config.h"
@@ -11,10 +14,10 @@
 
 static const char *const stubs[][2] = {
 	{ "driverctl", "case $1 in\n"
-		       "list-devices) for d in $R/sys/bus/pci/devices/*; do drv=$(basename \"$(readlink $d/driver)\" 2>/dev/null); echo \"$(basename $d) ${drv:-(none)}\"; done ;;\n"
+		       "list-devices) for d in $R/sys/bus/pci/devices/*; do drv=$(basename \"$(readlink $d/driver)\" 2>/dev/null); o=; [ -f $R/override.$(basename $d) ] && o=' [*]'; echo \"$(basename $d) ${drv:-(none)}$o\"; done ;;\n"
 		       "set-override) [ -f $R/fail.bind ] && { echo \"Error: unable to bind $2 to $3\" >&2; exit 1; }\n"
-		       "    ln -sfn ../../../bus/pci/drivers/$3 $R/sys/bus/pci/devices/$2/driver ;;\n"
-		       "unset-override) ln -sfn ../../../bus/pci/drivers/$(cat $R/kdrv.$2) $R/sys/bus/pci/devices/$2/driver; [ -f $R/kif.$2 ] && echo 0x1002 > $R/sys/class/net/$(cat $R/kif.$2)/flags ;;\n"
+		       "    echo $3 > $R/override.$2; ln -sfn ../../../bus/pci/drivers/$3 $R/sys/bus/pci/devices/$2/driver ;;\n"
+		       "unset-override) rm -f $R/override.$2; ln -sfn ../../../bus/pci/drivers/$(cat $R/kdrv.$2) $R/sys/bus/pci/devices/$2/driver; [ -f $R/kif.$2 ] && echo 0x1002 > $R/sys/class/net/$(cat $R/kif.$2)/flags ;;\n"
 		       "esac\n" },
 	{ "dpdk-devbind.py", "case $1 in\n"
 			     "--status-dev) cat $R/devbind.out ;;\n"
@@ -48,13 +51,18 @@ static void stubs_install(void)
 	char path[512];
 	for (size_t i = 0; i < sizeof(stubs) / sizeof(stubs[0]); i++) {
 		snprintf(path, sizeof(path), "%s/bin/%s", root, stubs[i][0]);
-		char head[256];
-		snprintf(head, sizeof(head), "#!/bin/sh\nPATH=/usr/bin:/bin\nR=%s\necho \"%s $*\" >> $R/cmds.log\n", root,
-			 stubs[i][0]);
+		char head[512];
+		snprintf(head, sizeof(head),
+			 "#!/bin/sh\nPATH=/usr/bin:/bin\nR=%s\necho \"%s $*\" >> $R/cmds.log\n"
+			 "n=$(( $(cat $R/step 2>/dev/null || echo 0) + 1 )); echo $n > $R/step\n"
+			 "pause() { if [ -f $R/pause.$1.$n ]; then echo $$ > $R/paused; exec sleep 600; fi; }\n"
+			 "pause before\n",
+			 root, stubs[i][0]);
 		put(path + strlen(root), head);
 		FILE *f = fopen(path, "a");
 		assert_non_null(f);
 		fputs(stubs[i][1], f);
+		fputs("rc=$?\npause after\nexit $rc\n", f);
 		fclose(f);
 		assert_int_equal(chmod(path, 0755), 0);
 	}
@@ -78,6 +86,24 @@ static inline const char *cmds(void)
 	snprintf(path, sizeof(path), "%s/cmds.log", root);
 	unlink(path);
 	return buf;
+}
+
+#define PCI "0000:00:06.0"
+
+/* An ENA at PCI bound to ena as eth1 (up), vfio with IOMMU groups. */
+static inline void ena_device(void)
+{
+	put("/sys/bus/pci/devices/" PCI "/vendor", "0x1d0f\n");
+	put("/sys/bus/pci/devices/" PCI "/net/eth1/ifindex", "3\n");
+	put("/sys/class/net/eth1/flags", "0x1003\n");
+	sh("mkdir -p %s/sys/bus/pci/drivers/ena && ln -sfn ../../../bus/pci/drivers/ena %s/sys/bus/pci/devices/" PCI "/driver",
+	   root, root);
+	put("/kdrv." PCI, "ena\n");
+	put("/kif." PCI, "eth1\n");
+	put("/dev/vfio/vfio", "");
+	put("/sys/kernel/iommu_groups/0/type", "DMA\n");
+	put("/devbind.out", "\nNetwork devices using kernel driver\n===================================\n" PCI
+			    " 'Elastic Network Adapter (ENA) ec20' if=eth1 drv=ena unused=vfio-pci \n");
 }
 
 /* cfg from "[daemon] state_dir = /state" (under root) and body. */

@@ -7,9 +7,11 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "core.h"
 #include "registry.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -65,6 +67,8 @@ static void test_good_file(void **st)
 		fail_msg("%s", e.msg);
 	assert_string_equal(c.socket, "/tmp/x.sock");
 	assert_int_equal(c.max_running_jobs, 2);
+	assert_int_equal(c.share_jobs, SHARE_GROUP);
+	assert_int_equal(c.max_jobs_per_uid, 0);
 	assert_false(c.adaptive);
 	assert_true(c.aimd_decrease == 0.5);
 	assert_true(c.has_source_ip && c.source_ip.af == AF_INET);
@@ -130,12 +134,34 @@ static void test_string_source(void **st)
 	assert_string_equal(e.msg, "s:2: [scan] cooldown_s = 3601: must be an integer between 0 and 3600");
 }
 
+/* The blocklist and allow list of a config: an error names the key once,
+ * then the cause (the message is never formatted into itself). */
+static void test_lists_errors(void **st)
+{
+	struct config c;
+	struct cidr_list block, allow;
+	struct errbuf e = { { 0 } };
+	(void)st;
+	config_defaults(&c);
+	snprintf(c.blocklist_file, sizeof(c.blocklist_file), "/nonexistent/blocklist.conf");
+	assert_int_equal(daemon_load_lists(&c, &block, &allow, &e), -ENOENT);
+	assert_string_equal(e.msg, "[scan] blocklist_file: cannot read /nonexistent/blocklist.conf: No such file or directory");
+	c.blocklist_file[0] = '\0';
+	snprintf(c.allow, sizeof(c.allow), "198.18.0.0/15, 10.0.0.0/33");
+	assert_true(daemon_load_lists(&c, &block, &allow, &e) < 0);
+	assert_string_equal(e.msg, "[scan] allow: prefix length \"33\" in \"10.0.0.0/33\" is out of range 0-32");
+	snprintf(c.allow, sizeof(c.allow), "198.18.0.0/15");
+	assert_int_equal(daemon_load_lists(&c, &block, &allow, &e), 0);
+	cidr_list_free(&block);
+	cidr_list_free(&allow);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_files_golden), cmocka_unit_test(test_good_file),
 		cmocka_unit_test(test_shipped_config),	 cmocka_unit_test(test_engine_names),
-		cmocka_unit_test(test_string_source),
+		cmocka_unit_test(test_string_source),	 cmocka_unit_test(test_lists_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,12 +10,14 @@
 #include "hostnet.h"
 #include "netinfo.h"
 
+#include <errno.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 static struct ipaddr addr(const char *s)
 {
@@ -110,11 +112,36 @@ static void test_listener(void **st)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* net.ipv4.ip_local_port_range as the kernel prints it: "LOW\tHIGH\n". */
+static void test_ephemeral_range(void **st)
+{
+	char path[] = "/tmp/scand-range.XXXXXX";
+	uint16_t lo = 0, hi = 0;
+	int fd = mkstemp(path);
+	(void)st;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "32768\t60999\n", 12), 12);
+	close(fd);
+	assert_int_equal(hostnet_ephemeral_range(path, &lo, &hi), 0);
+	assert_int_equal(lo, 32768);
+	assert_int_equal(hi, 60999);
+	FILE *f = fopen(path, "w");
+	fputs("60999 32768\n", f); /* not a range */
+	fclose(f);
+	assert_int_equal(hostnet_ephemeral_range(path, &lo, &hi), -EINVAL);
+	unlink(path);
+	assert_int_equal(hostnet_ephemeral_range(path, &lo, &hi), -ENOENT);
+	/* this namespace's own file reads */
+	assert_int_equal(hostnet_ephemeral_range("/proc/sys/net/ipv4/ip_local_port_range", &lo, &hi), 0);
+	assert_true(lo >= 1 && lo <= hi);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_addr_local),
 		cmocka_unit_test(test_listener),
+		cmocka_unit_test(test_ephemeral_range),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

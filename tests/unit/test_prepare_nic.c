@@ -10,8 +10,8 @@
 #include "prepare.h"
 #include "prepare_facts.h"
 #include "prepare_xdp.h"
-
-#define PCI "0000:00:06.0"
+#include "ctlplane.h"
+#include "statefile.h"
 
 static struct config cfg;
 
@@ -39,22 +39,6 @@ static bool report_has(const char *nic, const char *text)
 		print_message("report of %s: %s\n", nic, s);
 	free(s);
 	return r;
-}
-
-/* An ENA at PCI bound to ena as eth1 (up), vfio with IOMMU groups. */
-static void ena_device(void)
-{
-	put("/sys/bus/pci/devices/" PCI "/vendor", "0x1d0f\n");
-	put("/sys/bus/pci/devices/" PCI "/net/eth1/ifindex", "3\n");
-	put("/sys/class/net/eth1/flags", "0x1003\n");
-	sh("mkdir -p %s/sys/bus/pci/drivers/ena && ln -sfn ../../../bus/pci/drivers/ena %s/sys/bus/pci/devices/" PCI "/driver",
-	   root, root);
-	put("/kdrv." PCI, "ena\n");
-	put("/kif." PCI, "eth1\n");
-	put("/dev/vfio/vfio", "");
-	put("/sys/kernel/iommu_groups/0/type", "DMA\n");
-	put("/devbind.out", "\nNetwork devices using kernel driver\n===================================\n" PCI
-			    " 'Elastic Network Adapter (ENA) ec20' if=eth1 drv=ena unused=vfio-pci \n");
 }
 
 static const char *driver_now(void)
@@ -194,8 +178,75 @@ static void test_control_plane_refused(void **st)
 	put("/proc/net/tcp6", "   0: B80D0120000000000000000001000000:0016 B80D0120000000000000000007000000:C350 01 0\n");
 	load("[nic \"d1\"]\nengine = dpdk\ndpdk_port = " PCI "\ncontrol_plane_ok = true\n");
 	assert_int_equal(prepare_main(&cfg, root, false, false), 0);
-	assert_true(report_has("d1", "eth1 carries the SSH session from 2001:db8::7; control_plane_ok = true: binding it anyway"));
+	assert_true(report_has("d1", "eth1 carries the SSH session from 2001:db8::7 on port 22; control_plane_ok = true: binding it anyway"));
 	assert_string_equal(driver_now(), "vfio-pci");
+}
+
+/* A NIC that is a bond member (the bonding module is missing on the build
+ * machine: a real bond could not be made, so this fake sysfs tree stands in
+ * for it -- the master and upper_* links are those the kernel makes for
+ * bonds, bridges and VLANs alike), with the default route on the bond, or
+ * on a VLAN over the bond; and an sshd on port 2222 found from the socket
+ * its process owns, not from any config. */
+static void test_control_plane_stacked(void **st)
+{
+	char why[256];
+	(void)st;
+	ena_device();
+	put("/sys/class/net/bond0/uevent", "DEVTYPE=bond\nINTERFACE=bond0\nIFINDEX=7\n");
+	put("/sys/class/net/bond0/bonding/slaves", "eth1 eth3\n");
+	sh("ln -sfn ../bond0 %s/sys/class/net/eth1/master && ln -sfn ../bond0 %s/sys/class/net/eth1/upper_bond0", root, root);
+	put("/proc/net/route", "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\n"
+			       "bond0\t00000000\t0102000A\t0003\t0\t0\t0\t00000000\n");
+	assert_true(ctlplane_carries(root, "eth1", why, sizeof(why)));
+	assert_string_equal(why, "the default route through bond0 (a bond over eth1)");
+	assert_false(ctlplane_carries(root, "eth2", why, sizeof(why)));
+	load(dpdk_nic);
+	assert_int_equal(prepare_main(&cfg, root, false, false), 1);
+	assert_string_equal(cmds(), "driverctl list-devices\n"); /* not taken down, not bound */
+	assert_true(report_has("d1", "eth1 carries the default route through bond0 (a bond over eth1): giving it to DPDK would cut the host off"));
+	/* the same NIC for AF_XDP: no MTU or channel change either */
+	put("/sys/class/net/eth1/mtu", "9001\n");
+	put("/ethtool-i.eth1", "driver: ena\n");
+	load("[nic \"eth1\"]\nengine = af_xdp\nxdp_mtu_fix = true\n");
+	assert_int_equal(prepare_main(&cfg, root, false, false), 1);
+	assert_string_equal(cmds(), "ethtool -i eth1\n");
+	assert_string_equal(get("/sys/class/net/eth1/mtu"), "9001\n");
+	assert_true(report_has("eth1", "eth1 carries the default route through bond0 (a bond over eth1): attaching XDP (or --prepare changing its MTU or channels) resets the link"));
+	load(dpdk_nic);
+	/* a VLAN over the bond carries it: two levels up */
+	put("/sys/class/net/bond0.10/uevent", "DEVTYPE=vlan\nINTERFACE=bond0.10\n");
+	sh("ln -sfn ../bond0.10 %s/sys/class/net/bond0/upper_bond0.10", root);
+	put("/proc/net/route", "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\n"
+			       "bond0.10\t00000000\t0102000A\t0003\t0\t0\t0\t00000000\n");
+	assert_true(ctlplane_carries(root, "eth1", why, sizeof(why)));
+	assert_string_equal(why, "the default route through bond0.10 (a VLAN over bond0)");
+	/* no default route; an sshd (pid 4242) listens on 2222 and has a session
+	 * whose peer is on the bond's subnet */
+	put("/proc/net/route", "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\n"
+			       "eth0\t00000000\t0102000A\t0003\t0\t0\t0\t00000000\n"
+			       "bond0\t007100CB\t00000000\t0001\t0\t0\t0\t00FFFFFF\n");
+	put("/proc/4242/comm", "sshd\n");
+	put("/proc/77/comm", "python3\n");
+	sh("mkdir -p %s/proc/4242/fd %s/proc/77/fd && ln -sfn 'socket:[5001]' %s/proc/4242/fd/3 && "
+	   "ln -sfn /dev/null %s/proc/4242/fd/0 && ln -sfn 'socket:[6001]' %s/proc/77/fd/3", root, root, root, root, root);
+	put("/proc/net/tcp", "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+			     "   0: 00000000:08AE 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 5001 1\n"
+			     "   1: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 6001 1\n"
+			     "   2: 0A7100CB:0016 097100CB:D431 01 00000000:00000000 00:00000000 00000000     0        0 6002 1\n");
+	uint16_t ports[4];
+	assert_int_equal(ctlplane_sshd_ports(root, ports, 4), 1);
+	assert_int_equal(ports[0], 2222); /* 22 here is python's, not sshd's */
+	assert_false(ctlplane_carries(root, "eth1", why, sizeof(why))); /* a session on 22 is not ssh here */
+	put("/proc/net/tcp", "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+			     "   0: 00000000:08AE 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 5001 1\n"
+			     "   1: 0A7100CB:08AE 077100CB:D431 01 00000000:00000000 00:00000000 00000000     0        0 5002 1\n");
+	assert_true(ctlplane_carries(root, "eth1", why, sizeof(why)));
+	assert_string_equal(why, "the SSH session from 203.0.113.7 on port 2222 through bond0 (a bond over eth1)");
+	/* no sshd process to read: port 22 is assumed */
+	sh("rm -rf %s/proc/4242", root);
+	assert_int_equal(ctlplane_sshd_ports(root, ports, 4), 1);
+	assert_int_equal(ports[0], 22);
 }
 
 static void test_vfio_unusable(void **st)
@@ -285,6 +336,65 @@ static void test_xdp_fix_on_and_undo(void **st)
 				    "ethtool -L eth2 rx 2 tx 2\nethtool -l eth2\n");
 	assert_true(report_has("eth2", "\"error\":\"eth2: MTU is 9001 after ip link set, not 3498\""));
 	assert_string_equal(get("/ch.eth2"), "4 4 0 2 2 0\n");
+	/* the MTU change that did not read back is recorded all the same: --undo
+	 * looks, finds 9001 (not what scand set) and leaves it; channels go back */
+	assert_non_null(strstr(get("/state/prepare.json"), "\"mtu_after\":\t3498"));
+	assert_int_equal(prepare_main(&cfg, root, false, true), 0);
+	assert_string_equal(cmds(), "ethtool -l eth2\nethtool -L eth2 rx 4 tx 4\n");
+	assert_false(present("/state/prepare.json"));
+}
+
+/* The whole record (get() holds 8 KiB), malloc'd. */
+static char *record_text(void)
+{
+	char path[256], *text = NULL;
+	snprintf(path, sizeof(path), "%s/state/prepare.json", root);
+	assert_int_equal(statefile_read(path, 1 << 20, &text, NULL), 0);
+	return text;
+}
+
+/* A record whose table is full of NICs with changes to undo: a new NIC is
+ * refused (nothing changed on it) and no entry is overwritten; a NIC with
+ * only a report gives its slot up. */
+static void test_record_full(void **st)
+{
+	char name[16], body[64];
+	(void)st;
+	put("/sys/class/net/eth2/mtu", "9001\n");
+	put("/ethtool-i.eth2", "driver: ena\n");
+	cJSON *rec = cJSON_CreateObject(), *nics = cJSON_AddObjectToObject(rec, "nics");
+	for (int i = 0; i < 2 * CONFIG_MAX_NICS + 1; i++) {
+		snprintf(name, sizeof(name), "old%d", i);
+		cJSON *n = cJSON_AddObjectToObject(nics, name);
+		cJSON_AddNumberToObject(n, "mtu_before", 9001);
+		cJSON_AddNumberToObject(n, "mtu_after", 3000 + i);
+	}
+	char *text = cJSON_Print(rec);
+	put("/state/prepare.json", text);
+	free(text);
+	load("[nic \"eth2\"]\nengine = af_xdp\nxdp_mtu_fix = true\n");
+	assert_int_equal(prepare_main(&cfg, root, false, false), 1);
+	assert_string_equal(cmds(), ""); /* nothing run for eth2 */
+	assert_string_equal(get("/sys/class/net/eth2/mtu"), "9001\n");
+	text = record_text();
+	for (int i = 0; i < 2 * CONFIG_MAX_NICS + 1; i++) { /* every entry kept */
+		snprintf(body, sizeof(body), "\"mtu_after\":\t%d", 3000 + i);
+		assert_non_null(strstr(text, body));
+	}
+	free(text);
+	/* old7 has nothing left to undo (someone undid it by hand): its slot is reused */
+	cJSON_DeleteItemFromObject(cJSON_GetObjectItem(rec, "nics"), "old7");
+	cJSON_AddObjectToObject(cJSON_GetObjectItem(rec, "nics"), "old7");
+	text = cJSON_Print(rec);
+	put("/state/prepare.json", text);
+	free(text);
+	cJSON_Delete(rec);
+	assert_int_equal(prepare_main(&cfg, root, false, false), 0);
+	assert_string_equal(cmds(), "ethtool -i eth2\nip link set eth2 mtu 3498\nethtool -l eth2\n");
+	text = record_text();
+	assert_non_null(strstr(text, "\"eth2\":"));
+	assert_null(strstr(text, "\"old7\":"));
+	free(text);
 }
 
 /* Output captured from the real tools on this project's build machine. */
@@ -338,10 +448,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bind_devbind, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_dpdk_driver_choice, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_control_plane_refused, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_control_plane_stacked, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_vfio_unusable, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run_and_missing, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_xdp_fix_off, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_xdp_fix_on_and_undo, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_record_full, fake_setup, fake_teardown),
 		cmocka_unit_test(test_parsers_real_output),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

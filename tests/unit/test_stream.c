@@ -204,7 +204,9 @@ static void test_growing_job(void **st)
 		assert_int_equal(next, 150 * round);
 		assert_null(tick_batch(d, &p));
 	}
-	jobs_cancel(d->jobs, j);
+	enum job_state final;
+	const struct job_caller root = { 0, true };
+	assert_int_equal(jobs_cancel(d->jobs, j, &root, &final, NULL), 0);
 	cJSON *b = tick_batch(d, &p);
 	check_batch(b, &next, 100);
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(b, "complete")));
