@@ -25,16 +25,7 @@ struct u64s {
 
 static int u64s_push(struct u64s *a, uint64_t x)
 {
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 64;
-		uint64_t *v = realloc(a->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		a->v = v;
-		a->cap = cap;
-	}
-	a->v[a->n++] = x;
-	return 0;
+	return jobresults_push(&a->v, &a->n, &a->cap, x);
 }
 
 /* One rebuild. The thread owns everything below `done`; the main thread

@@ -63,17 +63,17 @@ size_t jobresults_pending(const struct job *j)
 	return j->wlen;
 }
 
-static int mark_push(struct job *j, uint64_t off)
+int jobresults_push(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
 {
-	if (j->nmarks == j->marks_cap) {
-		size_t cap = j->marks_cap ? j->marks_cap * 2 : 64;
-		uint64_t *m = realloc(j->marks, cap * sizeof(*m));
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+		uint64_t *m = realloc(*v, c * sizeof(*m));
 		if (!m)
 			return -ENOMEM;
-		j->marks = m;
-		j->marks_cap = cap;
+		*v = m;
+		*cap = c;
 	}
-	j->marks[j->nmarks++] = off;
+	(*v)[(*n)++] = x;
 	return 0;
 }
 
@@ -100,7 +100,8 @@ int jobresults_append(struct job *j, const char *line, size_t len)
 		return r;
 	if ((r = wbuf_room(j, len)) < 0)
 		return r;
-	if (j->nresults % JOBRESULTS_MARK == 0 && (r = mark_push(j, j->results_bytes)) < 0)
+	if (j->nresults % JOBRESULTS_MARK == 0 &&
+	    (r = jobresults_push(&j->marks, &j->nmarks, &j->marks_cap, j->results_bytes)) < 0)
 		return r;
 	memcpy(j->wbuf + j->wlen, line, len);
 	j->wlen += len;

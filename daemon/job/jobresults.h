@@ -9,6 +9,8 @@
 
 #define JOBRESULTS_MARK 256 /* rows between two index marks */
 
+/* Appends x to the growing array *v of *n entries (capacity *cap). -ENOMEM. */
+int jobresults_push(uint64_t **v, size_t *n, size_t *cap, uint64_t x);
 /* Opens (creating) results.ndjson for appending. -errno. */
 int jobresults_open(struct job *j);
 /* Buffers one row (line with its '\n'); on a write error the row stays

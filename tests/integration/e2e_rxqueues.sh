@@ -25,6 +25,19 @@ make_truth 60 "$PORTS" "$T/truth"
 TOTAL=$(probes "$PORTS")
 GW=$(ip -n "$TARGET_NS" -br link show tg0 | awk '{print $3}')
 
+# refused NIC_SECTION PATTERN WHAT: scand refuses the NIC at open, and its
+# error matches PATTERN (the counts and the fix)
+refused() {
+	rm -rf "$T/state"
+	scand_config "$T/scand.conf" "$1"
+	scand_start "$T/scand.conf"
+	local info
+	info=$(ctl --json info)
+	[ "$(jget "$info" 'r["nics"][0]["state"]')" = failed ] || fail "$3 was not refused: $info"
+	jget "$info" 'r["nics"][0]["error"]' | grep -q "$2" || fail "$3: the refusal does not name the counts and the fix: $info"
+	scand_stop
+}
+
 scan_exact() { # LABEL: one job over TARGETS x PORTS, exact
 	timeout 120 "$SCANCTL" --socket "$T/control.sock" submit "$TARGETS" -p "$PORTS" -r 20000 --wait \
 		-o "$T/$1.ndjson" >/dev/null 2>&1 ||
@@ -55,14 +68,8 @@ done
 ip link add big0 netns "$SCAN_NS" numtxqueues 80 numrxqueues 80 type veth peer name big1 netns "$TARGET_NS" ||
 	fail "cannot create an 80-queue veth"
 ip -n "$SCAN_NS" link set big0 up && ip -n "$TARGET_NS" link set big1 up
-rm -rf "$T/state"
-scand_config "$T/scand.conf" $'[nic "big0"]\nengine = af_xdp\nqueues = 1'
-scand_start "$T/scand.conf"
-info=$(ctl --json info)
-[ "$(jget "$info" 'r["nics"][0]["state"]')" = failed ] || fail "an 80-channel NIC was not refused: $info"
-jget "$info" 'r["nics"][0]["error"]' | grep -q 'big0 has 80 RX channels but AF_XDP can cover at most 64.*ethtool -L big0 combined 64' ||
-	fail "refusal does not name the channel count and the fix: $info"
-scand_stop
+refused $'[nic "big0"]\nengine = af_xdp\nqueues = 1' \
+	'big0 has 80 RX channels but AF_XDP can cover at most 64.*ethtool -L big0 combined 64' "an 80-channel NIC"
 echo "80 channels: refused with the fix"
 
 # channels added while scand runs: counted as unserved, the job is not complete
@@ -96,14 +103,9 @@ if "$SCAND" --version | grep -q dpdk; then
 	scand_stop
 	echo "dpdk net_af_packet qpairs=2: exact"
 
-	rm -rf "$T/state"
-	scand_config "$T/scand.conf" "$(dpdk_nic net_af_xdp0,iface=sc0 1)"
-	scand_start "$T/scand.conf"
-	info=$(ctl --json info)
-	[ "$(jget "$info" 'r["nics"][0]["state"]')" = failed ] || fail "net_af_xdp on 1 of 4 queues was not refused: $info"
-	jget "$info" 'r["nics"][0]["error"]' | grep -q 'sc0 has 4 RX queues .* set queue_count=4 in dpdk_port and queues = 4, or ethtool -L sc0 combined 1' ||
-		fail "refusal does not name the queues and the fix: $info"
-	scand_stop
+	refused "$(dpdk_nic net_af_xdp0,iface=sc0 1)" \
+		'sc0 has 4 RX queues .* set queue_count=4 in dpdk_port and queues = 4, or ethtool -L sc0 combined 1' \
+		"net_af_xdp on 1 of 4 queues"
 	rm -rf "$T/state"
 	echo "dpdk net_af_xdp: refused on 1 of 4 queues"
 else
