@@ -49,6 +49,13 @@ static inline bool spsc_push(struct spsc_ring *r, const void *rec)
 	return true;
 }
 
+/* Records waiting (either side; a snapshot). */
+static inline uint64_t spsc_used(struct spsc_ring *r)
+{
+	return atomic_load_explicit(&r->head, memory_order_acquire) -
+	       atomic_load_explicit(&r->tail, memory_order_acquire);
+}
+
 /* Consumer side. False when empty. */
 static inline bool spsc_pop(struct spsc_ring *r, void *rec)
 {

@@ -137,7 +137,37 @@ static int send_request(struct client *c, const char *method, cJSON *params, uns
 	return r;
 }
 
+/* data.retry_after_ms of an error reply: scand asks to send it again (e.g.
+ * a job's row index is being rebuilt); 0 when it does not. */
+static unsigned retry_after_ms(const cJSON *reply)
+{
+	const cJSON *err = cJSON_GetObjectItemCaseSensitive(reply, "error");
+	const cJSON *ms = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(err, "data"),
+							   "retry_after_ms");
+	return cJSON_IsNumber(ms) && ms->valuedouble > 0 && ms->valuedouble < 60000 ? (unsigned)ms->valuedouble : 0;
+}
+
 int client_request(struct client *c, const char *method, cJSON *params, cJSON **reply)
+{
+	bool told = false;
+	unsigned ms;
+	int r;
+	for (;;) {
+		cJSON *again = params ? cJSON_Duplicate(params, true) : NULL;
+		if ((r = client_request_once(c, method, params, reply)) < 0 || !(ms = retry_after_ms(*reply))) {
+			cJSON_Delete(again);
+			return r;
+		}
+		if (!told)
+			client_print_error(*reply);
+		told = true;
+		cJSON_Delete(*reply);
+		usleep(ms * 1000);
+		params = again;
+	}
+}
+
+int client_request_once(struct client *c, const char *method, cJSON *params, cJSON **reply)
 {
 	unsigned id = ++c->next_id;
 	int r = c->fd >= 0 ? 0 : client_open(c);

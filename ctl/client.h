@@ -28,8 +28,12 @@ void client_free(struct client *c);
 void client_connect(struct client *c);
 /* Sends method(params) (params consumed, may be NULL) and reads until its
  * reply, skipping notifications. 0 with *reply the whole reply object,
- * or -errno when the connection failed (then closed; *reply NULL). */
+ * or -errno when the connection failed (then closed; *reply NULL). An error
+ * with data.retry_after_ms is said once on stderr and the request sent
+ * again after that long, until another reply comes. */
 int client_request(struct client *c, const char *method, cJSON *params, cJSON **reply);
+/* The same, once: the error reply as it comes. */
+int client_request_once(struct client *c, const char *method, cJSON *params, cJSON **reply);
 /* The next line from scand as JSON: 0, -ECONNRESET when scand closed the
  * connection, -EBADMSG for an unreadable line, -errno. */
 int client_read_msg(struct client *c, cJSON **msg);

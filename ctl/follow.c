@@ -10,13 +10,15 @@
 #define FOLLOW_LIMIT 10000 /* rows per batch */
 
 /* Subscribes from offset; 0, 1 for an error reply (printed), or -errno. */
-static int subscribe(struct client *c, const char *job, double offset)
+static int subscribe(struct client *c, const char *job, double offset, bool csv)
 {
 	cJSON *p = cJSON_CreateObject(), *reply;
 	cJSON_AddStringToObject(p, "job_id", job);
 	cJSON_AddTrueToObject(p, "results");
 	cJSON_AddNumberToObject(p, "offset", offset);
 	cJSON_AddNumberToObject(p, "limit", FOLLOW_LIMIT);
+	cJSON_AddTrueToObject(p, "text");
+	cJSON_AddStringToObject(p, "format", csv ? "csv" : "ndjson");
 	int r = client_request(c, "events.subscribe", p, &reply);
 	if (r < 0)
 		return r;
@@ -28,18 +30,18 @@ static int subscribe(struct client *c, const char *job, double offset)
 	return r;
 }
 
-/* Prints one job.results batch that starts at *offset; true when it was
- * the last one. */
+/* Prints one job.results batch that starts at *offset (a CSV header before
+ * the first row); true when it was the last one. */
 static bool print_batch(const cJSON *params, double *offset, FILE *out)
 {
-	const cJSON *row;
+	const char *text = cJSON_GetStringValue(cJSON_GetObjectItem(params, "text"));
+	const char *header = cJSON_GetStringValue(cJSON_GetObjectItem(params, "header"));
 	if (cJSON_GetNumberValue(cJSON_GetObjectItem(params, "offset")) != *offset)
 		return false; /* not where we are (cannot happen on one connection) */
-	cJSON_ArrayForEach(row, cJSON_GetObjectItem(params, "results")) {
-		char *s = cJSON_PrintUnformatted(row);
-		fprintf(out, "%s\n", s);
-		free(s);
-	}
+	if (header && *offset == 0)
+		fprintf(out, "%s\n", header);
+	if (text)
+		fputs(text, out);
 	fflush(out);
 	*offset = cJSON_GetNumberValue(cJSON_GetObjectItem(params, "next_offset"));
 	return cJSON_IsTrue(cJSON_GetObjectItem(params, "complete"));
@@ -75,17 +77,17 @@ static int final_status(struct client *c, const char *job)
 	return code;
 }
 
-int follow_results(struct client *c, const char *job, FILE *out, double retry_s)
+int follow_stream(struct client *c, const char *job, FILE *out, bool csv, double retry_s)
 {
 	double offset = 0, lost_at = 0;
 	for (;;) {
-		int r = subscribe(c, job, offset);
+		int r = subscribe(c, job, offset, csv);
 		if (r == 1)
 			return EXIT_DAEMON_ERROR;
 		if (r == 0) {
 			lost_at = 0;
 			if ((r = stream(c, &offset, out)) == 1)
-				return final_status(c, job);
+				return 0;
 		}
 		if (!lost_at) {
 			lost_at = progress_now();
@@ -96,4 +98,10 @@ int follow_results(struct client *c, const char *job, FILE *out, double retry_s)
 		}
 		usleep(300000);
 	}
+}
+
+int follow_results(struct client *c, const char *job, FILE *out, double retry_s)
+{
+	int r = follow_stream(c, job, out, false, retry_s);
+	return r ? r : final_status(c, job);
 }

@@ -61,39 +61,52 @@ cJSON *wait_job(struct client *c, const char *id)
 	}
 }
 
-/* Writes every result of a job, paging with job.results. */
-int write_results(struct client *c, const char *id, const char *path, bool csv)
+/* Pages through a job's rows with job.results, each page one string of
+ * lines ("text"), written out as it is, up to the last row there is now. */
+static void page_results(struct client *c, const char *id, FILE *f, bool csv)
 {
-	FILE *f = path && strcmp(path, "-") ? fopen(path, "w") : stdout;
 	double off = 0;
-	if (!f) {
-		perror(path);
-		return EXIT_USAGE;
-	}
 	for (bool first = true;; first = false) {
-		cJSON *p = job_param(id), *r, *it;
+		cJSON *p = job_param(id), *r;
 		cJSON_AddNumberToObject(p, "offset", off);
 		cJSON_AddNumberToObject(p, "limit", 10000);
 		cJSON_AddStringToObject(p, "format", csv ? "csv" : "ndjson");
+		cJSON_AddTrueToObject(p, "text");
 		r = client_call(c, "job.results", p);
 		if (csv && first)
 			fprintf(f, "%s\n", str(r, "header"));
-		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(r, "results")) {
-			char *s = cJSON_IsString(it) ? NULL : cJSON_PrintUnformatted(it);
-			fprintf(f, "%s\n", s ? s : it->valuestring);
-			free(s);
-		}
-		/* a finished job's last page says complete: no empty page after it */
-		bool last = num(r, "count") == 0 ||
+		fputs(str(r, "text"), f);
+		/* a finished job's last page says complete: no empty page after it;
+		 * a page that does not move on (a running job with no new row) ends too */
+		bool last = num(r, "next_offset") == off ||
 			    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "complete"));
 		off = num(r, "next_offset");
 		cJSON_Delete(r);
 		if (last)
 			break;
 	}
+}
+
+/* Writes every result of a job: a finished one as a result stream (scand
+ * builds the next batch while this one is written), a running one page by
+ * page up to its last row now. */
+int write_results(struct client *c, const char *id, const char *path, bool csv)
+{
+	FILE *f = path && strcmp(path, "-") ? fopen(path, "w") : stdout;
+	int r = 0;
+	if (!f) {
+		perror(path);
+		return EXIT_USAGE;
+	}
+	cJSON *st = client_call(c, "job.status", job_param(id));
+	if (final_state(str(st, "state")))
+		r = follow_stream(c, id, f, csv, 60);
+	else
+		page_results(c, id, f, csv);
+	cJSON_Delete(st);
 	if (f != stdout)
 		fclose(f);
-	return 0;
+	return r;
 }
 
 int follow_file(struct client *c, const char *id, const char *path)

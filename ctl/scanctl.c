@@ -202,7 +202,9 @@ static int cmd_submit(struct client *c, int argc, char **argv)
 	if (!wait)
 		return 0;
 	st = wait_job(c, id);
-	bool done = !strcmp(str(st, "state"), "done");
+	/* done, and no reply lost on the way (results ring, NIC drops) */
+	bool done = !strcmp(str(st, "state"), "done") &&
+		    !cJSON_IsFalse(cJSON_GetObjectItem(st, "complete"));
 	if (!done)
 		fprintf(stderr, "scanctl: job %s %s%s%s\n", id, str(st, "state"),
 			cJSON_IsString(cJSON_GetObjectItem(st, "error")) ? ": " : "",
@@ -215,7 +217,7 @@ static int cmd_submit(struct client *c, int argc, char **argv)
 static void print_status(const cJSON *st)
 {
 	static const char *const keys[] = { "job_id", "name", "state", "owner_uid", "sent", "total", "replies",
-					    "open", "closed", "pps", "rate_pps", "tx_rate_pps",
+					    "open", "closed", "complete", "pps", "rate_pps", "tx_rate_pps",
 					    "eta_s", "error", "submitted_at", "started_at",
 					    "finished_at", "elapsed_s", NULL };
 	for (const char *const *k = keys; *k; k++) {
@@ -224,6 +226,8 @@ static void print_status(const cJSON *st)
 			printf("%-13s %s\n", *k, v->valuestring);
 		else if (cJSON_IsNumber(v))
 			printf("%-13s %.15g\n", *k, v->valuedouble);
+		else if (cJSON_IsBool(v))
+			printf("%-13s %s\n", *k, cJSON_IsTrue(v) ? "yes" : "no");
 		else
 			printf("%-13s -\n", *k);
 	}

@@ -44,6 +44,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	telemetry_tick(&d->tel, &d->nics, now - d->last_tick);
 	d->last_tick = now;
 	jobs_tick(d->jobs);
+	jobs_disk_tick(d->jobs);
 	results_stream_tick(d);
 	int r = report_prometheus(d);
 	if (r < 0 && r != d->prom_error)
@@ -62,7 +63,9 @@ static void on_drain(evutil_socket_t fd, short what, void *arg)
 	jobs_drain(d->jobs);
 }
 
-/* A worker finished a job part: drain now, so the job ends in milliseconds. */
+/* A worker finished a job part (drain now, so the job ends in milliseconds),
+ * or a part's result ring passed its high-water mark (drain now, so the
+ * worker sends again). */
 static void on_wake(evutil_socket_t fd, short what, void *arg)
 {
 	eventfd_t n;
@@ -99,6 +102,7 @@ static int daemon_listen(struct daemon *d)
 		.max_clients_per_uid = d->cfg.max_clients_per_uid,
 		.max_line = d->cfg.max_line,
 		.idle_timeout_s = d->cfg.client_timeout_s,
+		.drained = results_stream_drained,
 	};
 	char err[512] = "";
 	d->ctl = control_new(d->base, &o, rpc_handle, d, err, sizeof(err));

@@ -195,7 +195,7 @@ static int afp_open(struct engine *e, const struct engine_conf *conf, struct err
 	e->notes[0] = '\0';
 	if (nq > 1)
 		rx_fanout(e, a);
-	e->nqueues = nq;
+	e->nqueues = e->nrxqueues = nq; /* fanout: the sockets share every RX queue */
 	e->numa_node = netinfo_numa_node(conf->name);
 	snprintf(e->mode, sizeof(e->mode), "tpacket-v2-tx/v3-rx%s", nq > 1 && !e->notes[0] ? "+fanout" : "");
 	return 0;

@@ -1,8 +1,9 @@
-/* The af_xdp engine: one XSK per (NIC, queue) sharing one UMEM per NIC
- * (placed on the NIC's NUMA node), scand_xdp.bpf.o redirecting only scan
- * replies, and a mode ladder zero-copy -> driver copy -> skb copy in which
- * every failed step undoes all it did. Hot path: batched rings, a sendto kick
- * only when the kernel asks for one (need_wakeup). */
+/* The af_xdp engine: one XSK per TX queue (worker) plus an RX-only XSK on
+ * every further RX queue of the NIC, so no reply is left to the kernel; all
+ * share one UMEM per NIC (on the NIC's NUMA node). scand_xdp.bpf.o redirects
+ * only scan replies; a mode ladder zero-copy -> driver copy -> skb copy in
+ * which every failed step undoes all it did. Hot path: batched rings, a
+ * sendto kick only when the kernel asks for one (need_wakeup). */
 #include "engine.h"
 #include "log.h"
 #include "netinfo.h"
@@ -29,7 +30,7 @@
 
 #define RING 1024u		     /* descriptors per ring; frames per queue = 2 x RING */
 #define FRAME 2048u		     /* UMEM chunk */
-#define QUEUE_BYTES (2ull * RING * FRAME)
+#define QUEUE_BYTES (2ull * RING * FRAME) /* a TX+RX queue; an RX-only one takes half */
 #define RX_MAX 64u
 /* TX frames queued but not completed, at most: a kick sends a few dozen in
  * copy mode, and a frame queued long before it goes out is cold when the
@@ -57,13 +58,15 @@ struct xq {
 };
 
 struct axdp {
-	unsigned nq;
+	unsigned nq;  /* TX queues (sockets 0..nq-1 send and receive) */
+	unsigned nrx; /* sockets: every RX queue of the NIC, at least nq */
 	uint8_t *area;
 	size_t size;
 	struct xsk_umem *umem;
 	struct bpf_object *obj; /* scand_xdp, loaded */
 	int link_fd;		/* its XDP attachment: the kernel detaches it when closed */
 	int filter_fd;
+	int unserved_fd; /* scand_xdp's count of replies on a queue without a socket */
 	struct xq q[];
 };
 
@@ -163,20 +166,20 @@ static int area_alloc(struct axdp *a, int node)
 static void undo(struct engine *e, struct axdp *a)
 {
 	(void)e;
-	for (unsigned i = 0; i < a->nq; i++)
+	for (unsigned i = 0; i < a->nrx; i++)
 		if (a->q[i].xsk)
 			xsk_socket__delete(a->q[i].xsk);
 	/* the UMEM unmaps its fill/completion rings through q[0]: clear after */
 	if (a->umem)
 		xsk_umem__delete(a->umem);
 	a->umem = NULL;
-	memset(a->q, 0, a->nq * sizeof(a->q[0]));
+	memset(a->q, 0, a->nrx * sizeof(a->q[0]));
 	if (a->link_fd >= 0)
 		close(a->link_fd); /* detaches the program */
 	a->link_fd = -1;
 	bpf_object__close(a->obj);
 	a->obj = NULL;
-	a->filter_fd = -1;
+	a->filter_fd = a->unserved_fd = -1;
 }
 
 static int load_prog(struct axdp *a, enum xmode m, struct errbuf *why)
@@ -226,15 +229,19 @@ static int attach_prog(struct engine *e, struct axdp *a, enum xmode m, struct er
 	}
 	a->link_fd = r;
 	struct bpf_map *fm = bpf_object__find_map_by_name(a->obj, "scan_filter");
+	struct bpf_map *um = bpf_object__find_map_by_name(a->obj, "unserved");
 	a->filter_fd = fm ? bpf_map__fd(fm) : -1;
+	a->unserved_fd = um ? bpf_map__fd(um) : -1;
 	return 0;
 }
 
+/* Queue qi sends too when it is one of the nq TX queues. */
 static int socket_create(struct engine *e, struct axdp *a, unsigned qi, enum xmode m)
 {
 	struct xq *q = &a->q[qi];
+	bool tx = qi < a->nq;
 	struct xsk_socket_config cfg = {
-		.rx_size = RING, .tx_size = RING,
+		.rx_size = RING, .tx_size = tx ? RING : 0,
 		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
 		.xdp_flags = m == XM_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE,
 		.bind_flags = (uint16_t)((m == XM_ZC ? XDP_ZEROCOPY : XDP_COPY) | XDP_USE_NEED_WAKEUP),
@@ -245,7 +252,7 @@ static int socket_create(struct engine *e, struct axdp *a, unsigned qi, enum xmo
 		return r;
 	/* a queue just released by an earlier socket stays EBUSY until the kernel's
 	 * deferred release has run: retry with backoff, up to ~3 s */
-	while ((r = xsk_socket__create_shared(&q->xsk, e->ifname, qi, a->umem, &q->rx, &q->tx,
+	while ((r = xsk_socket__create_shared(&q->xsk, e->ifname, qi, a->umem, &q->rx, tx ? &q->tx : NULL,
 					      &q->fill, &q->comp, &cfg)) == -EBUSY &&
 	       waited < 3000000) {
 		usleep(delay);
@@ -265,18 +272,27 @@ static void tx_budget(struct xq *q)
 		log_debug("XDP_MAX_TX_SKB_BUDGET %u: %s (kernel default kept)", v, strerror(errno));
 }
 
-/* Puts the queue's RX frames on its fill ring and its TX frames on the free stack. */
-static void queue_frames(struct xq *q, unsigned qi)
+/* UMEM bytes of nq TX+RX queues and nrx - nq RX-only ones. */
+static size_t area_size(unsigned nq, unsigned nrx)
 {
-	uint64_t base = (uint64_t)qi * 2 * RING * FRAME;
+	return nq * QUEUE_BYTES + (nrx - nq) * (QUEUE_BYTES / 2);
+}
+
+/* Puts the queue's RX frames on its fill ring and, for a TX queue, its TX
+ * frames on the free stack. Queue qi's frames start at area_size(qi) (TX
+ * queues come first). */
+static void queue_frames(struct axdp *a, unsigned qi)
+{
+	struct xq *q = &a->q[qi];
+	uint64_t base = qi < a->nq ? area_size(qi, qi) : area_size(a->nq, qi);
 	uint32_t idx = 0;
 	unsigned n = xsk_ring_prod__reserve(&q->fill, RING, &idx);
 	for (unsigned i = 0; i < n; i++)
 		*xsk_ring_prod__fill_addr(&q->fill, idx + i) = base + (uint64_t)i * FRAME;
 	xsk_ring_prod__submit(&q->fill, n);
-	for (unsigned i = 0; i < RING; i++)
+	for (unsigned i = 0; qi < a->nq && i < RING; i++)
 		q->free[i] = base + (uint64_t)(RING + i) * FRAME;
-	q->nfree = RING;
+	q->nfree = qi < a->nq ? RING : 0;
 }
 
 static int try_mode(struct engine *e, struct axdp *a, enum xmode m, struct errbuf *why)
@@ -294,7 +310,7 @@ static int try_mode(struct engine *e, struct axdp *a, enum xmode m, struct errbu
 		errbuf_set(why, r, "UMEM of %zu KiB: %s", a->size / 1024, strerror(-r));
 		goto fail;
 	}
-	for (unsigned i = 0; i < a->nq; i++) {
+	for (unsigned i = 0; i < a->nrx; i++) {
 		if ((r = socket_create(e, a, i, m)) < 0) {
 			a->q[i].xsk = NULL;
 			errbuf_set(why, r, "AF_XDP socket on queue %u: %s%s", i, strerror(-r),
@@ -308,9 +324,10 @@ static int try_mode(struct engine *e, struct axdp *a, enum xmode m, struct errbu
 			r = r ? r : -ENOENT;
 			goto fail;
 		}
-		queue_frames(&a->q[i], i);
+		queue_frames(a, i);
 		a->q[i].starve_fill = inject("fill", m) < 0;
-		tx_budget(&a->q[i]);
+		if (i < a->nq)
+			tx_budget(&a->q[i]);
 	}
 	return 0;
 fail:
@@ -351,38 +368,65 @@ static void axdp_close(struct engine *e)
 	e->priv = NULL;
 }
 
-static int axdp_open(struct engine *e, const struct engine_conf *conf, struct errbuf *why)
+/* TX queues (workers) and sockets: one on every RX queue the NIC has, so
+ * that a reply steered to any of them reaches scand. Refused when the
+ * xsks_map cannot hold them all (a reply would fall to the kernel). */
+static int queue_counts(const struct engine_conf *conf, unsigned *nq, unsigned *nrx, struct errbuf *why)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned nq = conf->queues ? conf->queues : (unsigned)MIN((long)netinfo_rx_queues(conf->name), cores);
-	bool up = false;
-	struct axdp *a;
-	int r;
+	unsigned hw = (unsigned)netinfo_rx_queues(conf->name);
+	*nq = conf->queues ? conf->queues : (unsigned)MIN((long)hw, cores);
+	*nrx = MAX(*nq, hw);
+	if (*nq > SCAND_XDP_MAX_QUEUES)
+		return errbuf_set(why, -EINVAL, "%s: queues = %u, but AF_XDP serves at most %d queues: set queues <= %d",
+				  conf->name, *nq, SCAND_XDP_MAX_QUEUES, SCAND_XDP_MAX_QUEUES);
+	if (*nrx > SCAND_XDP_MAX_QUEUES)
+		return errbuf_set(why, -EINVAL,
+				  "%s has %u RX channels but AF_XDP can cover at most %d (replies on the others would be lost): ethtool -L %s combined %d (or [nic] xdp_channels_fix with scand --prepare)",
+				  conf->name, hw, SCAND_XDP_MAX_QUEUES, conf->name, SCAND_XDP_MAX_QUEUES);
+	return 0;
+}
 
+/* The checks that need no socket: up, queue counts, ENA channels, memlock,
+ * the XDP program readable. */
+static int open_checks(struct engine *e, const struct engine_conf *conf, unsigned *nq, unsigned *nrx,
+		       struct errbuf *why)
+{
+	bool up = false;
+	*nq = *nrx = 0;
+	int r;
 	snprintf(e->ifname, sizeof(e->ifname), "%s", conf->name);
 	if ((r = netinfo_iface(conf->name, &e->ifindex, e->mac, &e->mtu, &up, why)) < 0)
 		return r;
 	if (!up)
 		return errbuf_set(why, -ENETDOWN, "%s is down: ip link set %s up", conf->name, conf->name);
-	if ((r = ctlplane_check(conf->name, conf->name, conf->control_plane_ok, CTLPLANE_XDP, why)) < 0)
-		return r;
-	libxdp_set_print(lib_print);
-	libbpf_set_print(bpf_print);
-	if (nq > SCAND_XDP_MAX_QUEUES)
-		return errbuf_set(why, -EINVAL, "%s: at most %d AF_XDP queues", conf->name, SCAND_XDP_MAX_QUEUES);
-	if ((r = netinfo_ena_channels_check(conf->name, why)) < 0)
-		return r;
-	if ((r = check_memlock(conf->name, nq * QUEUE_BYTES, why)) < 0)
+	if ((r = ctlplane_check(conf->name, conf->name, conf->control_plane_ok, CTLPLANE_XDP, why)) < 0 ||
+	    (r = queue_counts(conf, nq, nrx, why)) < 0 || (r = netinfo_ena_channels_check(conf->name, why)) < 0 ||
+	    (r = check_memlock(conf->name, area_size(*nq, *nrx), why)) < 0)
 		return r;
 	if (access(bpf_object_path(), R_OK) < 0) /* the same for every mode: say it once */
 		return errbuf_set(why, -errno,
 				  "%s: cannot read the XDP program %s as uid %u: %s (install scand, or set SCAND_XDP_OBJ to a readable copy)",
 				  conf->name, bpf_object_path(), (unsigned)geteuid(), strerror(errno));
-	if (!(a = calloc(1, sizeof(*a) + nq * sizeof(a->q[0]))))
+	return 0;
+}
+
+static int axdp_open(struct engine *e, const struct engine_conf *conf, struct errbuf *why)
+{
+	unsigned nq = 0, nrx = 0;
+	struct axdp *a;
+	int r;
+
+	libxdp_set_print(lib_print);
+	libbpf_set_print(bpf_print);
+	if ((r = open_checks(e, conf, &nq, &nrx, why)) < 0)
+		return r;
+	if (!(a = calloc(1, sizeof(*a) + nrx * sizeof(a->q[0]))))
 		return errbuf_set(why, -ENOMEM, "%s: out of memory", conf->name);
 	a->nq = nq;
-	a->size = nq * QUEUE_BYTES;
-	a->filter_fd = a->link_fd = -1;
+	a->nrx = nrx;
+	a->size = area_size(nq, nrx);
+	a->filter_fd = a->link_fd = a->unserved_fd = -1;
 	e->priv = a;
 	e->numa_node = netinfo_numa_node(conf->name);
 	if ((r = inject("area", XM_ZC)) < 0 || (r = area_alloc(a, e->numa_node)) < 0) {
@@ -395,6 +439,7 @@ static int axdp_open(struct engine *e, const struct engine_conf *conf, struct er
 		return r;
 	}
 	e->nqueues = nq;
+	e->nrxqueues = nrx;
 	return 0;
 }
 
@@ -581,6 +626,23 @@ static void axdp_stats(struct engine *e, unsigned qi, struct engine_qstats *st)
 	}
 }
 
+/* The sum over CPUs of scand_xdp's unserved counter. */
+static uint64_t axdp_unserved(struct engine *e)
+{
+	struct axdp *a = e->priv;
+	int ncpu = libbpf_num_possible_cpus();
+	uint32_t key = 0;
+	uint64_t sum = 0;
+	if (!a || a->unserved_fd < 0 || ncpu <= 0 || ncpu > 4096)
+		return 0;
+	uint64_t vals[ncpu];
+	if (bpf_map_lookup_elem(a->unserved_fd, &key, vals) < 0)
+		return 0;
+	for (int i = 0; i < ncpu; i++)
+		sum += vals[i];
+	return sum;
+}
+
 static int axdp_probe(const struct engine_conf *conf, struct engine_caps *caps, struct errbuf *why)
 {
 	int fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
@@ -601,4 +663,5 @@ const struct engine_ops engine_af_xdp_ops = {
 	.rx_burst = axdp_rx,
 	.set_filter = axdp_set_filter,
 	.stats = axdp_stats,
+	.rx_unserved = axdp_unserved,
 };

@@ -174,14 +174,6 @@ static int dpdk_probe(const struct engine_conf *conf, struct engine_caps *caps, 
 }
 
 /* The interface that carries the port's traffic in the kernel, or "" (vfio-bound PCI). */
-static void port_iface(const char *spec, char *ifname, size_t len)
-{
-	const char *p = strstr(spec, "iface=");
-	ifname[0] = '\0';
-	if (p)
-		snprintf(ifname, len, "%.*s", (int)strcspn(p + 6, ","), p + 6);
-}
-
 /* Finds the port for spec: probed at EAL init (PCI, --vdev) or hot-plugged now. */
 static int port_find(const char *spec, struct dport *d, struct errbuf *why)
 {
@@ -216,6 +208,13 @@ static int port_configure(struct engine *e, struct dport *d, const struct rte_et
 	d->cksum_offload = (di->tx_offload_capa & ck) == ck;
 	if (d->cksum_offload)
 		pc.txmode.offloads = ck;
+	/* replies spread over every RX queue scand configures, and each has a
+	 * worker: none is left unpolled */
+	if (e->nqueues > 1 && di->flow_type_rss_offloads) {
+		pc.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		pc.rx_adv_conf.rss_conf.rss_hf =
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) & di->flow_type_rss_offloads;
+	}
 	if ((r = rte_eth_dev_configure(d->port, e->nqueues, e->nqueues, &pc)) < 0)
 		return errbuf_set(why, r, "%s: rte_eth_dev_configure (%u queues): %s", e->ifname, e->nqueues, strerror(-r));
 	*nrxd = desc_clamp(RX_DESC_WANT, &(struct desc_lim){ di->rx_desc_lim.nb_max, di->rx_desc_lim.nb_min, di->rx_desc_lim.nb_align });
@@ -287,6 +286,7 @@ static int port_setup(struct engine *e, const struct engine_conf *conf, struct d
 	d->dev = di.device;
 	e->nqueues = MIN(asked, MIN(di.max_rx_queues, di.max_tx_queues));
 	e->nqueues = MIN(MAX(e->nqueues, 1u), (unsigned)ENGINE_MAX_QUEUES);
+	e->nrxqueues = e->nqueues;
 	if ((r = port_configure(e, d, &di, &nrxd, &ntxd, why)) < 0 || (r = port_queues(e, d, &di, nrxd, ntxd, why)) < 0)
 		return r;
 	if ((r = rte_eth_dev_start(d->port)) < 0)
@@ -307,8 +307,10 @@ static int dpdk_open(struct engine *e, const struct engine_conf *conf, struct er
 {
 	char ifname[IFNAMSIZ];
 	int r;
-	port_iface(conf->dpdk_port, ifname, sizeof(ifname));
+	vdev_param(conf->dpdk_port, "iface", ifname, sizeof(ifname));
 	if ((r = ctlplane_check(ifname, conf->name, conf->control_plane_ok, CTLPLANE_DPDK, why)) < 0)
+		return r;
+	if (ifname[0] && (r = dpdk_rx_cover(conf->dpdk_port, conf->queues, (unsigned)netinfo_rx_queues(ifname), why)) < 0)
 		return r;
 	struct engine_caps caps;
 	if ((r = dpdk_probe(conf, &caps, why)) < 0)

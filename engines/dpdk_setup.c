@@ -87,3 +87,34 @@ uint16_t desc_clamp(uint16_t want, const struct desc_lim *lim)
 		v -= align;
 	return (uint16_t)v;
 }
+
+bool vdev_param(const char *spec, const char *key, char *val, size_t len)
+{
+	size_t klen = strlen(key);
+	val[0] = '\0';
+	for (const char *p = strchr(spec, ','); p; p = strchr(p + 1, ','))
+		if (strncmp(p + 1, key, klen) == 0 && p[1 + klen] == '=') {
+			snprintf(val, len, "%.*s", (int)strcspn(p + 2 + klen, ","), p + 2 + klen);
+			return true;
+		}
+	return false;
+}
+
+int dpdk_rx_cover(const char *spec, unsigned queues, unsigned hw_rx, struct errbuf *why)
+{
+	char iface[64], v[16];
+	unsigned count = 1, start = 0;
+	if (strncmp(spec, "net_af_xdp", 10) != 0 || !vdev_param(spec, "iface", iface, sizeof(iface)))
+		return 0;
+	if (vdev_param(spec, "queue_count", v, sizeof(v)))
+		count = (unsigned)strtoul(v, NULL, 10);
+	if (vdev_param(spec, "start_queue", v, sizeof(v)))
+		start = (unsigned)strtoul(v, NULL, 10);
+	queues = queues ? queues : 1;
+	if (start == 0 && MIN(count, queues) >= hw_rx)
+		return 0;
+	return errbuf_set(why, -EINVAL,
+			  "%s has %u RX queues but %s with queues = %u receives on %u of them (from queue %u): replies on the others would be lost; set queue_count=%u in dpdk_port and queues = %u, or ethtool -L %s combined %u",
+			  iface, hw_rx, spec, queues, MIN(count, queues), start, hw_rx, hw_rx, iface,
+			  MIN(count, queues));
+}

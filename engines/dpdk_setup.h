@@ -1,5 +1,6 @@
 /* DPDK setup arithmetic that needs no EAL: the EAL argv built from [dpdk]
- * eal_args, and descriptor counts clamped to a device's limits. */
+ * eal_args, descriptor counts clamped to a device's limits, and a vdev's
+ * parameters (does it receive on every RX queue of its interface?). */
 #pragma once
 #include "argv.h"
 
@@ -31,3 +32,13 @@ struct desc_lim {
 /* want, clamped into [nb_min, nb_max] and rounded to nb_align without
  * exceeding nb_max (like rte_eth_dev_adjust_nb_rx_tx_desc). */
 uint16_t desc_clamp(uint16_t want, const struct desc_lim *lim);
+
+/* The value of key=... in a vdev spec ("net_af_xdp0,iface=sc0,queue_count=2");
+ * false (val "") when absent. */
+bool vdev_param(const char *spec, const char *key, char *val, size_t len);
+/* A net_af_xdp vdev receives only on its queues [start_queue, start_queue +
+ * MIN(queue_count, queues)): every one of the interface's hw_rx RX queues
+ * must be among them, or a reply steered elsewhere is lost. 0 for other
+ * devices (PCI ports poll every queue scand configures, with RSS over
+ * them; net_af_packet uses a fanout group); -EINVAL with the fix. */
+int dpdk_rx_cover(const char *spec, unsigned queues, unsigned hw_rx, struct errbuf *why);

@@ -92,11 +92,16 @@ struct engine_ops {
 	 * lent ones; returns how many of the k went out (fewer only when the
 	 * device refused some: those are counted tx_ring_full, not sent). */
 	unsigned (*tx_submit)(struct engine *e, unsigned q, const uint16_t *lens, unsigned k);
-	/* Up to n received frames, or 0. Non-blocking. */
+	/* Up to n received frames from RX queue q (< nrxqueues), or 0. Non-blocking. */
 	unsigned (*rx_burst)(struct engine *e, unsigned q, struct pkt *pkts, unsigned n);
 	/* Replaces the RX filter (called by the main thread when jobs start/end). */
 	int (*set_filter)(struct engine *e, const struct rx_filter *f);
+	/* Queue q's counters, q < MAX(nqueues, nrxqueues) (an RX-only queue has
+	 * no TX counts). */
 	void (*stats)(struct engine *e, unsigned q, struct engine_qstats *st);
+	/* Optional: replies the RX filter matched on a queue without a socket
+	 * (they went to the kernel and are lost to the scan). */
+	uint64_t (*rx_unserved)(struct engine *e);
 	/* Optional: device counters by name (found[i] false when absent). */
 	int (*counters)(struct engine *e, const char *const *names, unsigned n, uint64_t *vals, bool *found);
 };
@@ -105,7 +110,10 @@ struct engine {
 	const struct engine_ops *ops;
 	char ifname[IFNAMSIZ];
 	int ifindex;
-	unsigned nqueues;
+	unsigned nqueues;   /* TX queues: one queue worker each */
+	/* RX queues received on (>= nqueues): every queue of the device that can
+	 * carry a reply; the ones beyond nqueues are polled by the workers too */
+	unsigned nrxqueues;
 	uint8_t mac[6];
 	unsigned mtu;
 	int numa_node;

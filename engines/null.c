@@ -28,7 +28,7 @@ static int null_open(struct engine *e, const struct engine_conf *conf, struct er
 		return errbuf_set(why, -ENOMEM, "%s: out of memory", conf->name);
 	snprintf(e->ifname, sizeof(e->ifname), "%s", conf->name);
 	memcpy(e->mac, mac, 6);
-	e->nqueues = n;
+	e->nqueues = e->nrxqueues = n;
 	e->mtu = 1500;
 	e->numa_node = 0;
 	snprintf(e->mode, sizeof(e->mode), "null");

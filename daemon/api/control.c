@@ -20,10 +20,14 @@
 #include <unistd.h>
 
 #define DEFAULT_OUTBUF (16u << 20)
+/* control_opts.drained is called once a client's unread output is down to
+ * this: a stream's next batch is built while the client reads the last one */
+#define DRAIN_LOW (128u << 10)
 
 struct control_client {
 	struct control *ctl;
 	struct bufferevent *bev;
+	struct event *more_ev; /* the next buffered request, on the loop's next turn */
 	uid_t uid;
 	gid_t gid;
 	pid_t pid;
@@ -66,6 +70,8 @@ static void client_free(struct control_client *c)
 		c->next->prev = c->prev;
 	if (c->data_free)
 		c->data_free(c->data);
+	if (c->more_ev)
+		event_free(c->more_ev);
 	bufferevent_free(c->bev);
 	ctl->n--;
 	free(c);
@@ -101,6 +107,11 @@ static void client_fail(struct control_client *c, int code, const char *msg)
 	bufferevent_disable(c->bev, EV_READ);
 }
 
+static const struct timeval now_tv = { 0, 0 };
+
+/* One request per client per turn of the loop: a client that sends many
+ * heavy requests at once (pages of results) does not hold up the others;
+ * its next one runs on the next turn, after whatever else is ready. */
 static void on_read(struct bufferevent *bev, void *arg)
 {
 	struct control_client *c = arg;
@@ -108,7 +119,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 	size_t max = c->ctl->o.max_line, rest;
 	char msg[96];
 
-	while (!c->closing) {
+	for (bool one = false; !c->closing && !one;) {
 		size_t len;
 		char *line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF);
 		if (!line)
@@ -122,6 +133,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 			break;
 		}
 		c->last_request = now_s();
+		one = len > 0;
 		if (len) {
 			char *resp = c->ctl->handler(c->ctl->ctx, c, line, len);
 			if (resp)
@@ -138,16 +150,32 @@ static void on_read(struct bufferevent *bev, void *arg)
 	c->in_since = rest ? (c->in_since ? c->in_since : now_s()) : 0;
 	if (c->drop)
 		client_free(c);
+	else if (!c->closing && evbuffer_search_eol(in, NULL, NULL, EVBUFFER_EOL_LF).pos >= 0)
+		event_add(c->more_ev, &now_tv);
 }
 
+static void on_more(evutil_socket_t fd, short what, void *arg)
+{
+	struct control_client *c = arg;
+	(void)fd;
+	(void)what;
+	on_read(c->bev, c);
+}
+
+/* Output down to DRAIN_LOW (the write watermark): more for a stream; all
+ * of it written: a closing client goes. */
 static void on_write(struct bufferevent *bev, void *arg)
 {
 	struct control_client *c = arg;
-	if (evbuffer_get_length(bufferevent_get_output(bev)))
-		return;
-	c->out_since = 0;
-	if (c->closing)
-		client_free(c);
+	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
+		c->out_since = 0;
+		if (c->closing) {
+			client_free(c);
+			return;
+		}
+	}
+	if (!c->closing && c->ctl->o.drained)
+		c->ctl->o.drained(c->ctl->ctx, c);
 }
 
 static void on_event(struct bufferevent *bev, short what, void *arg)
@@ -201,6 +229,11 @@ static void client_new(struct control *ctl, int fd)
 		close(fd);
 		return;
 	}
+	if (!(c->more_ev = evtimer_new(ctl->base, on_more, c))) {
+		bufferevent_free(c->bev);
+		free(c);
+		return;
+	}
 	c->ctl = ctl;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
 		c->uid = cred.uid;
@@ -216,6 +249,7 @@ static void client_new(struct control *ctl, int fd)
 	ctl->clients = c;
 	ctl->n++;
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
+	bufferevent_setwatermark(c->bev, EV_WRITE, DRAIN_LOW, 0);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, ctl->o.max_line + 2);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	if (ctl->n > ctl->o.max_clients) {

@@ -28,6 +28,9 @@ struct control_opts {
 	unsigned idle_timeout_s; /* half a line or unread output for this long: dropped; no
 				  * request for this long and not subscribed: closed */
 	bool read_only;	       /* a telemetry-only socket: handler sees control_client_read_only() */
+	/* called (with the handler's ctx) when a client has read everything sent
+	 * to it: a stream sends its next batch then, not at the next tick */
+	void (*drained)(void *ctx, struct control_client *c);
 };
 
 /* Creates the socket (mode 0660, group from opts) and registers it on base.

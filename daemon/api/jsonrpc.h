@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 #define JSONRPC_MAX_BATCH 64		     /* requests in one batch */
-#define JSONRPC_BATCH_REPLY_MAX (8u << 20) /* bytes of replies one batch may produce */
+#define JSONRPC_BATCH_REPLY_MAX (2u << 20) /* bytes of replies one batch may produce: one turn of the loop */
 
 /* A request whose envelope is valid. id is NULL for a notification. */
 struct jsonrpc_req {

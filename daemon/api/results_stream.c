@@ -14,11 +14,13 @@ struct stream {
 	char job_id[32];
 	uint64_t offset; /* next row to send */
 	unsigned limit;
+	enum out_format f;
+	bool text;	 /* rows as one string of lines (job.results "text") */
 	bool done;	 /* the last batch went out */
 };
 
 int results_stream_start(struct control_client *c, const struct job *j, uint64_t offset,
-			 uint64_t limit, struct job_error *err)
+			 uint64_t limit, enum out_format f, bool text, struct job_error *err)
 {
 	struct stream *s;
 	if (offset > j->nresults)
@@ -35,6 +37,8 @@ int results_stream_start(struct control_client *c, const struct job *j, uint64_t
 	snprintf(s->job_id, sizeof(s->job_id), "%s", j->id);
 	s->offset = offset;
 	s->limit = (unsigned)limit;
+	s->text = text;
+	s->f = f;
 	control_client_set_data(c, s, free);
 	return 0;
 }
@@ -43,7 +47,7 @@ static void send_batch(struct control_client *c, struct stream *s, cJSON *params
 {
 	bool complete = cJSON_IsTrue(cJSON_GetObjectItem(params, "complete"));
 	cJSON *n = jsonrpc_notification("job.results", params);
-	char *line = cJSON_PrintUnformatted(n);
+	char *line = cJSON_PrintBuffered(n, 1 << 16, 0);
 	if (line)
 		control_client_send(c, line);
 	free(line);
@@ -80,9 +84,10 @@ static void stream_tick(struct control_client *c, void *arg)
 	}
 	if (s->offset >= j->nresults && !job_state_final(j->state))
 		return; /* nothing new yet */
-	if (!(p = job_results_json(j, s->offset, s->limit, OUT_NDJSON, &err))) {
-		log_warn("job %s: result stream at row %llu: %s", j->id, (unsigned long long)s->offset,
-			 err.message);
+	if (!(p = job_results_json(j, s->offset, s->limit, s->f, s->text, &err))) {
+		if (!err.retry_ms) /* a row index being rebuilt: the next tick asks again */
+			log_warn("job %s: result stream at row %llu: %s", j->id, (unsigned long long)s->offset,
+				 err.message);
 		return;
 	}
 	if (cJSON_GetNumberValue(cJSON_GetObjectItem(p, "count")) == 0 &&
@@ -94,6 +99,11 @@ static void stream_tick(struct control_client *c, void *arg)
 	cJSON_AddNumberToObject(p, "offset", (double)s->offset);
 	s->offset = (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(p, "next_offset"));
 	send_batch(c, s, p);
+}
+
+void results_stream_drained(void *ctx, struct control_client *c)
+{
+	stream_tick(c, ctx);
 }
 
 void results_stream_tick(struct daemon *d)

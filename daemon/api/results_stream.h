@@ -8,6 +8,7 @@
 #pragma once
 #include "core.h"
 #include "joberror.h"
+#include "output.h"
 #include <cjson/cJSON.h>
 
 #define STREAM_DEFAULT_LIMIT 1000
@@ -19,7 +20,11 @@ struct control_client;
 /* Starts (or replaces) c's stream of job j's rows from offset. Errors are
  * JOB_ERR_INVALID on offset or limit. */
 int results_stream_start(struct control_client *c, const struct job *j, uint64_t offset,
-			 uint64_t limit, struct job_error *err);
+			 uint64_t limit, enum out_format f, bool text, struct job_error *err);
 /* Every tick: one batch to each stream that has new rows, or its last one
  * ("complete": true) once the job has ended and every row went out. */
 void results_stream_tick(struct daemon *d);
+/* c has read all it was sent (control_opts.drained, ctx the daemon): the
+ * next batch of its stream now, so a client catching up is not held to
+ * one batch a tick. */
+void results_stream_drained(void *ctx, struct control_client *c);

@@ -39,6 +39,25 @@ static int get_u64(const cJSON *params, const char *k, uint64_t def, uint64_t ma
 	return 0;
 }
 
+static int get_bool(const cJSON *params, const char *k, bool *out, struct job_error *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, k);
+	*out = cJSON_IsTrue(v);
+	if (v && !cJSON_IsBool(v))
+		return job_error_set(err, JOB_ERR_INVALID, k, "%s must be true or false", k);
+	return 0;
+}
+
+/* "format": "ndjson" (the default) or "csv". */
+static int get_format(const cJSON *params, enum out_format *f, struct job_error *err)
+{
+	const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(params, "format");
+	*f = OUT_NDJSON;
+	if (fmt && (!cJSON_IsString(fmt) || output_parse_format(fmt->valuestring, f) < 0))
+		return job_error_set(err, JOB_ERR_INVALID, "format", "format must be \"ndjson\" or \"csv\"");
+	return 0;
+}
+
 /* Who sent the request, for the job layer's access rule; no client (unit
  * tests, the fuzzer) is trusted. */
 static struct job_caller caller_of(const struct control_client *c)
@@ -304,9 +323,9 @@ static cJSON *m_cancel(struct daemon *d, struct control_client *c, const cJSON *
 static cJSON *m_results(struct daemon *d, struct control_client *c, const cJSON *p,
 			struct job_error *err)
 {
-	static const char *const known[] = { "job_id", "offset", "limit", "format", NULL };
-	const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(p, "format");
+	static const char *const known[] = { "job_id", "offset", "limit", "format", "text", NULL };
 	const struct job_caller who = caller_of(c);
+	bool text;
 	enum out_format f = OUT_NDJSON;
 	uint64_t off, lim;
 	struct job *j;
@@ -315,10 +334,9 @@ static cJSON *m_results(struct daemon *d, struct control_client *c, const cJSON 
 	    get_u64(p, "offset", 0, 1ull << 53, &off, err) < 0 ||
 	    get_u64(p, "limit", 1000, 1ull << 53, &lim, err) < 0)
 		return NULL;
-	if (fmt && (!cJSON_IsString(fmt) || output_parse_format(fmt->valuestring, &f) < 0))
-		return job_error_set(err, JOB_ERR_INVALID, "format",
-				     "format must be \"ndjson\" or \"csv\""), NULL;
-	return job_results_json(j, off, lim, f, err);
+	if (get_format(p, &f, err) < 0 || get_bool(p, "text", &text, err) < 0)
+		return NULL;
+	return job_results_json(j, off, lim, f, text, err);
 }
 
 static cJSON *m_rate_set(struct daemon *d, struct control_client *c, const cJSON *p,
@@ -362,17 +380,31 @@ static cJSON *m_heartbeat(struct daemon *d, struct control_client *c, const cJSO
 
 /* events.subscribe {job_id?, results?, offset?, limit?}: job events, and
  * with results: true the job's rows as job.results notifications. */
+/* The first field given that only a result stream takes, or NULL. */
+static const char *stream_field(const cJSON *p)
+{
+	static const char *const only[] = { "offset", "limit", "format", "text" };
+	for (size_t i = 0; i < ARRAY_SIZE(only); i++)
+		if (cJSON_GetObjectItem(p, only[i]))
+			return only[i];
+	return NULL;
+}
+
 static cJSON *m_subscribe(struct daemon *d, struct control_client *c, const cJSON *p,
 			  struct job_error *err)
 {
-	static const char *const known[] = { "job_id", "results", "offset", "limit", NULL };
+	static const char *const known[] = { "job_id", "results", "offset", "limit", "text", "format", NULL };
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(p, "job_id");
 	const cJSON *res = cJSON_GetObjectItemCaseSensitive(p, "results");
 	struct job *j = NULL;
 	uint64_t off, lim;
+	enum out_format f;
+	const char *s;
+	bool text;
 	if (job_check_fields(p, known, err) < 0 || (id && !(j = get_job(d, p, err))) ||
 	    get_u64(p, "offset", 0, 1ull << 53, &off, err) < 0 ||
-	    get_u64(p, "limit", STREAM_DEFAULT_LIMIT, 1ull << 53, &lim, err) < 0)
+	    get_u64(p, "limit", STREAM_DEFAULT_LIMIT, 1ull << 53, &lim, err) < 0 ||
+	    get_bool(p, "text", &text, err) < 0 || get_format(p, &f, err) < 0)
 		return NULL;
 	if (res && !cJSON_IsBool(res))
 		return job_error_set(err, JOB_ERR_INVALID, "results", "results must be true or false"), NULL;
@@ -384,10 +416,10 @@ static cJSON *m_subscribe(struct daemon *d, struct control_client *c, const cJSO
 	const struct job_caller who = caller_of(c);
 	if (cJSON_IsTrue(res) && jobs_may(d->jobs, j, &who, "stream its results", err) < 0)
 		return NULL;
-	if (!cJSON_IsTrue(res) && (cJSON_GetObjectItem(p, "offset") || cJSON_GetObjectItem(p, "limit")))
-		return job_error_set(err, JOB_ERR_INVALID, cJSON_GetObjectItem(p, "offset") ? "offset" : "limit",
-				     "offset and limit belong to a result stream (results: true)"), NULL;
-	if (cJSON_IsTrue(res) && results_stream_start(c, j, off, lim, err) < 0)
+	if (!cJSON_IsTrue(res) && (s = stream_field(p)))
+		return job_error_set(err, JOB_ERR_INVALID, s,
+				     "offset, limit, format and text belong to a result stream (results: true)"), NULL;
+	if (cJSON_IsTrue(res) && results_stream_start(c, j, off, lim, f, text, err) < 0)
 		return NULL;
 	if (c)
 		control_client_subscribe(c, id ? id->valuestring : NULL);

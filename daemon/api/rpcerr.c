@@ -44,5 +44,6 @@ int rpc_error_from_job(struct rpc_error *e, const struct job_error *je)
 	e->code = rpc_code_of(je->kind);
 	memcpy(e->field, je->field, sizeof(e->field));
 	memcpy(e->message, je->message, sizeof(e->message));
+	e->retry_ms = je->kind == JOB_ERR_LIMIT ? je->retry_ms : 0;
 	return -EINVAL;
 }

@@ -17,6 +17,7 @@ struct rpc_error {
 	int code;
 	char field[64];	   /* params field at fault ("ports", "shard.index"), or "" */
 	char message[448]; /* names the problem and the fix */
+	unsigned retry_ms; /* > 0: data.retry_after_ms, the condition passes by itself */
 };
 
 int rpc_error_set(struct rpc_error *e, int code, const char *field, const char *fmt, ...)

@@ -20,6 +20,7 @@ struct job {
 	uid_t owner; /* the submitter (SO_PEERCRED); JOB_OWNER_UNKNOWN: stored without one (jobowner.h) */
 	struct job_spec spec;
 	enum job_state state;
+	enum job_hold hold; /* why it is held (JOB_HELD) */
 	char error[512];
 	uint8_t key[16];
 	struct space space;
@@ -41,21 +42,29 @@ struct job {
 	struct job_run *run;
 	uint64_t *ckpt_prev; /* per part done, one tick old (the safe resume point) */
 	uint64_t ckpt_skipped; /* skipped positions at that snapshot */
-	uint64_t last_sent, last_replies, last_behind;
+	uint64_t last_sent, last_replies, last_behind, last_results_waits;
+	bool results_behind; /* workers waited for the results path in the last tick */
 	double pps, behind_pps, last_tick;
 	uint64_t progress_ms; /* wall clock of the last tick that saw sent or replies grow (or the start) */
 	/* probes given up by the pacing (the workers fell behind the rate) and
 	 * replies lost to a full result ring, in runs that ended */
-	uint64_t behind_base, ring_drops_base;
+	uint64_t behind_base, ring_drops_base, results_waits_base;
+	/* frames the job's NICs dropped on receive, or matched on a queue without
+	 * a socket, while it ran: replies it may have lost (persisted) */
+	uint64_t lost_nic;
 	struct ratectl rc; /* AIMD state when spec.adaptive */
-	/* results (jobresults.c) */
+	/* results (jobresults.c, jobindex.c) */
 	int results_fd;
 	uint64_t *marks; /* byte offset of rows 0, 256, 512, ... */
 	size_t nmarks, marks_cap;
-	bool indexed;	 /* marks and nresults describe the file */
-	uint64_t nresults, results_bytes;
+	uint64_t *holes; /* numbers of the corrupt rows, sorted (not served) */
+	size_t nholes;
+	bool indexed;	 /* marks, holes and nresults describe the file */
+	struct jobindex *index_build; /* the index being built off the main thread, or NULL */
+	bool index_resume;	      /* ... for a job that resumes once it is built */
+	uint64_t nresults, results_bytes; /* rows (holes included), bytes */
 	char *wbuf;
-	size_t wlen;
+	size_t wlen, wcap;
 	bool unsynced; /* written (or cut) since the last fsync */
 	struct dedup dedup;
 	bool dedup_ok;
@@ -73,4 +82,5 @@ struct job_resume {
 	const struct pos_range *pending;
 	size_t npending;
 	uint64_t sent, skipped;
+	uint64_t ring_drops; /* replies lost to a full result ring, all runs */
 };

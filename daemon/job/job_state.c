@@ -21,6 +21,12 @@ int job_state_parse(const char *s, enum job_state *st)
 	return -EINVAL;
 }
 
+const char *job_hold_name(enum job_hold h)
+{
+	static const char *const names[] = { NULL, "nic", "config", "disk" };
+	return (size_t)h < ARRAY_SIZE(names) ? names[h] : NULL;
+}
+
 bool job_state_final(enum job_state s)
 {
 	return s == JOB_DONE || s == JOB_FAILED || s == JOB_CANCELLED;

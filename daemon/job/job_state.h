@@ -13,3 +13,8 @@ const char *job_state_name(enum job_state s);
 int job_state_parse(const char *s, enum job_state *st);
 /* done, failed or cancelled: the job will not send again. */
 bool job_state_final(enum job_state s);
+
+/* Why a job is held: its NICs, the config (source address or ports), or
+ * state_dir's disk (full: it resumes by itself when there is room). */
+enum job_hold { HOLD_NONE, HOLD_NIC, HOLD_CONFIG, HOLD_DISK };
+const char *job_hold_name(enum job_hold h); /* NULL for HOLD_NONE */

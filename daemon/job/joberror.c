@@ -15,6 +15,8 @@ int job_error_vset(struct job_error *e, enum job_error_kind kind, const char *fi
 	if (!e)
 		return -EINVAL;
 	e->kind = kind;
+	if (kind != JOB_ERR_LIMIT)
+		e->retry_ms = 0;
 	snprintf(e->field, sizeof(e->field), "%s", field ? field : "");
 	vsnprintf(e->message, sizeof(e->message), fmt, ap);
 	/* a client's text cut at a byte limit ("%.40s") may end in half a character */

@@ -18,6 +18,7 @@ struct job_error {
 	enum job_error_kind kind;
 	char field[64];	   /* request field at fault ("ports", "shard.index"), or "" */
 	char message[448]; /* names the problem and the fix (valid UTF-8) */
+	unsigned retry_ms; /* JOB_ERR_LIMIT that passes by itself: retry after this long */
 };
 
 /* Fills e; returns -EINVAL, so that `return job_error_set(...)` fails. */

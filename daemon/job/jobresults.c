@@ -2,35 +2,30 @@
 #include "jobresults.h"
 #include "log.h"
 #include "output.h"
-#include "statefile.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define WBUF_SIZE (64 * 1024)
+#define WBUF_MAX (256u << 20) /* rows held in memory while the disk is full, at most */
 #define CHUNK 65536
-
-static int path_of(const struct job *j, const char *name, char *buf, size_t len)
-{
-	return snprintf(buf, len, "%s/%s", j->dir, name) >= (int)len ? -ENAMETOOLONG : 0;
-}
 
 int jobresults_open(struct job *j)
 {
 	char path[600];
-	int r = path_of(j, "results.ndjson", path, sizeof(path));
-	if (r < 0)
-		return r;
+	if (snprintf(path, sizeof(path), "%s/results.ndjson", j->dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
 	if (j->results_fd < 0 &&
 	    (j->results_fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640)) < 0)
 		return -errno;
 	if (!j->wbuf && !(j->wbuf = malloc(WBUF_SIZE)))
 		return -ENOMEM;
+	if (j->wcap < WBUF_SIZE)
+		j->wcap = WBUF_SIZE;
 	return 0;
 }
 
@@ -63,26 +58,50 @@ int jobresults_flush(struct job *j, bool sync)
 	return 0;
 }
 
-static int mark_push(struct job *j, uint64_t off)
+size_t jobresults_pending(const struct job *j)
 {
-	if (j->nmarks == j->marks_cap) {
-		size_t cap = j->marks_cap ? j->marks_cap * 2 : 64;
-		uint64_t *m = realloc(j->marks, cap * sizeof(*m));
+	return j->wlen;
+}
+
+int jobresults_push(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+		uint64_t *m = realloc(*v, c * sizeof(*m));
 		if (!m)
 			return -ENOMEM;
-		j->marks = m;
-		j->marks_cap = cap;
+		*v = m;
+		*cap = c;
 	}
-	j->marks[j->nmarks++] = off;
+	(*v)[(*n)++] = x;
+	return 0;
+}
+
+/* Room for len more bytes: written out, or (the disk refusing) a bigger buffer. */
+static int wbuf_room(struct job *j, size_t len)
+{
+	size_t cap = j->wcap;
+	char *b;
+	if (j->wlen + len <= j->wcap || jobresults_flush(j, false) == 0)
+		return 0;
+	while (cap < j->wlen + len)
+		cap *= 2;
+	if (cap > WBUF_MAX || !(b = realloc(j->wbuf, cap)))
+		return -ENOMEM;
+	j->wbuf = b;
+	j->wcap = cap;
 	return 0;
 }
 
 int jobresults_append(struct job *j, const char *line, size_t len)
 {
 	int r;
-	if (j->wlen + len > WBUF_SIZE && (r = jobresults_flush(j, false)) < 0)
+	if (!j->wbuf && (r = jobresults_open(j)) < 0)
 		return r;
-	if (j->nresults % JOBRESULTS_MARK == 0 && (r = mark_push(j, j->results_bytes)) < 0)
+	if ((r = wbuf_room(j, len)) < 0)
+		return r;
+	if (j->nresults % JOBRESULTS_MARK == 0 &&
+	    (r = jobresults_push(&j->marks, &j->nmarks, &j->marks_cap, j->results_bytes)) < 0)
 		return r;
 	memcpy(j->wbuf + j->wlen, line, len);
 	j->wlen += len;
@@ -101,49 +120,61 @@ void jobresults_close(struct job *j)
 	j->results_fd = -1;
 	free(j->wbuf);
 	j->wbuf = NULL;
-	j->wlen = 0;
+	j->wlen = j->wcap = 0;
 }
 
 void jobresults_free(struct job *j)
 {
 	jobresults_close(j);
 	free(j->marks);
-	j->marks = NULL;
-	j->nmarks = j->marks_cap = 0;
+	free(j->holes);
+	j->marks = j->holes = NULL;
+	j->nmarks = j->marks_cap = j->nholes = 0;
 	j->indexed = false;
 }
 
-/* One complete line of a results file: its text (NUL-terminated, cut at
- * OUTPUT_MAX_LINE + 1 characters: overlong says it was longer) and the byte
- * offset it starts at. Returns < 0 to fail, 1 to stop, 0 for the next line. */
-typedef int (*line_fn)(void *ctx, const char *line, size_t len, bool overlong, uint64_t start);
+/* A line that spans two reads is gathered here (cut at OUTPUT_MAX_LINE + 1). */
+struct linebuf {
+	char text[OUTPUT_MAX_LINE + 2];
+	size_t len;
+	bool overlong;
+};
 
-/* Calls fn on each complete line of fd from pos up to end; *tail is where
- * the part after the last complete line starts (a torn row). A read error
- * is -errno. */
-static int each_line(int fd, uint64_t pos, uint64_t end, line_fn fn, void *ctx, uint64_t *tail)
+static void linebuf_add(struct linebuf *lb, const char *p, size_t n)
 {
-	char buf[CHUNK], line[OUTPUT_MAX_LINE + 2];
-	size_t llen = 0;
-	bool overlong = false;
+	size_t room = sizeof(lb->text) - 1 - lb->len;
+	if (n > room)
+		lb->overlong = true;
+	memcpy(lb->text + lb->len, p, MIN(n, room));
+	lb->len += MIN(n, room);
+}
+
+int jobresults_each_line(int fd, uint64_t pos, uint64_t end, jobresults_line_fn fn, void *ctx,
+			 uint64_t *tail)
+{
+	char buf[CHUNK + 1];
+	struct linebuf lb = { .len = 0 };
 	uint64_t start = pos;
 	ssize_t n = 0;
 	int r = 0;
 
-	while (r == 0 && pos < end && (n = pread(fd, buf, MIN(sizeof(buf), end - pos), (off_t)pos)) > 0) {
-		for (ssize_t i = 0; r == 0 && i < n; i++) {
-			if (buf[i] != '\n') {
-				if (llen < sizeof(line) - 1)
-					line[llen++] = buf[i];
-				else
-					overlong = true;
-				continue;
+	while (r == 0 && pos < end && (n = pread(fd, buf, MIN((uint64_t)CHUNK, end - pos), (off_t)pos)) > 0) {
+		for (char *p = buf, *e = buf + n, *nl; r == 0 && p < e; p = nl + 1) {
+			if (!(nl = memchr(p, '\n', (size_t)(e - p)))) {
+				linebuf_add(&lb, p, (size_t)(e - p));
+				break;
 			}
-			line[llen] = '\0';
-			r = fn(ctx, line, llen, overlong, start);
-			llen = 0;
-			overlong = false;
-			start = pos + (uint64_t)i + 1;
+			*nl = '\0'; /* a line within this read is passed where it lies */
+			if (lb.len == 0 && (size_t)(nl - p) <= OUTPUT_MAX_LINE + 1) {
+				r = fn(ctx, p, (size_t)(nl - p), false, start);
+			} else {
+				linebuf_add(&lb, p, (size_t)(nl - p));
+				lb.text[lb.len] = '\0';
+				r = fn(ctx, lb.text, lb.len, lb.overlong, start);
+				lb.len = 0;
+				lb.overlong = false;
+			}
+			start = pos + (uint64_t)(nl - buf) + 1;
 		}
 		pos += (uint64_t)n;
 	}
@@ -152,185 +183,64 @@ static int each_line(int fd, uint64_t pos, uint64_t end, line_fn fn, void *ctx, 
 	return r < 0 ? r : n < 0 ? -errno : 0;
 }
 
-/* Re-index state: the rows kept so far, and -- once a corrupt row was seen --
- * the new file the good rows are copied to. */
-struct reindex {
-	struct job *j;
-	struct dedup *dd;
-	int out;	       /* results.ndjson.tmp, or -1 while no row was corrupt */
-	FILE *corrupt;	       /* results.corrupt, appended */
-	uint64_t rows, bytes, open, closed, bad, line_no;
-};
-
-static int keep_row(struct reindex *x, const char *line, size_t len, const struct result *res)
+bool jobresults_hole(const struct job *j, uint64_t n)
 {
-	struct job *j = x->j;
-	int r;
-	if (x->rows % JOBRESULTS_MARK == 0 && (r = mark_push(j, x->bytes)) < 0)
-		return r;
-	if (x->dd && j->space_ok) {
-		int64_t idx = space_index(&j->space, &res->ip, res->port);
-		if (idx >= 0)
-			dedup_insert(x->dd, (uint64_t)idx);
+	size_t lo = 0, hi = j->nholes;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (j->holes[mid] < n)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	if (x->out >= 0 && (write(x->out, line, len) != (ssize_t)len || write(x->out, "\n", 1) != 1))
-		return -errno;
-	x->rows++;
-	x->bytes += len + 1;
-	res->status == 1 ? x->open++ : x->closed++;
-	return 0;
-}
-
-/* The first corrupt row: the good rows before it start the new file. */
-static int start_rewrite(struct reindex *x, uint64_t good_end)
-{
-	char path[600], buf[CHUNK];
-	uint64_t pos = 0;
-	int r = path_of(x->j, "results.ndjson.tmp", path, sizeof(path));
-	if (r < 0 || (x->out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0)
-		return r < 0 ? r : -errno;
-	while (pos < good_end) {
-		ssize_t n = pread(x->j->results_fd, buf, MIN(sizeof(buf), good_end - pos), (off_t)pos);
-		if (n <= 0 || write(x->out, buf, (size_t)n) != n)
-			return n < 0 ? -errno : -EIO;
-		pos += (uint64_t)n;
-	}
-	if (path_of(x->j, "results.corrupt", path, sizeof(path)) < 0 ||
-	    !(x->corrupt = fopen(path, "ae")))
-		return -errno;
-	return 0;
-}
-
-static int corrupt_row(struct reindex *x, const char *line, size_t len, uint64_t line_no,
-		       uint64_t line_start)
-{
-	int r;
-	if (x->out < 0 && (r = start_rewrite(x, line_start)) < 0)
-		return r;
-	fprintf(x->corrupt, "line %llu: %.*s%s\n", (unsigned long long)line_no, (int)MIN(len, 512u),
-		line, len > 512 ? "..." : "");
-	x->bad++;
-	log_warn("job %s: results.ndjson line %llu is corrupt; moved to results.corrupt", x->j->id,
-		 (unsigned long long)line_no);
-	return 0;
-}
-
-/* One line of the file being indexed (an each_line callback); overlong
- * lines are corrupt. */
-static int index_line(void *ctx, const char *line, size_t len, bool overlong, uint64_t start)
-{
-	struct reindex *x = ctx;
-	struct result res;
-	x->line_no++;
-	if (!overlong && output_parse_ndjson(line, len, &res) == 0)
-		return keep_row(x, line, len, &res);
-	return corrupt_row(x, line, len, x->line_no, start);
-}
-
-/* Puts the rewritten file in place of the old one and reopens it. */
-static int finish_rewrite(struct reindex *x)
-{
-	char tmp[600], path[600];
-	int r = 0;
-	if (fsync(x->out) < 0)
-		r = -errno;
-	close(x->out);
-	x->out = -1;
-	fclose(x->corrupt);
-	x->corrupt = NULL;
-	if (r < 0 || path_of(x->j, "results.ndjson.tmp", tmp, sizeof(tmp)) < 0 ||
-	    path_of(x->j, "results.ndjson", path, sizeof(path)) < 0 || rename(tmp, path) < 0)
-		return r < 0 ? r : -errno;
-	close(x->j->results_fd);
-	x->j->results_fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
-	return x->j->results_fd < 0 ? -errno : 0;
-}
-
-/* Drops a torn last row (a crash mid-write), if there is one. */
-static int cut_tail(struct job *j, uint64_t end)
-{
-	struct stat st;
-	if (fstat(j->results_fd, &st) < 0)
-		return -errno;
-	if ((uint64_t)st.st_size == end)
-		return 0;
-	if (ftruncate(j->results_fd, (off_t)end) < 0)
-		return -errno;
-	j->unsynced = true;
-	return 0;
-}
-
-int jobresults_index(struct job *j, struct dedup *dd)
-{
-	struct reindex x = { .j = j, .dd = dd, .out = -1 };
-	uint64_t good_end = 0;
-	int r;
-	if ((r = jobresults_open(j)) < 0)
-		return r;
-	j->nmarks = 0;
-	r = each_line(j->results_fd, 0, UINT64_MAX, index_line, &x, &good_end);
-	if (r == 0 && x.out >= 0)
-		r = finish_rewrite(&x);
-	else if (r == 0)
-		r = cut_tail(j, good_end);
-	if (x.out >= 0)
-		close(x.out);
-	if (x.corrupt)
-		fclose(x.corrupt);
-	if (r < 0)
-		return r;
-	if (x.bad)
-		log_warn("job %s: %llu corrupt result row(s) moved to %s/results.corrupt; the others are kept",
-			 j->id, (unsigned long long)x.bad, j->dir);
-	j->nresults = x.rows;
-	j->results_bytes = x.bytes;
-	j->replies = x.rows;
-	j->open = x.open;
-	j->closed = x.closed;
-	j->indexed = true;
-	return 0;
+	return lo < j->nholes && j->holes[lo] == n;
 }
 
 struct pager {
+	const struct job *j;
 	jobresults_row_fn fn;
 	void *ctx;
-	uint64_t skip, left;
+	uint64_t line, first, end; /* the line at hand; the page is lines [first, end) */
 	long given;
 };
 
-/* One line for the pager (an each_line callback): skipped, given, or the
- * end of the page. */
+/* One line for the pager (a jobresults_each_line callback): before the
+ * page, a hole, a row for fn, or the end of the page. */
 static int page_line(void *ctx, const char *line, size_t len, bool overlong, uint64_t start)
 {
 	struct pager *pg = ctx;
-	int r;
-	(void)overlong;
+	uint64_t n = pg->line;
+	int r = 0;
 	(void)start;
-	if (pg->skip) {
-		pg->skip--;
-		return 0;
-	}
-	if ((r = pg->fn(pg->ctx, line, len)) < 0)
-		return r;
-	pg->given++;
-	return --pg->left ? 0 : 1;
+	if (n >= pg->end)
+		return 1;
+	if (n >= pg->first && !overlong && !jobresults_hole(pg->j, n) && (r = pg->fn(pg->ctx, line, len)) < 0)
+		return r == -ENOSPC ? 1 : r; /* full: row n is the next page's */
+	pg->given += r;
+	pg->line++;
+	return pg->line == pg->end ? 1 : 0;
 }
 
-long jobresults_page(struct job *j, uint64_t first, uint64_t limit, jobresults_row_fn fn, void *ctx)
+long jobresults_page(struct job *j, uint64_t first, uint64_t limit, jobresults_row_fn fn, void *ctx,
+		     uint64_t *next)
 {
-	struct pager pg = { fn, ctx, first % JOBRESULTS_MARK, limit, 0 };
+	uint64_t end = first + MIN(limit, j->nresults - MIN(first, j->nresults));
+	struct pager pg = { j, fn, ctx, first - first % JOBRESULTS_MARK, first, end, 0 };
 	bool opened = j->results_fd < 0;
 	int r = 0;
+	*next = first;
+	if (first >= j->nresults || !limit)
+		return 0;
+	if (!j->indexed || first / JOBRESULTS_MARK >= j->nmarks)
+		return -ESTALE;
 	if (opened && (r = jobresults_open(j)) < 0)
 		return r;
-	if (!j->indexed)
-		r = jobresults_index(j, NULL);
-	if (r == 0)
-		r = jobresults_flush(j, false);
-	if (r == 0 && first < j->nresults && limit)
-		r = each_line(j->results_fd, j->marks[first / JOBRESULTS_MARK], j->results_bytes,
-			      page_line, &pg, NULL);
+	/* what the disk would not take yet stays buffered: served once written */
+	jobresults_flush(j, false);
+	r = jobresults_each_line(j->results_fd, j->marks[first / JOBRESULTS_MARK],
+				 j->results_bytes - jobresults_pending(j), page_line, &pg, NULL);
 	if (opened)
 		jobresults_close(j);
+	*next = MIN(pg.line, end);
 	return r < 0 ? r : pg.given;
 }

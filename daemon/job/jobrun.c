@@ -239,6 +239,8 @@ int jobrun_start(struct job *j, struct nic *const *nics, unsigned nnics, int wak
 	}
 	j->run = run;
 	j->last_sent = job_sent(j);
+	j->last_results_waits = job_results_waits(j);
+	j->results_behind = false;
 	j->last_tick = clock_mono_s();
 	return 0;
 }
@@ -275,19 +277,46 @@ uint64_t job_behind(const struct job *j)
 	return j->behind_base + run_sum(j, offsetof(struct job_part, behind));
 }
 
+uint64_t job_results_waits(const struct job *j)
+{
+	return j->results_waits_base + run_sum(j, offsetof(struct job_part, results_waits));
+}
+
 enum pressure job_pressure(const struct job *j)
 {
 	if (j->rc.pressure == PRESSURE_NETWORK)
 		return PRESSURE_NETWORK;
+	if (j->run && j->results_behind)
+		return PRESSURE_CPU;
 	/* more than 1 % of the rate given up in the last tick: our own limit */
 	if (j->run && j->behind_pps > 0.01 * (double)j->spec.rate_pps)
 		return PRESSURE_CPU;
 	return j->rc.pressure;
 }
 
+const char *job_pressure_reason(const struct job *j)
+{
+	switch (job_pressure(j)) {
+	case PRESSURE_NETWORK:
+		return "network: allowance counters rose or replies collapsed; AIMD cut the rate";
+	case PRESSURE_CPU:
+		return j->results_behind
+			       ? "results path: the workers waited for the main thread to drain result rows (disk or CPU); no reply is dropped"
+			       : "workers: they cannot send at the rate (CPU)";
+	case PRESSURE_NONE:
+		break;
+	}
+	return "";
+}
+
 uint64_t job_ring_drops(const struct job *j)
 {
 	return j->ring_drops_base + run_sum(j, offsetof(struct job_part, ring_drops));
+}
+
+bool job_lossless(const struct job *j)
+{
+	return job_ring_drops(j) == 0 && j->lost_nic == 0;
 }
 
 bool jobrun_tx_done(const struct job *j)
@@ -320,7 +349,8 @@ int jobrun_resume_point(const struct job *j, struct job_resume *rp, struct pos_r
 {
 	*buf = NULL;
 	if (!j->run) {
-		*rp = (struct job_resume){ j->pending, j->npending, j->sent_base, j->skipped_base };
+		*rp = (struct job_resume){ j->pending, j->npending, j->sent_base, j->skipped_base,
+					   j->ring_drops_base };
 		return 0;
 	}
 	if (!(*buf = calloc(j->run->nranges + 1, sizeof(**buf))))
@@ -329,6 +359,7 @@ int jobrun_resume_point(const struct job *j, struct job_resume *rp, struct pos_r
 	rp->npending = parts_pending(j->run->parts, j->run->nparts, j->ckpt_prev, *buf, &rp->sent);
 	rp->sent += j->sent_base;
 	rp->skipped = j->skipped_base + j->ckpt_skipped;
+	rp->ring_drops = job_ring_drops(j);
 	return 0;
 }
 
@@ -387,6 +418,7 @@ void jobrun_stop(struct job *j, bool lagged)
 	j->ckpt_skipped = 0;
 	j->behind_base = job_behind(j);
 	j->ring_drops_base = job_ring_drops(j);
+	j->results_waits_base = job_results_waits(j);
 	run_free(j->run);
 	j->run = NULL;
 	free(j->ckpt_prev);

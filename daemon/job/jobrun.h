@@ -38,8 +38,16 @@ double jobrun_tx_rate(const struct job *j);
  * up because they fell behind the rate, and replies a full result ring lost. */
 uint64_t job_behind(const struct job *j);
 uint64_t job_ring_drops(const struct job *j);
+/* No reply can have been lost: no full result ring, no NIC receive drop. */
+bool job_lossless(const struct job *j);
+/* Times the workers stopped sending because a result ring was above its
+ * high-water mark (backpressure from the results path), in this process. */
+uint64_t job_results_waits(const struct job *j);
 /* network when AIMD saw network pressure; cpu when the workers fell behind
- * the rate in the last tick (or AIMD saw saturated workers); else none. */
+ * the rate or waited for the results path in the last tick (or AIMD saw
+ * saturated workers); else none. */
 enum pressure job_pressure(const struct job *j);
+/* What the pressure comes from, in words ("" for none). */
+const char *job_pressure_reason(const struct job *j);
 /* Probes/s the run asks of the NIC named nic. */
 uint64_t jobrun_nic_rate(const struct job *j, const char *nic);

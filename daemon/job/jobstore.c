@@ -75,6 +75,8 @@ static cJSON *checkpoint_json(const struct job *j, const struct job_resume *rp)
 	add_u64(o, "closed", j->closed);
 	add_u64(o, "results", j->nresults);
 	add_u64(o, "results_bytes", j->results_bytes);
+	add_u64(o, "ring_drops", rp->ring_drops);
+	add_u64(o, "lost_nic", j->lost_nic);
 	cJSON_AddNumberToObject(o, "tx_rate", j->tx_rate);
 	return o;
 }
@@ -227,6 +229,8 @@ static void summary_load(struct job *j, const cJSON *c)
 	j->closed = json_u64(c, "closed");
 	j->nresults = json_u64(c, "results");
 	j->results_bytes = json_u64(c, "results_bytes");
+	j->ring_drops_base = json_u64(c, "ring_drops");
+	j->lost_nic = json_u64(c, "lost_nic");
 	j->tx_rate = cJSON_IsNumber(tx) ? tx->valuedouble : 0;
 }
 

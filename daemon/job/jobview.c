@@ -3,6 +3,7 @@
 #include "clock.h"
 #include "jobowner.h"
 #include "jobrun.h"
+#include "jobindex.h"
 #include "jobresults.h"
 
 #include <errno.h>
@@ -50,13 +51,17 @@ static double job_eta(const struct job *j, uint64_t sent)
 
 cJSON *job_status_json(const struct job *j)
 {
-	cJSON *o = cJSON_CreateObject(), *nics, *sh;
+	cJSON *o = cJSON_CreateObject(), *nics, *sh, *lost;
 	uint64_t sent = job_sent(j);
 	uint64_t end = j->finished_ms ? j->finished_ms : clock_real_ms();
 
 	cJSON_AddStringToObject(o, "job_id", j->id);
 	cJSON_AddStringToObject(o, "name", j->spec.name);
 	cJSON_AddStringToObject(o, "state", job_state_name(j->state));
+	if (j->state == JOB_HELD && job_hold_name(j->hold))
+		cJSON_AddStringToObject(o, "held_reason", job_hold_name(j->hold));
+	else
+		cJSON_AddNullToObject(o, "held_reason");
 	cJSON_AddNumberToObject(o, "sent", (double)(sent - job_skipped(j)));
 	cJSON_AddNumberToObject(o, "skipped", (double)job_skipped(j));
 	cJSON_AddNumberToObject(o, "total", (double)j->total);
@@ -70,9 +75,15 @@ cJSON *job_status_json(const struct job *j)
 				(double)(j->spec.adaptive && j->run ? j->rc.rate : j->spec.rate_pps));
 	cJSON_AddBoolToObject(o, "adaptive", j->spec.adaptive);
 	cJSON_AddStringToObject(o, "pressure", pressure_name(job_pressure(j)));
+	cJSON_AddStringToObject(o, "pressure_reason", job_pressure_reason(j));
 	cJSON_AddNumberToObject(o, "behind_pps", j->run ? j->behind_pps : 0);
 	cJSON_AddNumberToObject(o, "behind_probes", (double)job_behind(j));
 	cJSON_AddNumberToObject(o, "ring_drops", (double)job_ring_drops(j));
+	cJSON_AddNumberToObject(o, "results_waits", (double)job_results_waits(j));
+	cJSON_AddBoolToObject(o, "complete", job_lossless(j));
+	lost = cJSON_AddObjectToObject(o, "lost");
+	cJSON_AddNumberToObject(lost, "results_ring", (double)job_ring_drops(j));
+	cJSON_AddNumberToObject(lost, "nic", (double)j->lost_nic);
 	cJSON_AddNumberToObject(o, "cuts", j->rc.cuts);
 	if (job_state_final(j->state))
 		cJSON_AddNullToObject(o, "eta_s");
@@ -114,59 +125,140 @@ cJSON *jobs_list_row(const struct job *j)
 	return o;
 }
 
-static cJSON *result_item(const char *row, size_t len, enum out_format f)
-{
-	struct result r;
-	char line[OUTPUT_MAX_LINE];
-	if (f == OUT_NDJSON)
-		return cJSON_ParseWithLength(row, len);
-	if (output_parse_ndjson(row, len, &r) < 0)
-		return NULL;
-	size_t n = output_csv(&r, line, sizeof(line));
-	if (n && line[n - 1] == '\n')
-		line[n - 1] = '\0';
-	return cJSON_CreateString(line);
-}
+/* A page of rows: JSON values in arr, or lines of text in buf; full at
+ * PAGE_BYTES of row text, so that one request costs the loop little
+ * (the client asks for the next page from next_offset). */
+#define PAGE_BYTES (256u << 10)
 
 struct page {
 	cJSON *arr;
 	enum out_format f;
+	char *buf;
+	size_t len, cap, bytes;
 };
 
-static int add_row(void *ctx, const char *row, size_t len)
+/* Room for n more bytes of text and the closing quote and NUL. */
+static int text_room(struct page *pg, size_t n)
 {
-	struct page *pg = ctx;
-	cJSON *item = result_item(row, len, pg->f);
-	if (!item) /* the file holds only rows that parsed (jobresults.c) */
-		return -EBADMSG;
-	cJSON_AddItemToArray(pg->arr, item);
+	size_t cap;
+	char *b;
+	if (pg->len + n + 2 <= pg->cap)
+		return 0;
+	cap = MAX(pg->cap * 2, pg->len + n + 2 + PAGE_BYTES);
+	if (!(b = realloc(pg->buf, cap)))
+		return -ENOMEM;
+	pg->buf = b;
+	pg->cap = cap;
 	return 0;
 }
 
-cJSON *job_results_json(struct job *j, uint64_t offset, uint64_t limit, enum out_format f,
+/* Appends line to the page's text as the inside of a JSON string: escaped
+ * here, in one pass that copies the runs between the characters JSON
+ * escapes (the reply carries the string as a raw value, which cJSON prints
+ * as it is: its own escaping was most of a page's cost). */
+static int text_add(struct page *pg, const char *line, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *p = line, *end = line + len;
+	if (text_room(pg, 2 * len) < 0) /* '"' -> '\\"': a row holds no control character */
+		return -ENOMEM;
+	while (p < end) {
+		const char *q = p;
+		while (q < end && (unsigned char)*q >= 0x20 && *q != '"' && *q != '\\')
+			q++;
+		memcpy(pg->buf + pg->len, p, (size_t)(q - p));
+		pg->len += (size_t)(q - p);
+		if (q == end || text_room(pg, 6 + 2 * (size_t)(end - q)) < 0)
+			return q == end ? 0 : -ENOMEM;
+		pg->buf[pg->len++] = '\\';
+		if (*q == '"' || *q == '\\') {
+			pg->buf[pg->len++] = *q;
+		} else if (*q == '\n') {
+			pg->buf[pg->len++] = 'n';
+		} else {
+			memcpy(pg->buf + pg->len, "u00", 3);
+			pg->buf[pg->len + 3] = hex[(unsigned char)*q >> 4];
+			pg->buf[pg->len + 4] = hex[*q & 15];
+			pg->len += 5;
+		}
+		p = q + 1;
+	}
+	return 0;
+}
+
+/* One row (NUL-terminated) as the page wants it (a jobresults_row_fn).
+ * NDJSON goes out as the stored text, never parsed and printed again: as
+ * lines of a string, or as JSON values once it parses (a row changed on
+ * disk since it was indexed is passed over). */
+static int add_row(void *ctx, const char *row, size_t len)
+{
+	struct page *pg = ctx;
+	char line[OUTPUT_MAX_LINE];
+	struct result r;
+	cJSON *item;
+	int e;
+	if (pg->bytes >= PAGE_BYTES)
+		return -ENOSPC;
+	pg->bytes += len;
+	if (pg->f == OUT_CSV || pg->arr) {
+		if (output_parse_ndjson(row, len, &r) < 0)
+			return 0;
+		if (pg->f == OUT_CSV) {
+			len = output_csv(&r, line, sizeof(line)); /* ends in '\n' */
+			row = line;
+		}
+	}
+	if (!pg->arr) { /* text: the lines as they are */
+		e = text_add(pg, row, len);
+		e = e == 0 && pg->f == OUT_NDJSON ? text_add(pg, "\n", 1) : e;
+		return e < 0 ? e : 1;
+	}
+	if (pg->f == OUT_CSV && len && row[len - 1] == '\n')
+		line[len - 1] = '\0';
+	item = pg->f == OUT_CSV ? cJSON_CreateString(line) : cJSON_CreateRaw(row);
+	if (!item)
+		return -ENOMEM;
+	cJSON_AddItemToArray(pg->arr, item);
+	return 1;
+}
+
+cJSON *job_results_json(struct job *j, uint64_t offset, uint64_t limit, enum out_format f, bool text,
 			struct job_error *err)
 {
-	struct page pg = { NULL, f };
+	struct page pg = { NULL, f, NULL, 0, 0 };
+	uint64_t next;
 	cJSON *o;
 	long n;
 
 	if (limit < 1 || limit > RESULTS_MAX_LIMIT)
 		return job_error_set(err, JOB_ERR_INVALID, "limit",
 				     "limit must be between 1 and %d", RESULTS_MAX_LIMIT), NULL;
+	if (jobindex_ready(j, err) < 0)
+		return NULL;
+	if (text && text_room(&pg, 1) == 0)
+		pg.buf[pg.len++] = '"'; /* the string's opening quote */
+	else if (text)
+		return job_error_set(err, JOB_ERR_INTERNAL, "", "out of memory"), NULL;
 	o = cJSON_CreateObject();
-	pg.arr = cJSON_AddArrayToObject(o, "results");
-	if ((n = jobresults_page(j, offset, limit, add_row, &pg)) < 0) {
+	if (!text)
+		pg.arr = cJSON_AddArrayToObject(o, "results");
+	if ((n = jobresults_page(j, offset, limit, add_row, &pg, &next)) < 0) {
 		cJSON_Delete(o);
+		free(pg.buf);
 		return job_error_set(err, JOB_ERR_INTERNAL, "", "cannot read the results of %s: %s", j->id,
 				     strerror((int)-n)), NULL;
 	}
+	if (text) { /* a JSON string, escaped by text_add (text_room kept room for the end) */
+		memcpy(pg.buf + pg.len, "\"", 2);
+		cJSON_AddRawToObject(o, "text", pg.buf);
+	}
+	free(pg.buf);
 	if (f == OUT_CSV) {
 		char hdr[64];
 		snprintf(hdr, sizeof(hdr), "%s", output_csv_header());
 		hdr[strcspn(hdr, "\n")] = '\0';
 		cJSON_AddStringToObject(o, "header", hdr);
 	}
-	uint64_t next = offset + (uint64_t)n;
 	cJSON_AddNumberToObject(o, "next_offset", (double)next);
 	cJSON_AddNumberToObject(o, "count", (double)n);
 	cJSON_AddNumberToObject(o, "total_results", (double)j->nresults);

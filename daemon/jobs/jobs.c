@@ -4,6 +4,7 @@
 #include "jobs_priv.h"
 #include "clock.h"
 #include "jobnet.h"
+#include "jobindex.h"
 #include "jobresults.h"
 #include "jobrun.h"
 #include "jobstore.h"
@@ -13,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct jobs *jobs_new(const struct jobs_env *env)
 {
@@ -49,6 +51,7 @@ static void job_stop_run(struct jobs *js, struct job *j, bool lagged)
 
 void job_finish(struct jobs *js, struct job *j, enum job_state st, const char *why)
 {
+	int r;
 	if (j->run)
 		job_stop_run(js, j, false);
 	else if (j->state == JOB_QUEUED)
@@ -68,34 +71,58 @@ void job_finish(struct jobs *js, struct job *j, enum job_state st, const char *w
 		 (unsigned long long)j->total, (unsigned long long)job_skipped(j),
 		 (unsigned long long)j->open, (unsigned long long)j->closed, j->error[0] ? ": " : "",
 		 j->error);
+	if (j->indexed && (r = jobindex_save(j)) < 0) /* a cache: rebuilt when missing */
+		log_errno(r, "job %s: cannot store results.idx", j->id);
 	job_release(j); /* the summary stays; results are on disk */
 	js->retain_due = true; /* not now: callers still hold j and the next job */
 }
 
-/* A job that cannot run under the current config: its resume point is stored
- * as it is (state running or queued), it waits as `held` until a reload or a
- * restart finds it runnable, or it is cancelled. */
-static void job_hold(struct jobs *js, struct job *j, const char *why)
+void job_hold(struct jobs *js, struct job *j, enum job_hold reason, const char *why)
 {
 	bool was_run = j->run != NULL;
+	/* a full disk: resume from the last snapshot (replies to the probes since
+	 * may be lost with the run); its rows and checkpoint wait in memory */
 	if (was_run)
-		job_stop_run(js, j, false);
-	if (was_run || j->state == JOB_COOLDOWN) {
+		job_stop_run(js, j, reason == HOLD_DISK);
+	if ((was_run || j->state == JOB_COOLDOWN) && reason != HOLD_DISK) {
 		j->state = JOB_RUNNING; /* what the checkpoint says: it resumes */
 		job_persist(js, j);
-		if (job_state_final(j->state))
-			return; /* the checkpoint could not be written: failed */
+		if (job_state_final(j->state) || j->state == JOB_HELD)
+			return; /* the checkpoint could not be written: failed, or held for the disk */
 	}
 	if (j->state == JOB_QUEUED)
 		js->nqueued--;
 	j->state = JOB_HELD;
+	j->hold = reason;
 	snprintf(j->error, sizeof(j->error), "%s", why);
 	log_warn("job %s held: %s", j->id, why);
 	jobnet_filters(js->env.nics, js->head, NULL);
 	job_event(js, j, JOB_EVENT_STATE);
 }
 
-void job_persist(struct jobs *js, struct job *j)
+bool job_disk_full(int r)
+{
+	return r == -ENOSPC || r == -EDQUOT;
+}
+
+/* A job's state or rows could not be written: held while the disk is full
+ * (it resumes by itself), failed for anything waiting cannot fix. */
+void job_write_failed(struct jobs *js, struct job *j, int r, const char *what)
+{
+	char why[700];
+	if (job_state_final(j->state) || j->state == JOB_HELD)
+		return;
+	if (job_disk_full(r)) {
+		snprintf(why, sizeof(why),
+			 "cannot write %s under %s: %s; held until state_dir has room (it resumes by itself: delete finished jobs with scanctl delete JOB, or free space)",
+			 what, j->dir, strerror(-r));
+		return job_hold(js, j, HOLD_DISK, why);
+	}
+	snprintf(why, sizeof(why), "cannot write %s under %s: %s", what, j->dir, strerror(-r));
+	job_finish(js, j, JOB_FAILED, why);
+}
+
+int job_store(struct job *j)
 {
 	struct job_resume rp;
 	struct pos_range *buf;
@@ -103,15 +130,16 @@ void job_persist(struct jobs *js, struct job *j)
 	if (r == 0)
 		r = jobstore_checkpoint(j, &rp);
 	free(buf);
+	return r;
+}
+
+void job_persist(struct jobs *js, struct job *j)
+{
+	int r = job_store(j);
 	if (r == 0)
 		return;
 	log_errno(r, "job %s: cannot write state under %s", j->id, j->dir);
-	if (!job_state_final(j->state) && j->state != JOB_HELD) {
-		char why[600];
-		snprintf(why, sizeof(why), "cannot write job state under %s: %s; free space in state_dir",
-			 j->dir, strerror(-r));
-		job_finish(js, j, JOB_FAILED, why);
-	}
+	job_write_failed(js, j, r, "job state");
 }
 
 /* The job's NICs that are configured and up; why names the others. */
@@ -159,13 +187,13 @@ static void job_start(struct jobs *js, struct job *j)
 	unsigned n;
 	int r;
 
-	if (job_runnable(js, j, nics, &n, why, sizeof(why)) < 0)
-		return job_hold(js, j, why);
+	if ((r = job_runnable(js, j, nics, &n, why, sizeof(why))) < 0)
+		return job_hold(js, j, r == -ENODEV ? HOLD_NIC : HOLD_CONFIG, why);
 	/* the ports first: the host must not pick them once replies to them go
 	 * to the scan; then the filter, before the first probe (no early reply
 	 * is missed) */
 	if ((r = jobnet_reserve(j, js->env.nics, js->env.ports, &e)) < 0)
-		return job_hold(js, j, e.msg);
+		return job_hold(js, j, HOLD_CONFIG, e.msg);
 	js->nqueued--;
 	j->state = JOB_RUNNING;
 	j->error[0] = '\0';
@@ -180,7 +208,7 @@ static void job_start(struct jobs *js, struct job *j)
 		/* an interface gone before the tick noticed: wait for it, keep the resume point */
 		snprintf(why, sizeof(why), "%s; when it is back: systemctl reload scand (SIGHUP) or daemon.reload",
 			 e.msg);
-		return job_hold(js, j, why);
+		return job_hold(js, j, HOLD_NIC, why);
 	}
 	js->nrunning++;
 	ratectl_init(&j->rc, j->spec.rate_pps, js->env.cfg->aimd_increase_pps, js->env.cfg->aimd_decrease);
@@ -203,24 +231,42 @@ void jobs_schedule(struct jobs *js)
 	unsigned max = MIN(js->env.cfg->max_running_jobs, (unsigned)WORKER_MAX_SLOTS);
 	for (struct job *j = js->head, *next; j && !js->stopping; j = next) {
 		next = j->next;
-		if (j->state == JOB_QUEUED && js->nrunning < max)
+		/* a resumed job waits for its row index and dedup filter */
+		if (j->state == JOB_QUEUED && js->nrunning < max && !j->index_build)
 			job_start(js, j);
+	}
+}
+
+/* Installs the row indexes built off the main thread; a job that cannot
+ * resume because its results cannot be read fails (its files kept). */
+static void jobs_poll_indexes(struct jobs *js)
+{
+	for (struct job *j = js->head; j; j = j->next) {
+		if (!j->index_build || jobindex_poll(j) >= 0 || job_state_final(j->state))
+			continue;
+		log_error("job %s cannot be resumed: %s", j->id, j->error);
+		js->nqueued -= j->state == JOB_QUEUED;
+		job_release(j);
+		j->state = JOB_FAILED; /* in memory only: the files stay as they are, for repair */
+		j->finished_ms = clock_real_ms();
+		job_event(js, j, JOB_EVENT_STATE);
 	}
 }
 
 /* The NIC a job lost is up again -- a reload re-opened it while the job's
  * other parts still ran, so no later reload would release a held job: the
  * job goes back to the queue and resumes its unsent positions. */
-static void job_requeue(struct jobs *js, struct job *j)
+void job_requeue(struct jobs *js, struct job *j, const char *what)
 {
 	j->state = JOB_RUNNING; /* what the checkpoint says: it resumes */
 	job_persist(js, j);
-	if (job_state_final(j->state))
-		return; /* the checkpoint could not be written: failed */
+	if (job_state_final(j->state) || j->state == JOB_HELD)
+		return; /* the checkpoint could not be written: failed, or held for the disk */
 	j->state = JOB_QUEUED;
+	j->hold = HOLD_NONE;
 	j->error[0] = '\0';
 	js->nqueued++;
-	log_info("job %s: its NICs are all up again; %llu probes left, queued to resume", j->id,
+	log_info("job %s: %s; %llu probes left, queued to resume", j->id, what,
 		 (unsigned long long)(j->total - j->sent_base));
 	jobnet_filters(js->env.nics, js->head, NULL);
 	job_event(js, j, JOB_EVENT_STATE);
@@ -234,29 +280,42 @@ static void job_complete(struct jobs *js, struct job *j)
 	job_stop_run(js, j, false);
 	if (!j->npending) {
 		j->error[0] = '\0';
-		return job_finish(js, j, JOB_DONE, NULL);
+		if (job_lossless(j))
+			return job_finish(js, j, JOB_DONE, NULL);
+		snprintf(why, sizeof(why),
+			 "not complete: %llu replies lost to a full result ring, %llu frames dropped or unserved on its NICs while it ran (telemetry: queues, rx_unserved)",
+			 (unsigned long long)job_ring_drops(j), (unsigned long long)j->lost_nic);
+		return job_finish(js, j, JOB_DONE, why);
 	}
 	if (job_nics(js, j, nics, down, sizeof(down)) == j->spec.nnics)
-		return job_requeue(js, j);
+		return job_requeue(js, j, "its NICs are all up again");
 	snprintf(why, sizeof(why), "%s; %llu probes are left for when it is back", j->error,
 		 (unsigned long long)(j->total - j->sent_base));
-	job_hold(js, j, why);
+	job_hold(js, j, HOLD_NIC, why);
+}
+
+/* Test only: SCAND_TEST_SLOW_DRAIN=MS stalls every drain that has a running
+ * job (a slow disk, a busy main thread), so that the workers' backpressure
+ * shows (e2e_storm). */
+static void test_slow_drain(const struct jobs *js)
+{
+	const char *ms = js->nrunning ? getenv("SCAND_TEST_SLOW_DRAIN") : NULL;
+	if (ms)
+		usleep((useconds_t)strtoul(ms, NULL, 10) * 1000);
 }
 
 void jobs_drain(struct jobs *js)
 {
 	double now = clock_mono_s();
+	test_slow_drain(js);
+	jobs_poll_indexes(js);
 	for (struct job *j = js->head, *next; j; j = next) {
 		next = j->next;
 		if (!j->run)
 			continue;
 		int r = jobrun_drain(j);
 		if (r < 0) {
-			char why[700];
-			snprintf(why, sizeof(why),
-				 "writing results under %s failed: %s; free space in state_dir", j->dir,
-				 strerror(-r));
-			job_finish(js, j, JOB_FAILED, why);
+			job_write_failed(js, j, r, "results");
 			continue;
 		}
 		if (j->state == JOB_RUNNING && jobrun_tx_done(j)) {
@@ -278,7 +337,8 @@ void jobs_drain(struct jobs *js)
  * its send and reply rates, the busiest of its workers. */
 static void job_ratectl(struct jobs *js, struct job *j, double reply_pps)
 {
-	struct ratectl_sample s = { .sent_pps = j->pps, .reply_pps = reply_pps };
+	struct ratectl_sample s = { .sent_pps = j->pps, .reply_pps = reply_pps,
+				    .results_backlog = j->results_behind };
 	const char *why = "";
 	if (!j->spec.adaptive)
 		return;
@@ -302,12 +362,25 @@ static void job_ratectl(struct jobs *js, struct job *j, double reply_pps)
 	}
 }
 
+/* Receive losses of the job's NICs in the last tick (telemetry_tick ran
+ * first): the job may have lost replies there. */
+static void job_nic_losses(struct jobs *js, struct job *j)
+{
+	for (unsigned i = 0; i < j->spec.nnics; i++) {
+		const struct nic *n = nics_find(js->env.nics, j->spec.nics[i]);
+		if (n)
+			j->lost_nic += telemetry_nic(js->env.tel, n)->lost_delta;
+	}
+}
+
 /* A running job's rates over the last tick: probes sent and given up by the
  * pacing (j->pps, j->behind_pps); returns the replies per second. */
 static double job_tick_rates(struct job *j, double now)
 {
 	double dt = now - j->last_tick, reply_pps = 0;
-	uint64_t sent = job_sent(j), behind = job_behind(j);
+	uint64_t sent = job_sent(j), behind = job_behind(j), waits = job_results_waits(j);
+	j->results_behind = waits != j->last_results_waits;
+	j->last_results_waits = waits;
 	if (sent != j->last_sent || j->replies != j->last_replies)
 		j->progress_ms = clock_real_ms();
 	if (dt > 0) {
@@ -330,6 +403,7 @@ void jobs_tick(struct jobs *js)
 		if (!j->run)
 			continue;
 		double reply_pps = job_tick_rates(j, now);
+		job_nic_losses(js, j);
 		if (j->state == JOB_RUNNING) {
 			j->tx_rate = jobrun_tx_rate(j);
 			job_ratectl(js, j, reply_pps);
@@ -486,6 +560,7 @@ unsigned jobs_reload(struct jobs *js)
 		}
 		if (j->state == JOB_HELD) { /* try again: the reason may be gone */
 			j->state = JOB_QUEUED;
+			j->hold = HOLD_NONE;
 			js->nqueued++;
 		}
 	}

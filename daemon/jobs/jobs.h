@@ -75,6 +75,10 @@ int jobs_set_rate(struct jobs *js, struct job *j, const struct job_caller *who, 
 		  struct job_error *err);
 void jobs_drain(struct jobs *js); /* every 20 ms: results, phase changes */
 void jobs_tick(struct jobs *js);  /* every tick: pps, AIMD, checkpoints, progress events */
+/* Every tick, after jobs_tick: below [daemon] min_free_mb on state_dir's
+ * filesystem every running job is held (reason disk; nothing is written);
+ * with room again the jobs held for it resume by themselves. */
+void jobs_disk_tick(struct jobs *js);
 /* SIGTERM: stop runs, checkpoint them as running so they resume next start;
  * nothing is started afterwards. */
 void jobs_shutdown(struct jobs *js);

@@ -5,7 +5,7 @@
 #include "jobs_priv.h"
 #include "clock.h"
 #include "jobnet.h"
-#include "jobresults.h"
+#include "jobindex.h"
 #include "jobstore.h"
 #include "log.h"
 #include "shard.h"
@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/statvfs.h>
 
 /* Shard slice and, for a new job, its pending range, key and dedup. */
 static int job_prepare(struct jobs *js, struct job *j, bool fresh)
@@ -39,12 +38,8 @@ static int job_prepare(struct jobs *js, struct job *j, bool fresh)
 /* [daemon] min_free_mb: a new job needs room for its results. */
 static int check_disk(struct jobs *js, struct job_error *err)
 {
-	struct statvfs sv;
-	uint64_t free_b, min = (uint64_t)js->env.cfg->min_free_mb << 20;
-	if (!min || statvfs(js->env.cfg->state_dir, &sv) < 0)
-		return 0;
-	free_b = (uint64_t)sv.f_bavail * sv.f_frsize;
-	if (free_b >= min)
+	uint64_t free_b;
+	if (!jobs_disk_low(js, &free_b))
 		return 0;
 	return job_error_set(err, JOB_ERR_LIMIT, "",
 			     "only %llu MB free under %s ([daemon] min_free_mb = %u); delete finished jobs (scanctl delete JOB) or free space",
@@ -128,8 +123,9 @@ int jobs_submit(struct jobs *js, const cJSON *params, const struct job_caller *w
 	return 0;
 }
 
-/* An unfinished job: its space as stored, dedup rebuilt from its results,
- * today's blocklist applied at send time. */
+/* An unfinished job: its space as stored, today's blocklist applied at send
+ * time, and its dedup filter and row index rebuilt from its results by a
+ * thread (jobindex.c): it waits in the queue until that is done. */
 static int load_unfinished(struct jobs *js, struct job *j)
 {
 	int r;
@@ -137,7 +133,7 @@ static int load_unfinished(struct jobs *js, struct job *j)
 		return r;
 	if ((r = job_prepare(js, j, false)) < 0)
 		return snprintf(j->error, sizeof(j->error), "no memory for the job's dedup filter"), r;
-	if ((r = jobresults_index(j, &j->dedup)) < 0)
+	if ((r = jobindex_start(j, true)) < 0)
 		return snprintf(j->error, sizeof(j->error), "%s/results.ndjson: %s", j->dir,
 				strerror(-r)), r;
 	return job_skip_update(js, j) < 0 ? -ENOMEM : 0;

@@ -69,6 +69,14 @@ int jobs_delete(struct jobs *js, struct job *j, const struct job_caller *who, st
 	return 0;
 }
 
+bool jobs_disk_low(const struct jobs *js, uint64_t *free_b)
+{
+	struct statvfs sv;
+	uint64_t min = (uint64_t)js->env.cfg->min_free_mb << 20;
+	*free_b = statvfs(js->env.cfg->state_dir, &sv) == 0 ? (uint64_t)sv.f_bavail * sv.f_frsize : UINT64_MAX;
+	return min && *free_b < min;
+}
+
 /* Bytes under dir and one level below (the job directories). */
 static uint64_t dir_bytes(const char *dir, int depth)
 {

@@ -2,6 +2,7 @@
  * free jobs, report their events, keep the job id sequence. The bottom of
  * jobs/: it calls none of the manager's other files. */
 #include "jobs_priv.h"
+#include "jobindex.h"
 #include "jobresults.h"
 #include "jobrun.h"
 #include "log.h"
@@ -12,6 +13,7 @@
 
 void job_release(struct job *j)
 {
+	jobindex_cancel(j);
 	jobresults_free(j);
 	jobspec_drop_targets(&j->spec);
 	if (j->space_ok)

@@ -1,7 +1,8 @@
 /* The job manager's own state and the helpers its files share, one way from
  * bottom to top: jobs_list.c (the list, events, id sequence) <- jobs_keep.c
  * (retention, deletion, disk use, skip sets) <- jobs.c (states and runs) <-
- * jobs_intake.c (new and reloaded jobs). Not for other modules. */
+ * jobs_intake.c (new and reloaded jobs), jobs_disk.c (a full disk). Not for
+ * other modules. */
 #pragma once
 #include "jobs.h"
 
@@ -27,6 +28,9 @@ void jobs_seq_store(struct jobs *js);
 void jobs_seq_load(struct jobs *js);
 
 /* jobs_keep.c */
+/* state_dir's filesystem has less than [daemon] min_free_mb free (*free_b:
+ * bytes free, UINT64_MAX when it cannot be asked). */
+bool jobs_disk_low(const struct jobs *js, uint64_t *free_b);
 /* Recomputes j's send-time exclusion set from the current blocklist and
  * allow list. Returns 1 when the job now skips addresses it did not skip
  * before, 0 when nothing changed for it, -ENOMEM. */
@@ -37,7 +41,19 @@ int job_skip_update(struct jobs *js, struct job *j);
 void jobs_retain(struct jobs *js);
 
 /* jobs.c */
-/* Writes the checkpoint; a job whose state cannot be stored fails. */
+/* A job that cannot run now: a stopped run's resume point is stored (but
+ * for HOLD_DISK, when nothing can be written: it stays in memory), and it
+ * waits as `held` until a reload, a restart or (disk) free space finds it
+ * runnable, or it is cancelled. */
+void job_hold(struct jobs *js, struct job *j, enum job_hold reason, const char *why);
+/* Back to the queue from where it stopped (its checkpoint written first). */
+void job_requeue(struct jobs *js, struct job *j, const char *what);
+/* Writes the checkpoint (results flushed first). -errno. */
+int job_store(struct job *j);
+/* job_store; a job whose state cannot be stored is held (disk full) or fails. */
 void job_persist(struct jobs *js, struct job *j);
+/* A write error r: the disk is full (-ENOSPC, -EDQUOT). */
+bool job_disk_full(int r);
+void job_write_failed(struct jobs *js, struct job *j, int r, const char *what);
 void job_finish(struct jobs *js, struct job *j, enum job_state st, const char *why);
 void jobs_schedule(struct jobs *js);

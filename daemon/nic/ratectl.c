@@ -42,7 +42,9 @@ bool ratectl_step(struct ratectl *rc, const struct ratectl_sample *s, const char
 {
 	uint64_t old = rc->rate;
 	bool network = s->allowance_exceeded > 0;
-	bool collapse = !network && replies_collapsed(rc, s);
+	/* a tick in which the workers waited for the results path says nothing
+	 * about the network: not compared, not learnt from */
+	bool collapse = !network && !s->results_backlog && replies_collapsed(rc, s);
 
 	rc->last_sent_pps = s->sent_pps;
 	if (network || collapse) {
@@ -52,6 +54,11 @@ bool ratectl_step(struct ratectl *rc, const struct ratectl_sample *s, const char
 		rc->pressure = PRESSURE_NETWORK;
 		*why = network ? "allowance exceeded counters rose" : "replies collapsed while the send rate held";
 		return true;
+	}
+	if (s->results_backlog) {
+		rc->pressure = PRESSURE_CPU;
+		*why = "cpu pressure: the results path is behind (workers waited for result rings to drain)";
+		return false;
 	}
 	if (s->sent_pps < CPU_SHORT * (double)rc->rate && (s->cpu_busy >= CPU_BUSY || s->tx_ring_full)) {
 		rc->pressure = PRESSURE_CPU; /* our own limit: report, never cut */

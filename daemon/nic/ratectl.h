@@ -1,7 +1,8 @@
 /* AIMD rate control for one job. Network pressure (allowance counters
  * rising, or replies collapsing while the send rate holds) cuts the rate
- * multiplicatively; CPU pressure (we cannot reach the target ourselves) is
- * only reported; otherwise the rate grows additively up to the ceiling. */
+ * multiplicatively; CPU pressure (we cannot reach the target ourselves:
+ * saturated workers, or workers waiting for the results path) is only
+ * reported; otherwise the rate grows additively up to the ceiling. */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
@@ -26,6 +27,7 @@ struct ratectl_sample {
 	double sent_pps, reply_pps;  /* achieved this tick */
 	double cpu_busy;	     /* busiest worker's busy ratio, 0..1 */
 	uint64_t tx_ring_full;	     /* ring-full events this tick */
+	bool results_backlog;	     /* workers waited for the results path this tick */
 };
 
 void ratectl_init(struct ratectl *rc, uint64_t ceiling, uint64_t increase, double decrease);

@@ -43,17 +43,43 @@ static void ena_tick(struct nic_stats *s, struct nic *n)
 	s->ena_error = r;
 }
 
-static void nic_tick(struct nic_stats *s, struct nic *n, double dt)
+unsigned nic_queues(const struct nic *n)
 {
-	struct engine_qstats sum = { 0 };
-	for (unsigned q = 0; n->up && q < n->eng.nqueues && q < ENGINE_MAX_QUEUES; q++) {
+	return n->up ? MIN(MAX(n->eng.nqueues, n->eng.nrxqueues), (unsigned)ENGINE_MAX_QUEUES) : 0;
+}
+
+/* Sums the engine's queue counters into sum; keeps each queue's RX
+ * counters in s when given. */
+static void queues_sum(struct nic *n, struct engine_qstats *sum, struct nic_stats *s)
+{
+	memset(sum, 0, sizeof(*sum));
+	if (s)
+		s->nq = nic_queues(n);
+	for (unsigned q = 0; q < nic_queues(n); q++) {
 		struct engine_qstats st = { 0 };
 		n->eng.ops->stats(&n->eng, q, &st);
-		sum.tx_packets += st.tx_packets;
-		sum.rx_packets += st.rx_packets;
-		sum.tx_ring_full += st.tx_ring_full;
-		sum.invalid_descs += st.invalid_descs;
+		if (s) {
+			s->q_rx[q] = st.rx_packets;
+			s->q_drops[q] = st.rx_drops;
+		}
+		sum->tx_packets += st.tx_packets;
+		sum->rx_packets += st.rx_packets;
+		sum->tx_ring_full += st.tx_ring_full;
+		sum->rx_drops += st.rx_drops;
+		sum->invalid_descs += st.invalid_descs;
 	}
+}
+
+static void nic_tick(struct nic_stats *s, struct nic *n, double dt)
+{
+	struct engine_qstats sum;
+	uint64_t unserved = n->up && n->eng.ops->rx_unserved ? n->eng.ops->rx_unserved(&n->eng) : 0;
+	queues_sum(n, &sum, s);
+	/* counters restart when the NIC is re-opened: count growth only */
+	s->lost_delta = (sum.rx_drops > s->rx_drops ? sum.rx_drops - s->rx_drops : 0) +
+			(unserved > s->unserved ? unserved - s->unserved : 0);
+	s->rx_drops = sum.rx_drops;
+	s->unserved = unserved;
 	busy_tick(s, n);
 	s->tx_pps = dt > 0 ? (double)(sum.tx_packets - s->tx) / dt : 0;
 	s->rx_pps = dt > 0 ? (double)(sum.rx_packets - s->rx) / dt : 0;
@@ -104,10 +130,11 @@ static cJSON *ena_json(const struct ena *e)
 	return o;
 }
 
-static cJSON *queue_json(unsigned q, const struct engine_qstats *st, double busy)
+static cJSON *queue_json(unsigned q, bool rx_only, const struct engine_qstats *st, double busy)
 {
 	cJSON *qo = cJSON_CreateObject();
 	cJSON_AddNumberToObject(qo, "queue", q);
+	cJSON_AddBoolToObject(qo, "rx_only", rx_only);
 	cJSON_AddNumberToObject(qo, "tx_packets", (double)st->tx_packets);
 	cJSON_AddNumberToObject(qo, "rx_packets", (double)st->rx_packets);
 	cJSON_AddNumberToObject(qo, "tx_ring_full", (double)st->tx_ring_full);
@@ -122,17 +149,13 @@ cJSON *telemetry_nic_json(const struct telemetry *t, struct nic *n)
 {
 	const struct nic_stats *s = telemetry_nic(t, n);
 	cJSON *o = cJSON_CreateObject(), *qs = cJSON_CreateArray();
-	struct engine_qstats sum = { 0 };
-	for (unsigned q = 0; n->up && q < n->eng.nqueues && q < ENGINE_MAX_QUEUES; q++) {
+	struct engine_qstats sum;
+	for (unsigned q = 0; q < nic_queues(n); q++) {
 		struct engine_qstats st = { 0 };
 		n->eng.ops->stats(&n->eng, q, &st);
-		cJSON_AddItemToArray(qs, queue_json(q, &st, s->busy[q]));
-		sum.tx_packets += st.tx_packets;
-		sum.rx_packets += st.rx_packets;
-		sum.tx_ring_full += st.tx_ring_full;
-		sum.rx_drops += st.rx_drops;
-		sum.invalid_descs += st.invalid_descs;
+		cJSON_AddItemToArray(qs, queue_json(q, q >= n->eng.nqueues, &st, s->busy[q]));
 	}
+	queues_sum(n, &sum, NULL);
 	cJSON_AddStringToObject(o, "name", n->conf.name);
 	cJSON_AddStringToObject(o, "state", n->up ? "up" : "failed");
 	cJSON_AddNumberToObject(o, "tx_packets", (double)sum.tx_packets);
@@ -140,6 +163,7 @@ cJSON *telemetry_nic_json(const struct telemetry *t, struct nic *n)
 	cJSON_AddNumberToObject(o, "tx_pps", s->tx_pps);
 	cJSON_AddNumberToObject(o, "rx_pps", s->rx_pps);
 	cJSON_AddNumberToObject(o, "drops", (double)sum.rx_drops);
+	cJSON_AddNumberToObject(o, "rx_unserved", (double)s->unserved);
 	cJSON_AddNumberToObject(o, "tx_ring_full", (double)sum.tx_ring_full);
 	cJSON_AddNumberToObject(o, "invalid_descs", (double)sum.invalid_descs);
 	cJSON_AddNumberToObject(o, "busy_max", s->busy_max);
@@ -163,6 +187,8 @@ static void prom_counters(const struct telemetry *t, const struct nics *ns, FILE
 		{ "scand_nic_rx_packets_total", "Frames the NIC's engine received.", offsetof(struct nic_stats, rx) },
 		{ "scand_nic_tx_ring_full_total", "TX bursts that found the ring full.", offsetof(struct nic_stats, tx_full) },
 		{ "scand_nic_invalid_descs_total", "Descriptors the kernel rejected (AF_XDP).", offsetof(struct nic_stats, invalid_descs) },
+		{ "scand_nic_rx_drops_total", "Frames the engine's RX queues dropped (ring full).", offsetof(struct nic_stats, rx_drops) },
+		{ "scand_nic_rx_unserved_total", "Scan replies on an RX queue without a socket (lost to the kernel).", offsetof(struct nic_stats, unserved) },
 	};
 	for (size_t k = 0; k < ARRAY_SIZE(m); k++) {
 		prom_head(f, m[k].name, "counter", m[k].help);
@@ -186,6 +212,19 @@ static void prom_ena(const struct telemetry *t, const struct nics *ns, FILE *f)
 	}
 }
 
+/* Per queue (TX and RX-only), as of the last tick: frames received and dropped. */
+static void prom_queues(const struct telemetry *t, const struct nics *ns, FILE *f)
+{
+	static const char *const names[] = { "scand_queue_rx_packets_total", "scand_queue_rx_drops_total" };
+	for (size_t k = 0; k < ARRAY_SIZE(names); k++) {
+		prom_head(f, names[k], "counter", k ? "Frames an RX queue dropped." : "Frames an RX queue received.");
+		for (unsigned i = 0; i < ns->n; i++)
+			for (unsigned q = 0; q < t->nic[i].nq; q++)
+				fprintf(f, "%s{nic=\"%s\",queue=\"%u\"} %llu\n", names[k], ns->nic[i].conf.name, q,
+					(unsigned long long)(k ? t->nic[i].q_drops[q] : t->nic[i].q_rx[q]));
+	}
+}
+
 void telemetry_prometheus(const struct telemetry *t, const struct nics *ns, FILE *f)
 {
 	prom_counters(t, ns, f);
@@ -200,5 +239,6 @@ void telemetry_prometheus(const struct telemetry *t, const struct nics *ns, FILE
 		for (unsigned q = 0; ns->nic[i].up && q < ns->nic[i].eng.nqueues && q < ENGINE_MAX_QUEUES; q++)
 			fprintf(f, "scand_worker_busy_ratio{nic=\"%s\",queue=\"%u\"} %.3f\n",
 				ns->nic[i].conf.name, q, t->nic[i].busy[q]);
+	prom_queues(t, ns, f);
 	prom_ena(t, ns, f);
 }

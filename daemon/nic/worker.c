@@ -15,6 +15,7 @@
 
 #define BURST 64
 #define SKIP_MAX (4 * BURST) /* skipped positions passed over per burst, at most */
+#define RX_ROUNDS 4	     /* bursts read from one RX queue per loop, at most */
 
 /* Sleeps ns, or until worker_poke (attach, and whoever waits for the epoch
  * to advance): a new job's first probe and a finished job's detach wait for
@@ -140,8 +141,9 @@ static uint64_t burst_consumed(const struct burst *b, unsigned sent)
 }
 
 /* Tells the main thread at once (not at its next 20 ms drain) that a part
- * has sent its last probe: a small job ends in milliseconds. Once per part. */
-static void part_done(const struct job_part *p)
+ * has sent its last probe (a small job ends in milliseconds), or that its
+ * results need draining now. */
+static void wake_main(const struct job_part *p)
 {
 	if (p->run->wake_fd >= 0)
 		eventfd_write(p->run->wake_fd, 1); /* if it fails, the 20 ms drain notices */
@@ -184,9 +186,27 @@ static unsigned part_send(struct worker *w, struct job_part *p, uint64_t now, ui
 		if (p->tokens > BURST)
 			part_fell_behind(p, BURST);
 		atomic_store_explicit(&p->tx_done, true, memory_order_release);
-		part_done(p);
+		wake_main(p);
 	}
 	return sent;
+}
+
+/* Backpressure: true while the part's result ring is above the high-water
+ * mark. Entering the wait wakes the main thread (its drain would otherwise
+ * come at the next 20 ms) and counts the wait: the send rate it costs is CPU
+ * pressure of the results path, never network pressure. */
+static bool part_results_full(struct job_part *p)
+{
+	if (spsc_used(&p->results) < PART_RING_HIGH) {
+		p->results_wait = false;
+		return false;
+	}
+	if (!p->results_wait) {
+		p->results_wait = true;
+		atomic_fetch_add_explicit(&p->results_waits, 1, memory_order_relaxed);
+		wake_main(p);
+	}
+	return true;
 }
 
 /* Offers a parsed reply to each attached part; the first whose job
@@ -211,11 +231,11 @@ static void worker_deliver(struct worker *w, const struct reply *r, uint64_t ts_
 	}
 }
 
-static unsigned worker_receive(struct worker *w)
+static unsigned queue_receive(struct worker *w, unsigned rxq)
 {
 	struct engine *e = w->eng;
 	struct pkt pkts[BURST];
-	unsigned n = e->ops->rx_burst(e, w->queue, pkts, BURST);
+	unsigned n = e->ops->rx_burst(e, rxq, pkts, BURST);
 	uint64_t ts = n ? clock_real_ms() : 0;
 
 	for (unsigned i = 0; i < n; i++) {
@@ -224,6 +244,20 @@ static unsigned worker_receive(struct worker *w)
 			worker_deliver(w, &r, ts);
 	}
 	return n;
+}
+
+/* Every RX queue of the worker, a few bursts each while replies keep
+ * coming: a reply storm must not overrun the socket's ring while the
+ * worker sends. */
+static unsigned worker_receive(struct worker *w)
+{
+	unsigned total = 0;
+	for (unsigned i = 0; i < w->nrxq; i++)
+		for (unsigned round = 0, n = BURST; round < RX_ROUNDS && n == BURST; round++) {
+			n = queue_receive(w, w->rxq[i]);
+			total += n;
+		}
+	return total;
 }
 
 static void *worker_main(void *arg)
@@ -241,7 +275,7 @@ static void *worker_main(void *arg)
 				continue;
 			active++;
 			if (atomic_load_explicit(&p->run->phase, memory_order_acquire) == RUN_TX &&
-			    !atomic_load_explicit(&p->tx_done, memory_order_relaxed))
+			    !atomic_load_explicit(&p->tx_done, memory_order_relaxed) && !part_results_full(p))
 				work += part_send(w, p, start, &wait);
 		}
 		work += worker_receive(w);
@@ -261,6 +295,9 @@ int worker_start(struct worker *w, struct engine *eng, unsigned queue, int core,
 	memset(w, 0, sizeof(*w));
 	w->eng = eng;
 	w->queue = queue;
+	for (unsigned q = queue; q < MAX(eng->nrxqueues, eng->nqueues) && w->nrxq < ENGINE_MAX_QUEUES;
+	     q += eng->nqueues)
+		w->rxq[w->nrxq++] = q;
 	if ((w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
 		return -errno;
 	int r = pthread_create(&w->th, NULL, worker_main, w);

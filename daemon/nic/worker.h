@@ -14,6 +14,10 @@
 
 #define WORKER_MAX_SLOTS 8
 #define PART_RING_SIZE (1u << 16)
+/* Backpressure: a part whose result ring holds this many records sends no
+ * more probes until the main thread has drained it; the other half of the
+ * ring takes the replies to the probes still in flight. */
+#define PART_RING_HIGH (PART_RING_SIZE / 2)
 
 struct worker;
 
@@ -63,6 +67,7 @@ struct job_part {
 	_Atomic uint64_t done;	  /* positions done, in range order (sent or skipped) */
 	_Atomic uint64_t skipped; /* of those, passed over: their address is excluded now */
 	_Atomic uint64_t replies, ring_drops;
+	_Atomic uint64_t results_waits; /* times it stopped sending at PART_RING_HIGH */
 	_Atomic uint64_t behind; /* probes the token bucket gave up (> 100 ms behind) */
 	_Atomic uint64_t first_tx_ns, last_tx_ns;
 	_Atomic bool tx_done;
@@ -74,11 +79,15 @@ struct job_part {
 	unsigned cur_range;
 	uint64_t cur_pos;
 	uint16_t ipid;
+	bool results_wait; /* waiting for the main thread to drain its results */
 };
 
 struct worker {
 	struct engine *eng;
-	unsigned queue;
+	unsigned queue; /* the TX queue it sends on */
+	/* RX queues it polls: its own and every nqueues-th after it, so the
+	 * engine's nrxqueues are all served when there are fewer workers */
+	unsigned rxq[ENGINE_MAX_QUEUES], nrxq;
 	pthread_t th;
 	bool started;
 	_Atomic bool stop;
@@ -88,8 +97,8 @@ struct worker {
 	int wake_fd; /* eventfd: attach and detach end the worker's sleep */
 };
 
-/* Starts the thread for queue `queue` of eng, pinned to core (>= 0); name
- * labels the thread and log lines. */
+/* Starts the thread for TX queue `queue` of eng (and its share of the RX
+ * queues), pinned to core (>= 0); name labels the thread and log lines. */
 int worker_start(struct worker *w, struct engine *eng, unsigned queue, int core, const char *name);
 void worker_stop(struct worker *w);
 /* Publishes p on a free slot; -EBUSY when all slots are taken. */

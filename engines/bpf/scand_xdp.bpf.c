@@ -3,7 +3,9 @@
  * source address with the destination port in one of the exact source-port
  * ranges of the jobs using that address (the scan_filter map the daemon
  * updates). Everything else -- the host's own connections, ssh, DHCP -- goes
- * on to the kernel (XDP_PASS). */
+ * on to the kernel (XDP_PASS). A reply that arrives on a queue without a
+ * socket (the NIC got more channels after scand opened it) is counted in
+ * `unserved` before it goes to the kernel: never lost without a word. */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -23,6 +25,13 @@ struct {
 } xsks_map SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} unserved SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, SCAND_XDP_MAX_ADDRS);
 	__type(key, struct scand_filter_key);
@@ -33,6 +42,19 @@ struct {
 static __always_inline int reply_flags(const struct tcphdr *tcp)
 {
 	return tcp->rst || (tcp->syn && tcp->ack);
+}
+
+/* A scan reply: to the AF_XDP socket of its RX queue, or counted. */
+static __always_inline int to_socket(struct xdp_md *ctx)
+{
+	__u32 q = ctx->rx_queue_index, zero = 0;
+	__u64 *n;
+	if (bpf_map_lookup_elem(&xsks_map, &q))
+		return bpf_redirect_map(&xsks_map, q, XDP_PASS);
+	n = bpf_map_lookup_elem(&unserved, &zero);
+	if (n)
+		*n += 1;
+	return XDP_PASS;
 }
 
 static __always_inline int match(struct scand_filter_key *k, const struct tcphdr *tcp,
@@ -50,7 +72,7 @@ static __always_inline int match(struct scand_filter_key *k, const struct tcphdr
 		if (i >= pr->n)
 			break;
 		if (port >= pr->r[i].lo && port <= pr->r[i].hi)
-			return bpf_redirect_map(&xsks_map, ctx->rx_queue_index, XDP_PASS);
+			return to_socket(ctx);
 	}
 	return XDP_PASS;
 }

@@ -2,8 +2,8 @@
 # Faults: kill -9 at random points of a job five times in a row (the job still
 # ends with exactly the ground truth, no duplicates, valid state files); state
 # files edited to garbage (scand starts, marks those jobs failed with the
-# reason, serves others); state_dir on a full disk (the job fails cleanly
-# with the reason, the daemon keeps serving).
+# reason, serves others); state_dir on a full disk (the job is held with the
+# reason disk -- e2e_diskfull shows it resume --, the daemon keeps serving).
 set -u
 . "$(dirname "$0")/testbed.sh"
 . "$(dirname "$0")/lib.sh"
@@ -63,9 +63,11 @@ scand_stop
 sed -i 's/^\[daemon\]$/&\nmin_free_mb = 0/' "$T/scand.conf" # then a job fills the disk
 scand_start "$T/scand.conf"
 job=$(ctl submit 198.18.1.1-198.18.1.254 -p 1-60 -r 50000 --cooldown 1) || fail "submit on small disk"
-WAIT_S=60 wait_state "$job" failed
-err=$(jget "$(ctl --json status "$job")" 'r["error"]')
+WAIT_S=60 wait_state "$job" held
+st=$(ctl --json status "$job")
+err=$(jget "$st" 'r["error"]')
 echo "$err" | grep -q 'No space left on device' || fail "disk-full reason unclear: $err"
+[ "$(jget "$st" 'r["held_reason"]')" = disk ] || fail "held, but not for the disk: $st"
 [ "$(jget "$(ctl --json heartbeat)" 'r["ok"]')" = True ] || fail "daemon stopped serving on a full disk"
 scand_stop
 echo "disk full: $err"

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "core.h"
 #include "jobs.h"
+#include "jobindex.h"
 #include "jobresults.h"
 #include "jsonrpc.h"
 #include "rpc.h"
@@ -158,6 +159,18 @@ static inline void run_until(struct daemon *d, const char *id, const char *want,
 }
 
 /* Appends n result rows to the job's store, as jobrun_drain does. */
+/* Waits until j's row index is ready, installing it as the drain would. */
+static inline void wait_index(struct job *j)
+{
+	struct job_error e;
+	jobresults_free(j);
+	while (jobindex_ready(j, &e) < 0) {
+		assert_int_equal(e.kind, JOB_ERR_LIMIT);
+		jobindex_poll(j);
+		usleep(1000);
+	}
+}
+
 static inline void add_results(struct job *j, unsigned n)
 {
 	assert_int_equal(jobresults_open(j), 0);
@@ -170,6 +183,8 @@ static inline void add_results(struct job *j, unsigned n)
 		assert_int_equal(jobresults_append(j, line, output_ndjson(&res, line, sizeof(line))), 0);
 	}
 	jobresults_close(j);
+	if (job_state_final(j->state)) /* a finished job's file changed: its index is built anew */
+		wait_index(j);
 }
 
 /* job.results pages over a real result set: every row exactly once and in

@@ -1,15 +1,18 @@
-/* Job persistence (daemon/job/jobstore.c, jobresults.c) without a daemon: a
- * stored job loads back as it was, its space from space.json whatever the
- * blocklist says now; a torn last row (crash mid-write) is cut off; a
- * corrupt row in the middle is moved to results.corrupt and the rows around
- * it stay; corrupt checkpoints are refused with the file named; pages of
- * rows come from the sparse index; a finished job keeps its summary. */
+/* Job persistence (daemon/job/jobstore.c, jobresults.c, jobindex.c) without
+ * a daemon: a stored job loads back as it was, its space from space.json
+ * whatever the blocklist says now; a torn last row (crash mid-write) is cut
+ * off when the job resumes; a corrupt row in the middle stays in place as a
+ * hole (copied to results.corrupt), so no row number moves; corrupt
+ * checkpoints are refused with the file named; pages of rows come from the
+ * sparse index, results.idx is stored and loaded, a stale one is rebuilt off
+ * the caller's thread, and reading a finished job writes nothing. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "jobindex.h"
 #include "jobresults.h"
 #include "jobstore.h"
 #include "statefile.h"
@@ -49,6 +52,7 @@ static int teardown(void **st)
 
 static void job_release(struct job *j)
 {
+	jobindex_cancel(j);
 	jobresults_free(j);
 	jobspec_free(&j->spec);
 	if (j->space_ok)
@@ -89,6 +93,17 @@ static void new_job(struct job *j)
 		assert_int_equal(jobresults_append(j, rows[i], strlen(rows[i])), 0);
 }
 
+/* Builds j's index on its thread and waits for it, as the job manager's
+ * drain does. */
+static int build_index(struct job *j, bool resume)
+{
+	int r = jobindex_start(j, resume);
+	while (r == 0)
+		if ((r = jobindex_poll(j)) == 0)
+			usleep(1000);
+	return r < 0 ? r : 0;
+}
+
 /* What the job manager does for an unfinished job after a restart. */
 static int load(struct job *j)
 {
@@ -99,7 +114,7 @@ static int load(struct job *j)
 		return r;
 	assert_int_equal(dedup_init(&j->dedup, j->space.total, cfg.dedup_bitmap_max, DEDUP_DEFAULT_WINDOW), 0);
 	j->dedup_ok = true;
-	return jobresults_index(j, &j->dedup);
+	return build_index(j, true);
 }
 
 static void test_round_trip(void **st)
@@ -220,7 +235,7 @@ static int collect(void *ctx, const char *row, size_t len)
 	char *out = ctx;
 	strncat(out, row, len);
 	strcat(out, "|");
-	return 0;
+	return 1;
 }
 
 /* A corrupt row in the middle: moved aside with its line number, the rows
@@ -228,7 +243,8 @@ static int collect(void *ctx, const char *row, size_t len)
 static void test_corrupt_row(void **st)
 {
 	struct job j, back;
-	char p[256], got[2048] = "", *text;
+	char p[256], got[2048] = "", *text, *rows;
+	uint64_t next;
 	(void)st;
 	new_job(&j);
 	jobresults_close(&j);
@@ -237,18 +253,29 @@ static void test_corrupt_row(void **st)
 	char *second = strchr(text, '\n') + 1; /* garble row 2 */
 	memcpy(second, "{\"ip\":garbage", 13);
 	assert_int_equal(statefile_write(p, text, strlen(text)), 0);
-	free(text);
+	rows = text;
 	path(p, sizeof(p), "checkpoint.json");
 	char *before;
 	assert_int_equal(statefile_read(p, 1 << 20, &before, NULL), 0);
 	assert_int_equal(load(&back), 0);
-	assert_int_equal(back.nresults, 2);
+	assert_int_equal(back.nresults, 3); /* row numbers stay: the hole keeps its number */
+	assert_int_equal(back.nholes, 1);
+	assert_true(jobresults_hole(&back, 1));
 	assert_int_equal(back.open, 1);
 	assert_int_equal(back.closed, 1);
-	assert_int_equal(jobresults_page(&back, 0, 10, collect, got), 2);
+	assert_int_equal(jobresults_page(&back, 0, 10, collect, got, &next), 2);
+	assert_int_equal(next, 3);
 	assert_non_null(strstr(got, "198.18.1.7"));
 	assert_non_null(strstr(got, "198.18.1.9"));
 	assert_null(strstr(got, "garbage"));
+	got[0] = '\0'; /* a reader resuming at row 2 gets row 2, as before the damage */
+	assert_int_equal(jobresults_page(&back, 2, 10, collect, got, &next), 1);
+	assert_non_null(strstr(got, "198.18.1.9"));
+	path(p, sizeof(p), "results.ndjson"); /* the file is left as it was */
+	assert_int_equal(statefile_read(p, 1 << 20, &text, NULL), 0);
+	assert_string_equal(text, rows);
+	free(text);
+	free(rows);
 	path(p, sizeof(p), "results.corrupt");
 	assert_int_equal(statefile_read(p, 1 << 20, &text, NULL), 0);
 	assert_true(strncmp(text, "line 2: {\"ip\":garbage", 21) == 0);
@@ -303,13 +330,63 @@ static void test_pages(void **st)
 	assert_int_equal(j.nresults, 1000);
 	assert_int_equal(j.nmarks, 4);
 	for (uint64_t first = 0; first < 1000; first += 211) {
+		uint64_t next;
 		got[0] = '\0';
-		assert_int_equal(jobresults_page(&j, first, 3, collect, got), first + 3 <= 1000 ? 3 : 1000 - first);
+		assert_int_equal(jobresults_page(&j, first, 3, collect, got, &next), first + 3 <= 1000 ? 3 : 1000 - first);
+		assert_int_equal(next, MIN(first + 3, 1000));
 		if (first >= 3) {
 			snprintf(row, sizeof(row), "\"port\":%llu,", (unsigned long long)(1000 + first - 3));
 			assert_non_null(strstr(got, row));
 		}
 	}
+	job_release(&j);
+}
+
+/* A finished job: results.idx written at the end is loaded at once (no
+ * rebuild); once the results file changes it is stale, and the reader is
+ * told to retry while a thread rebuilds it; reading writes nothing, not
+ * even a torn last row is cut. */
+static void test_index_file(void **st)
+{
+	struct job j, back;
+	struct job_error err = { 0 };
+	char p[256], got[1024] = "";
+	struct stat before, after;
+	uint64_t next;
+	(void)st;
+	new_job(&j);
+	j.state = JOB_DONE;
+	assert_int_equal(jobstore_checkpoint(&j, &(struct job_resume){ NULL, 0, 512, 0 }), 0);
+	jobresults_close(&j);
+	assert_int_equal(jobindex_save(&j), 0);
+	memset(&back, 0, sizeof(back));
+	back.results_fd = -1;
+	assert_int_equal(jobstore_load(&back, dir, "j000001-abcd", &cfg), 0);
+	assert_false(back.indexed);
+	assert_int_equal(jobindex_ready(&back, &err), 0); /* results.idx: ready at once */
+	assert_null(back.index_build);
+	assert_int_equal(jobresults_page(&back, 0, 10, collect, got, &next), 3);
+	jobresults_free(&back);
+
+	path(p, sizeof(p), "results.ndjson"); /* a torn row appended: the index is stale */
+	int fd = open(p, O_WRONLY | O_APPEND);
+	assert_true(write(fd, "{\"ip\":\"198.18.1.10\",\"po", 23) == 23);
+	close(fd);
+	assert_int_equal(stat(p, &before), 0);
+	assert_true(jobindex_ready(&back, &err) < 0);
+	assert_int_equal(err.kind, JOB_ERR_LIMIT);
+	assert_int_equal(err.retry_ms, JOBINDEX_RETRY_MS);
+	assert_non_null(back.index_build);
+	while (jobindex_poll(&back) == 0)
+		usleep(1000);
+	assert_int_equal(jobindex_ready(&back, &err), 0);
+	assert_int_equal(back.nresults, 3);
+	got[0] = '\0';
+	assert_int_equal(jobresults_page(&back, 0, 10, collect, got, &next), 3);
+	assert_int_equal(stat(p, &after), 0);
+	assert_int_equal(after.st_size, before.st_size); /* nothing cut */
+	assert_true(after.st_mtim.tv_nsec == before.st_mtim.tv_nsec && after.st_mtim.tv_sec == before.st_mtim.tv_sec);
+	job_release(&back);
 	job_release(&j);
 }
 
@@ -323,6 +400,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corrupt_row, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_space_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_index_file, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,8 @@
 
 #include "ratectl.h"
 
+#include <string.h>
+
 static const char *why;
 
 static struct ratectl_sample calm(double sent)
@@ -49,6 +51,32 @@ static void test_cpu_pressure_does_not_cut(void **st)
 	assert_false(ratectl_step(&rc, &s, &why));
 	assert_int_equal(rc.pressure, PRESSURE_CPU);
 	assert_int_equal(rc.cuts, 0);
+}
+
+/* Workers waiting for the results path: the send rate and the reply ratio
+ * both move, which would look like a collapse; it is CPU pressure, no cut,
+ * and the usual reply ratio is not learnt from it. */
+static void test_results_backlog_is_cpu(void **st)
+{
+	struct ratectl rc;
+	(void)st;
+	ratectl_init(&rc, 100000, 5000, 0.7);
+	for (int i = 0; i < 5; i++) {
+		struct ratectl_sample s = calm(100000);
+		assert_false(ratectl_step(&rc, &s, &why));
+	}
+	double learnt = rc.reply_ratio;
+	struct ratectl_sample s = { .sent_pps = 95000, .reply_pps = 1000, .results_backlog = true };
+	assert_false(ratectl_step(&rc, &s, &why));
+	assert_int_equal(rc.pressure, PRESSURE_CPU);
+	assert_non_null(strstr(why, "results path"));
+	assert_int_equal(rc.cuts, 0);
+	assert_int_equal(rc.rate, 100000);
+	assert_true(rc.reply_ratio == learnt);
+	/* the same tick without the backlog is a collapse: the test above is not vacuous */
+	s.results_backlog = false;
+	assert_true(ratectl_step(&rc, &s, &why));
+	assert_int_equal(rc.pressure, PRESSURE_NETWORK);
 }
 
 static void test_recovery_and_bounds(void **st)
@@ -124,6 +152,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_network_pressure_cuts),
 		cmocka_unit_test(test_cpu_pressure_does_not_cut),
+		cmocka_unit_test(test_results_backlog_is_cpu),
 		cmocka_unit_test(test_recovery_and_bounds),
 		cmocka_unit_test(test_steady_signal_no_oscillation),
 		cmocka_unit_test(test_reply_collapse),
