@@ -159,7 +159,8 @@ struct reindex {
 	struct dedup *dd;
 	int out;	       /* results.ndjson.tmp, or -1 while no row was corrupt */
 	FILE *corrupt;	       /* results.corrupt, appended */
-	uint64_t rows, bytes, open, closed, bad, line_no;
+	uint64_t rows, bytes, bad, line_no;
+	uint64_t count[REPLY_NSTATUS]; /* rows by status */
 };
 
 static int keep_row(struct reindex *x, const char *line, size_t len, const struct result *res)
@@ -177,7 +178,7 @@ static int keep_row(struct reindex *x, const char *line, size_t len, const struc
 		return -errno;
 	x->rows++;
 	x->bytes += len + 1;
-	res->status == 1 ? x->open++ : x->closed++;
+	x->count[res->status < REPLY_NSTATUS ? res->status : 0]++;
 	return 0;
 }
 
@@ -260,6 +261,17 @@ static int cut_tail(struct job *j, uint64_t end)
 	return 0;
 }
 
+/* The counters from the file: every status the job records is counted
+ * there; a status it does not record keeps its checkpoint count. */
+static void index_counts(struct job *j, const struct reindex *x)
+{
+	if (!j->spec.probe.record)
+		j->replies = x->rows;
+	for (uint8_t st = 1; st < REPLY_NSTATUS; st++)
+		if (jobprobe_keeps(&j->spec.probe, st))
+			*job_status_count(j, st) = x->count[st];
+}
+
 int jobresults_index(struct job *j, struct dedup *dd)
 {
 	struct reindex x = { .j = j, .dd = dd, .out = -1 };
@@ -284,9 +296,7 @@ int jobresults_index(struct job *j, struct dedup *dd)
 			 j->id, (unsigned long long)x.bad, j->dir);
 	j->nresults = x.rows;
 	j->results_bytes = x.bytes;
-	j->replies = x.rows;
-	j->open = x.open;
-	j->closed = x.closed;
+	index_counts(j, &x);
 	j->indexed = true;
 	return 0;
 }

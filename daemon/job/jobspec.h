@@ -3,6 +3,7 @@
 #pragma once
 #include "config.h"
 #include "jobkeys.h"
+#include "jobprobe.h"
 #include "joblabels.h"
 #include "joberror.h"
 #include "space.h"
@@ -15,8 +16,8 @@ struct job_spec {
 	char name[JOBSPEC_MAX_NAME];
 	char **targets; /* owned strings, as submitted */
 	size_t ntargets;
-	char *ports; /* owned */
-	char probe[16]; /* "tcp_syn" */
+	char *ports; /* owned; NULL for a module without ports (icmp_echo) */
+	struct job_probe probe; /* "probe" and "record" */
 	uint64_t rate_pps;
 	bool adaptive;
 	uint32_t shard_index, shard_count;

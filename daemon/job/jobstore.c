@@ -71,6 +71,8 @@ static cJSON *checkpoint_json(const struct job *j, const struct job_resume *rp)
 	add_u64(o, "replies", j->replies);
 	add_u64(o, "open", j->open);
 	add_u64(o, "closed", j->closed);
+	add_u64(o, "up", j->up);
+	add_u64(o, "unreachable", j->unreachable);
 	add_u64(o, "results", j->nresults);
 	add_u64(o, "results_bytes", j->results_bytes);
 	cJSON_AddNumberToObject(o, "tx_rate", j->tx_rate);
@@ -211,6 +213,8 @@ static void summary_load(struct job *j, const cJSON *c)
 	j->replies = json_u64(c, "replies");
 	j->open = json_u64(c, "open");
 	j->closed = json_u64(c, "closed");
+	j->up = json_u64(c, "up");
+	j->unreachable = json_u64(c, "unreachable");
 	j->nresults = json_u64(c, "results");
 	j->results_bytes = json_u64(c, "results_bytes");
 	j->tx_rate = cJSON_IsNumber(tx) ? tx->valuedouble : 0;
