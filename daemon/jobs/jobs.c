@@ -62,11 +62,11 @@ void job_finish(struct jobs *js, struct job *j, enum job_state st, const char *w
 	job_persist(js, j);
 	jobnet_filters(js->env.nics, js->head);
 	job_event(js, j, JOB_EVENT_STATE);
-	log_info("job %s %s: sent %llu of %llu, %llu skipped, %llu open, %llu closed%s%s", j->id,
-		 job_state_name(st), (unsigned long long)(job_sent(j) - job_skipped(j)),
+	log_info("job %s %s: sent %llu of %llu, %llu skipped, %llu open, %llu closed, %llu up, %llu unreachable%s%s",
+		 j->id, job_state_name(st), (unsigned long long)(job_sent(j) - job_skipped(j)),
 		 (unsigned long long)j->total, (unsigned long long)job_skipped(j),
-		 (unsigned long long)j->open, (unsigned long long)j->closed, j->error[0] ? ": " : "",
-		 j->error);
+		 (unsigned long long)j->open, (unsigned long long)j->closed, (unsigned long long)j->up,
+		 (unsigned long long)j->unreachable, j->error[0] ? ": " : "", j->error);
 	job_release(j); /* the summary stays; results are on disk */
 	js->retain_due = true; /* not now: callers still hold j and the next job */
 }
