@@ -80,19 +80,21 @@ static inline void probe_put32(uint8_t *p, uint32_t v)
 	memcpy(p, &v, 4);
 }
 
-/* Copies the template's len bytes (54..PROBE_TMPL_LEN): two overlapping
- * fixed-size copies (inlined vector moves, no libc call). */
+/* Copies the template's len bytes (42..PROBE_TMPL_LEN): at most two
+ * overlapping fixed-size copies (inlined vector moves, no libc call); never
+ * a byte past t->len. */
 static inline void probe_tmpl_copy(uint8_t *out, const struct probe_tmpl *t)
 {
 	_Static_assert(PROBE_TMPL_LEN <= 128, "probe_tmpl_copy covers at most 2 x 64 bytes");
-	if (t->len <= 48) {
-		memcpy(out, t->buf, t->len);
-	} else if (t->len <= 96) {
-		memcpy(out, t->buf, 48);
-		memcpy(out + t->len - 48, t->buf + t->len - 48, 48);
-	} else {
+	if (t->len > 96) {
 		memcpy(out, t->buf, 64);
 		memcpy(out + t->len - 64, t->buf + t->len - 64, 64);
+	} else if (t->len >= 48) {
+		memcpy(out, t->buf, 48);
+		memcpy(out + t->len - 48, t->buf + t->len - 48, 48);
+	} else { /* udp over IPv4: 42 bytes of headers */
+		memcpy(out, t->buf, 32);
+		memcpy(out + t->len - 32, t->buf + t->len - 32, 32);
 	}
 }
 

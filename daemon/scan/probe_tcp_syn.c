@@ -193,11 +193,18 @@ static inline uint16_t build_tcp(const struct probe_tmpl *t, uint8_t *out, uint6
 	return t->len;
 }
 
-uint16_t probe_build(const struct probe_tmpl *t, uint8_t *out, const struct ipaddr *dst,
-		     uint16_t dport, uint16_t sport, uint32_t seq, uint16_t ipid, uint32_t tsval)
+static inline __attribute__((always_inline)) uint16_t
+syn_one(const struct probe_tmpl *t, uint8_t *out, const struct ipaddr *dst, uint16_t dport,
+	uint16_t sport, uint32_t seq, uint16_t ipid, uint32_t tsval)
 {
 	probe_tmpl_copy(out, t);
 	return build_tcp(t, out, probe_put_dst(t, out, dst, ipid, 0), dport, sport, seq, tsval);
+}
+
+uint16_t probe_build(const struct probe_tmpl *t, uint8_t *out, const struct ipaddr *dst,
+		     uint16_t dport, uint16_t sport, uint32_t seq, uint16_t ipid, uint32_t tsval)
+{
+	return syn_one(t, out, dst, dport, sport, seq, ipid, tsval);
 }
 
 /* ---- the module ---- */
@@ -238,8 +245,8 @@ static void syn_build(const struct probe_tmpl *t4, const struct probe_tmpl *t6,
 		uint32_t seq;
 		uint16_t sport;
 		validator_cookie(v, &t->src, &d[i].ip, d[i].port, &seq, &sport);
-		lens[i] = probe_build(t, bufs[i], &d[i].ip, d[i].port, sport, seq,
-				      (uint16_t)(ipid + i), seq ^ 0x5a5a);
+		lens[i] = syn_one(t, bufs[i], &d[i].ip, d[i].port, sport, seq, (uint16_t)(ipid + i),
+				  seq ^ 0x5a5a);
 	}
 }
 

@@ -80,8 +80,9 @@ sip24_words(const uint8_t key[16], const uint64_t *m, int n, uint64_t b)
 	return v[0] ^ v[1] ^ v[2] ^ v[3];
 }
 
-uint64_t validator_hash(const struct validator *v, const struct ipaddr *src,
-			const struct ipaddr *dst, uint16_t dport)
+static inline __attribute__((always_inline)) uint64_t
+hash_of(const struct validator *v, const struct ipaddr *src, const struct ipaddr *dst,
+	uint16_t dport)
 {
 	uint64_t m[4];
 	uint64_t tail = __builtin_bswap16(dport);
@@ -98,10 +99,16 @@ uint64_t validator_hash(const struct validator *v, const struct ipaddr *src,
 	return sip24_words(v->key, m, 4, tail | 34ull << 56);
 }
 
+uint64_t validator_hash(const struct validator *v, const struct ipaddr *src,
+			const struct ipaddr *dst, uint16_t dport)
+{
+	return hash_of(v, src, dst, dport);
+}
+
 void validator_cookie(const struct validator *v, const struct ipaddr *src,
 		      const struct ipaddr *dst, uint16_t dport, uint32_t *seq, uint16_t *sport)
 {
-	uint64_t h = validator_hash(v, src, dst, dport);
+	uint64_t h = hash_of(v, src, dst, dport);
 
 	*seq = (uint32_t)h;
 	/* (h >> 32) fits 32 bits: a 32-bit division gives the same result, faster */
