@@ -23,9 +23,7 @@ static int outside_allow(const struct range_set *t, const struct range_set *allo
 			     ipaddr_str(&a, buf, sizeof(buf)), allow_text);
 }
 
-/* The ports of the space: the spec's, or for a module without ports the
- * single port 0 (one probe per host; its rows carry no port). */
-static int job_ports(const struct job_spec *s, struct port_list *ports, struct errbuf *e)
+int jobspec_ports(const struct job_spec *s, struct port_list *ports, struct errbuf *e)
 {
 	if (s->ports)
 		return ports_parse(s->ports, ports, e);
@@ -83,7 +81,7 @@ int jobspec_build_space(const struct job_spec *s, const struct config *cfg,
 	    ((r = outside_allow(&v4, &allow->v4, err, cfg->allow)) < 0 ||
 	     (r = outside_allow(&v6, &allow->v6, err, cfg->allow)) < 0))
 		goto out;
-	if ((r = job_ports(s, &ports, &e)) < 0) {
+	if ((r = jobspec_ports(s, &ports, &e)) < 0) {
 		job_error_set(err, r == -ENOMEM ? JOB_ERR_INTERNAL : JOB_ERR_INVALID, "ports", "%s", e.msg);
 		goto out;
 	}

@@ -57,6 +57,9 @@ void jobspec_drop_targets(struct job_spec *s);
 cJSON *jobspec_to_json(const struct job_spec *s);
 void jobspec_free(struct job_spec *s);
 
+/* The ports of the job's space: the spec's, or for a module without ports
+ * the single port 0 (one probe per host; its rows carry no port). */
+int jobspec_ports(const struct job_spec *s, struct port_list *ports, struct errbuf *e);
 /* Parses targets and ports, subtracts the config blocklist and the job's
  * blocklist, checks the [scan] allow list; builds the index space.
  * Errors (JOB_ERR_INVALID): bad token (field "targets"/"ports"), targets

@@ -302,7 +302,7 @@ static int space_from_file(struct job *j, const cJSON *o)
 	ranges_init(&v6, AF_INET6);
 	if ((r = ranges_load(cJSON_GetObjectItemCaseSensitive(o, "v4"), &v4)) == 0 &&
 	    (r = ranges_load(cJSON_GetObjectItemCaseSensitive(o, "v6"), &v6)) == 0 &&
-	    (r = ports_parse(j->spec.ports, &ports, &e)) == 0)
+	    (r = jobspec_ports(&j->spec, &ports, &e)) == 0)
 		r = space_build(&j->space, &v4, &v6, &ports, NULL, &e);
 	ranges_free(&v4);
 	ranges_free(&v6);

@@ -491,11 +491,13 @@ static void test_bad_fields(void **st)
 /* A udp "payload" of n bytes, as hex. */
 static char *hex_payload_over(size_t n)
 {
-	char *o = malloc(64 + 2 * n);
-	char *p = o + sprintf(o, "{\"probe\": {\"module\": \"udp\", \"payload\": \"hex:");
-	for (size_t i = 0; i < n; i++)
-		p += sprintf(p, "%02x", (unsigned)(i & 0xff));
-	strcpy(p, "\"}}");
+	static const char head[] = "{\"probe\": {\"module\": \"udp\", \"payload\": \"hex:";
+	char *o = calloc(1, sizeof(head) + 2 * n + 8);
+	if (!o)
+		abort();
+	memcpy(o, head, sizeof(head) - 1);
+	memset(o + sizeof(head) - 1, '7', 2 * n);
+	memcpy(o + sizeof(head) - 1 + 2 * n, "\"}}", 4);
 	return o;
 }
 
