@@ -218,9 +218,40 @@ assert rows[0] == ["ip", "port", "status", "ttl", "ts", "nic"], rows[0]
 assert [r[:3] for r in rows[1:]] == [[j["ip"], "", j["status"]] for j in nd]
 print(f"CSV: {len(rows) - 1} rows, same columns, empty port")
 PY
+# scanctl reads --probe-args files on the client's side: a payload file with a
+# file: rule and a template, expanded per probe; its bad inputs are usage errors
+printf '\x00\x2a\x01' >"$T/p53.bin"
+printf '53 file:p53.bin\n7777 template:to ${DADDR}:${DPORT} from ${SADDR}\\n\n' >"$T/payloads.conf"
+: >"$T/udp.got"
+run_job tmpl 4 -p 53,7777 --probe udp --probe-args "payloads:$T/payloads.conf"
+python3 - "$T" <<'PY' || fail "payloads:FILE: the listeners did not get the file's payloads"
+import binascii, sys
+T = sys.argv[1]
+got = [l.split() for l in open(f"{T}/udp.got")]
+want = {l.strip().rsplit(":", 1)[0] for l in open(f"{T}/udp.truth4") if l.strip().endswith(":7777")}
+by = {}
+for p, *h in got:
+    by.setdefault(int(p), []).append(binascii.unhexlify(h[0]).decode("latin1") if h else "")
+assert set(by.get(53, [])) <= {"\x00\x2a\x01"} and len(by.get(53, [])) == sum(1 for l in open(f"{T}/udp.truth4") if l.strip().endswith(":53")), by.get(53)
+texts = sorted(by.get(7777, []))
+assert texts == sorted(f"to {a}:7777 from 198.18.0.100\n" for a in want), (texts[:2], sorted(want)[:2])
+print(f"payloads:FILE: file: and template: payloads arrived ({len(texts)} expanded templates)")
+PY
+for bad in "--probe udp --probe-args file:$T/nonexistent" "--probe udp --probe-args payloads:$T/nonexistent" \
+	"--probe icmp_echo --probe-args x" "--probe udp --probe-args template:$T/p53.bin.missing"; do
+	# shellcheck disable=SC2086
+	ctl submit 198.18.1.1 -p 53 $bad >"$T/bad.out" 2>&1
+	[ $? = 2 ] && grep -q "scanctl: " "$T/bad.out" || fail "scanctl submit $bad: want a usage error (exit 2): $(cat "$T/bad.out")"
+done
+ctl submit 198.18.1.1 -p 53 --probe ntp >"$T/bad.out" 2>&1
+[ $? = 1 ] && grep -q 'unknown probe module "ntp"' "$T/bad.out" || fail "--probe ntp: $(cat "$T/bad.out")"
 up=$(wc -l <"$T/hosts.up")
-grep -qx "scand_probes_sent_total{nic=\"sc0\",module=\"icmp_echo\"} 254" "$T/prom" &&
-	grep -qx "scand_probes_sent_total{nic=\"sc0\",module=\"udp\"} $((254 * 4))" "$T/prom" ||
+for _ in $(seq 30); do # the textfile is written every tick
+	grep -qx "scand_probes_sent_total{nic=\"sc0\",module=\"icmp_echo\"} 254" "$T/prom" &&
+		grep -qx "scand_probes_sent_total{nic=\"sc0\",module=\"udp\"} $((254 * 4 + 254 * 2))" "$T/prom" && break
+	sleep 0.1
+done
+grep -qx "scand_probes_sent_total{nic=\"sc0\",module=\"udp\"} $((254 * 4 + 254 * 2))" "$T/prom" ||
 	fail "Prometheus per-module counters: $(grep scand_probe "$T/prom")"
 info=$(ctl --json info)
 [ "$(jget "$info" "[m['name'] for m in r['probe_modules']]")" = "['tcp_syn', 'icmp_echo', 'udp']" ] ||
