@@ -110,98 +110,99 @@ static void quoted4(struct block *g, uint8_t proto, uint32_t a)
 	op(g, BPF_MISC | BPF_TAX, 0);
 }
 
+/* The L4 header of the packet, or of the probe an ICMP error quotes:
+ * loaded with mode (BPF_IND: X-relative for IPv4, BPF_ABS for IPv6) at base. */
+struct at {
+	uint16_t mode;
+	uint32_t base;
+};
+
+/* A holds the protocol: for a TCP entry a SYN-ACK or RST to one of its
+ * ports; for a UDP entry a datagram to one of its ports (not UDP: on to
+ * L_ICMP, where the caller checks ICMP errors). */
+static void ports_part(struct block *g, struct at l4, uint8_t proto, uint16_t lo, uint16_t hi)
+{
+	jmp(g, BPF_JEQ, proto, L_NEXT, proto == IPPROTO_TCP ? L_FAIL : L_ICMP);
+	if (proto == IPPROTO_TCP) {
+		op(g, BPF_LD | BPF_B | l4.mode, l4.base + 13);
+		tcp_flags(g);
+	}
+	op(g, BPF_LD | BPF_H | l4.mode, l4.base + 2);
+	in_range(g, lo, hi);
+	label(g, L_ICMP);
+}
+
+/* L_ECHO: an echo reply with the job's id and tag; a UDP entry takes none. */
+static void echo_part(struct block *g, struct at l4, uint8_t proto, uint16_t id, uint32_t tag)
+{
+	label(g, L_ECHO);
+	if (proto == IPPROTO_UDP) {
+		jmp(g, BPF_JEQ, 0, L_FAIL, L_FAIL);
+		return;
+	}
+	op(g, BPF_LD | BPF_H | l4.mode, l4.base + 4);
+	jmp(g, BPF_JEQ, id, L_NEXT, L_FAIL);
+	op(g, BPF_LD | BPF_W | l4.mode, l4.base + 8);
+	jmp(g, BPF_JEQ, tag, L_ACCEPT, L_FAIL);
+}
+
+/* After the quoted header checks: the quoted probe at q is the job's -- a
+ * UDP probe from one of its ports, or its echo request (echo type) with its id. */
+static void quoted_probe(struct block *g, struct at q, uint8_t proto, uint8_t echo, uint16_t lo,
+			 uint16_t hi)
+{
+	if (proto == IPPROTO_UDP) {
+		op(g, BPF_LD | BPF_H | q.mode, q.base);
+		in_range(g, lo, hi);
+		return;
+	}
+	op(g, BPF_LD | BPF_B | q.mode, q.base);
+	jmp(g, BPF_JEQ, echo, L_NEXT, L_FAIL);
+	op(g, BPF_LD | BPF_H | q.mode, q.base + 4);
+	jmp(g, BPF_JEQ, lo, L_ACCEPT, L_FAIL);
+}
+
 static void entry4(struct block *g, const struct ipaddr *dst, uint8_t proto, uint16_t lo,
 		   uint16_t hi, uint32_t tag)
 {
+	const struct at l4 = { BPF_IND, ETH }, q = { BPF_IND, Q4 };
 	uint32_t a = (uint32_t)dst->v;
 	head4(g, a);
-	if (proto == IPPROTO_TCP) {
-		jmp(g, BPF_JEQ, IPPROTO_TCP, L_NEXT, L_FAIL);
-		op(g, BPF_LD | BPF_B | BPF_IND, ETH + 13);
-		tcp_flags(g);
-		op(g, BPF_LD | BPF_H | BPF_IND, ETH + 2);
-		in_range(g, lo, hi);
+	if (proto != IPPROTO_ICMP)
+		ports_part(g, l4, proto, lo, hi);
+	if (proto == IPPROTO_TCP)
 		return;
-	}
-	if (proto == IPPROTO_UDP) {
-		jmp(g, BPF_JEQ, IPPROTO_UDP, L_NEXT, L_ICMP);
-		op(g, BPF_LD | BPF_H | BPF_IND, ETH + 2); /* UDP to our port */
-		in_range(g, lo, hi);
-		label(g, L_ICMP);
-		jmp(g, BPF_JEQ, IPPROTO_ICMP, L_NEXT, L_FAIL);
-		op(g, BPF_LD | BPF_B | BPF_IND, ETH);
-		icmp_type(g, false);
-		label(g, L_ECHO); /* an echo reply is not a udp job's */
-		jmp(g, BPF_JEQ, 0, L_FAIL, L_FAIL);
-		quoted4(g, IPPROTO_UDP, a);
-		op(g, BPF_LD | BPF_H | BPF_IND, Q4); /* the probe's source port */
-		in_range(g, lo, hi);
-		return;
-	}
 	jmp(g, BPF_JEQ, IPPROTO_ICMP, L_NEXT, L_FAIL);
 	op(g, BPF_LD | BPF_B | BPF_IND, ETH);
 	icmp_type(g, false);
-	label(g, L_ECHO);
-	op(g, BPF_LD | BPF_H | BPF_IND, ETH + 4);
-	jmp(g, BPF_JEQ, lo, L_NEXT, L_FAIL);
-	op(g, BPF_LD | BPF_W | BPF_IND, ETH + 8);
-	jmp(g, BPF_JEQ, tag, L_ACCEPT, L_FAIL);
-	quoted4(g, IPPROTO_ICMP, a);
-	op(g, BPF_LD | BPF_B | BPF_IND, Q4);
-	jmp(g, BPF_JEQ, 8, L_NEXT, L_FAIL); /* our echo request */
-	op(g, BPF_LD | BPF_H | BPF_IND, Q4 + 4);
-	jmp(g, BPF_JEQ, lo, L_ACCEPT, L_FAIL);
+	echo_part(g, l4, proto, lo, tag);
+	quoted4(g, proto == IPPROTO_UDP ? IPPROTO_UDP : IPPROTO_ICMP, a);
+	quoted_probe(g, q, proto, 8, lo, hi);
 }
 
 static void entry6(struct block *g, const struct ipaddr *dst, uint8_t proto, uint16_t lo,
 		   uint16_t hi, uint32_t tag)
 {
+	const struct at l4 = { BPF_ABS, L4_6 }, q = { BPF_ABS, Q6 + 40 };
 	uint8_t a[16];
 	ipaddr_to_bytes(dst, a);
 	op(g, BPF_LD | BPF_H | BPF_ABS, 12);
 	jmp(g, BPF_JEQ, ETH_P_IPV6, L_NEXT, L_FAIL);
 	addr6_at(g, ETH + 24, a);
 	op(g, BPF_LD | BPF_B | BPF_ABS, ETH + 6);
-	if (proto == IPPROTO_TCP) {
-		jmp(g, BPF_JEQ, IPPROTO_TCP, L_NEXT, L_FAIL);
-		op(g, BPF_LD | BPF_B | BPF_ABS, L4_6 + 13);
-		tcp_flags(g);
-		op(g, BPF_LD | BPF_H | BPF_ABS, L4_6 + 2);
-		in_range(g, lo, hi);
+	if (proto != IPPROTO_ICMP)
+		ports_part(g, l4, proto, lo, hi);
+	if (proto == IPPROTO_TCP)
 		return;
-	}
-	if (proto == IPPROTO_UDP) {
-		jmp(g, BPF_JEQ, IPPROTO_UDP, L_NEXT, L_ICMP);
-		op(g, BPF_LD | BPF_H | BPF_ABS, L4_6 + 2);
-		in_range(g, lo, hi);
-		label(g, L_ICMP);
-	}
 	jmp(g, BPF_JEQ, IPPROTO_ICMPV6, L_NEXT, L_FAIL);
 	op(g, BPF_LD | BPF_B | BPF_ABS, L4_6);
 	icmp_type(g, true);
-	label(g, L_ECHO);
-	if (proto == IPPROTO_UDP) {
-		jmp(g, BPF_JEQ, 0, L_FAIL, L_FAIL);
-	} else {
-		op(g, BPF_LD | BPF_H | BPF_ABS, L4_6 + 4);
-		jmp(g, BPF_JEQ, lo, L_NEXT, L_FAIL);
-		op(g, BPF_LD | BPF_W | BPF_ABS, L4_6 + 8);
-		jmp(g, BPF_JEQ, tag, L_ACCEPT, L_FAIL);
-	}
+	echo_part(g, l4, proto, lo, tag);
 	label(g, L_QUOTE);
 	addr6_at(g, Q6 + 8, a);
 	op(g, BPF_LD | BPF_B | BPF_ABS, Q6 + 6);
-	if (proto == IPPROTO_UDP) {
-		jmp(g, BPF_JEQ, IPPROTO_UDP, L_NEXT, L_FAIL);
-		op(g, BPF_LD | BPF_H | BPF_ABS, Q6 + 40);
-		in_range(g, lo, hi);
-		return;
-	}
-	jmp(g, BPF_JEQ, IPPROTO_ICMPV6, L_NEXT, L_FAIL);
-	op(g, BPF_LD | BPF_B | BPF_ABS, Q6 + 40);
-	jmp(g, BPF_JEQ, 128, L_NEXT, L_FAIL);
-	op(g, BPF_LD | BPF_H | BPF_ABS, Q6 + 44);
-	jmp(g, BPF_JEQ, lo, L_ACCEPT, L_FAIL);
+	jmp(g, BPF_JEQ, proto == IPPROTO_UDP ? IPPROTO_UDP : IPPROTO_ICMPV6, L_NEXT, L_FAIL);
+	quoted_probe(g, q, proto, 128, lo, hi);
 }
 
 /* Closes the block with its accept and resolves its jumps. */

@@ -1,6 +1,7 @@
 /* Result record encoders (NDJSON, CSV) into caller buffers and the NDJSON
  * line parser used for resume and format conversion. No allocation. */
 #include "output.h"
+#include "parse.h"
 #include "validate.h"
 
 #include <errno.h>
@@ -257,17 +258,6 @@ static bool eat(struct cur *c, char ch)
 	return false;
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* One escape after the backslash; \u only for code points <= 0xff (one byte,
  * as written by w_json_str). Returns the byte or -EINVAL. */
 static int parse_escape(struct cur *c)
@@ -297,7 +287,7 @@ static int parse_escape(struct cur *c)
 		if (c->end - c->p < 4)
 			return -EINVAL;
 		for (int i = 0; i < 4; i++) {
-			int h = hexval(*c->p++);
+			int h = parse_hex_digit(*c->p++);
 			if (h < 0)
 				return -EINVAL;
 			v = v << 4 | h;

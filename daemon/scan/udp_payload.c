@@ -1,6 +1,7 @@
 /* UDP payload files (see udp_payload.h): parse, canonical text, per-port
  * index, template expansion. Only the expansion runs per probe. */
 #include "udp_payload.h"
+#include "parse.h"
 #include "probe.h"
 #include "statefile.h"
 #include "targets.h"
@@ -50,17 +51,6 @@ static int fail(const struct where *w, const char *fmt, ...)
 	return errbuf_set(w->err, -EINVAL, "%.80s: %s", w->name, msg);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* C escapes of s into out (at most cap bytes); -EINVAL on a bad escape or
  * overflow. */
 static int unescape(const char *s, uint8_t *out, size_t cap, size_t *len, const struct where *w)
@@ -78,9 +68,9 @@ static int unescape(const char *s, uint8_t *out, size_t cap, size_t *len, const 
 			case '"': c = '"'; break;
 			case '\'': c = '\''; break;
 			case 'x':
-				if (hexval(s[1]) < 0 || hexval(s[2]) < 0)
+				if (parse_hex_digit(s[1]) < 0 || parse_hex_digit(s[2]) < 0)
 					return fail(w, "\\x needs two hex digits, e.g. \\x0d");
-				c = hexval(s[1]) << 4 | hexval(s[2]);
+				c = parse_hex_digit(s[1]) << 4 | parse_hex_digit(s[2]);
 				s += 2;
 				break;
 			default:
@@ -104,12 +94,12 @@ static int parse_hex(const char *s, uint8_t *out, size_t *len, const struct wher
 			s++;
 			continue;
 		}
-		if (hexval(s[0]) < 0 || hexval(s[1]) < 0)
+		if (parse_hex_digit(s[0]) < 0 || parse_hex_digit(s[1]) < 0)
 			return fail(w, "hex: takes pairs of hex digits (spaces allowed), e.g. hex:0001 02ff; \"%.8s\" is not",
 				    s);
 		if (n == UDP_PAYLOAD_MAX)
 			return fail(w, "payload is longer than %d bytes; shorten it", UDP_PAYLOAD_MAX);
-		out[n++] = (uint8_t)(hexval(s[0]) << 4 | hexval(s[1]));
+		out[n++] = (uint8_t)(parse_hex_digit(s[0]) << 4 | parse_hex_digit(s[1]));
 		s += 2;
 	}
 	*len = n;

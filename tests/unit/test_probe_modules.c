@@ -24,19 +24,6 @@
 static const uint8_t SMAC[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 static const uint8_t DMAC[6] = { 0x02, 0, 0, 0, 0, 0x02 };
 
-/* RFC 1071 sum of a pseudo header (when ph) and data: 0 when valid. */
-static uint16_t ref_sum(const uint8_t *ph, size_t phn, const uint8_t *b, size_t n)
-{
-	uint32_t sum = 0;
-	for (size_t i = 0; i < phn; i++)
-		sum += (i % 2 == 0) ? (uint32_t)ph[i] << 8 : ph[i];
-	for (size_t i = 0; i < n; i++)
-		sum += (i % 2 == 0) ? (uint32_t)b[i] << 8 : b[i];
-	while (sum > 0xffff)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* Checks the IP header and the L4 checksum of a frame built by a module. */
 static void check_sums(const uint8_t *f, uint16_t len)
 {
