@@ -241,9 +241,9 @@ int main(int argc, char **argv)
 	double dt = now_s() - t0;
 
 	printf("bench-gen: probe=%s space=%" PRIu64 " probes=%" PRIu64 " seconds=%.6f "
-	       "probes_per_sec=%.0f ns_per_probe=%.1f tmpl_len=%u sink=%" PRIx64 "\n",
+	       "probes_per_sec=%.0f ns_per_probe=%.1f tmpl_len=%u/%u sink=%" PRIx64 "\n",
 	       mod->name, sp.total, o.count, dt, (double)o.count / dt, dt * 1e9 / (double)o.count,
-	       t4.len, sink);
+	       t4.len, t6.len, sink);
 	space_free(&sp);
 	probe_args_free(&a);
 	return 0;

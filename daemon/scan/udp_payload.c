@@ -539,25 +539,45 @@ static size_t put_text(uint8_t *o, const char *s)
 	return put_bytes(o, s, strlen(s));
 }
 
+/* v in decimal (no libc: this runs per probe). */
+static size_t put_dec(uint8_t *o, uint32_t v)
+{
+	uint8_t tmp[10];
+	size_t n = 0;
+	do {
+		tmp[n++] = (uint8_t)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		o[i] = tmp[n - 1 - i];
+	return n;
+}
+
 static size_t put_port(uint8_t *o, uint16_t port, bool binary)
 {
-	char b[8];
 	if (binary) {
 		probe_put16(o, port);
 		return 2;
 	}
-	snprintf(b, sizeof(b), "%u", port);
-	return put_text(o, b);
+	return put_dec(o, port);
 }
 
 static size_t put_addr(uint8_t *o, const struct ipaddr *a, bool binary)
 {
 	char b[64];
+	size_t n = 0;
 	if (binary) {
 		ipaddr_to_bytes(a, o);
 		return a->af == AF_INET ? 4 : 16;
 	}
-	return put_text(o, ipaddr_str(a, b, sizeof(b)));
+	if (a->af == AF_INET6)
+		return put_text(o, ipaddr_str(a, b, sizeof(b)));
+	for (int shift = 24; shift >= 0; shift -= 8) { /* dotted quad */
+		n += put_dec(o + n, (uint32_t)(a->v >> shift) & 0xff);
+		if (shift)
+			o[n++] = '.';
+	}
+	return n;
 }
 
 uint16_t udp_payload_expand(const struct udp_payload *p, uint8_t *out, const struct ipaddr *src,
