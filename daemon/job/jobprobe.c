@@ -131,6 +131,8 @@ static void emit_field(void *ctx, const char *name, const char *value)
 
 void jobprobe_to_json(const struct job_probe *jp, cJSON *o)
 {
+	if (!jp->args.mod) /* a spec that was never decoded */
+		return;
 	cJSON *p = cJSON_AddObjectToObject(o, "probe");
 	cJSON_AddStringToObject(p, "module", jp->args.mod->name);
 	if (jp->args.mod->emit)
