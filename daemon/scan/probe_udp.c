@@ -12,11 +12,18 @@
 
 #define UDP_HDR 8
 
+/* payload and payloads: one of them. */
+static int first_payloads(const struct probe_args *a, struct errbuf *err)
+{
+	return a->payloads ? errbuf_set(err, -EINVAL, "probe: give payload (one for every port) or payloads (per port), not both")
+			   : 0;
+}
+
 static int field_payload(struct probe_args *a, const char *value, struct errbuf *err)
 {
 	struct errbuf e;
-	if (a->payloads)
-		return errbuf_set(err, -EINVAL, "probe: give payload (one for every port) or payloads (per port), not both");
+	if (first_payloads(a, err) < 0)
+		return -EINVAL;
 	if (udp_payload_one(value, NULL, &a->payloads, &e) < 0)
 		return errbuf_set(err, -EINVAL, "probe.%s", e.msg);
 	return 0;
@@ -25,8 +32,8 @@ static int field_payload(struct probe_args *a, const char *value, struct errbuf 
 static int field_payloads(struct probe_args *a, const char *value, struct errbuf *err)
 {
 	struct errbuf e;
-	if (a->payloads)
-		return errbuf_set(err, -EINVAL, "probe: give payload (one for every port) or payloads (per port), not both");
+	if (first_payloads(a, err) < 0)
+		return -EINVAL;
 	if (udp_payload_set_parse(value, "probe.payloads", NULL, &a->payloads, &e) < 0)
 		return errbuf_set(err, -EINVAL, "%s", e.msg);
 	return 0;
