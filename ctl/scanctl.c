@@ -337,6 +337,9 @@ static int cmd_nics(struct client *c, bool info)
 		printf("scand %s, up %.0f s\nengines:", str(r, "version"), num(r, "uptime_s"));
 		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(r, "engines"))
 			printf(" %s", e->valuestring);
+		printf("\nprobe modules:");
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(r, "probe_modules"))
+			printf(" %s", str(e, "name"));
 		printf("\n");
 	}
 	printf("%-10s %-10s %-7s %-24s %6s %4s %5s %s\n", "NIC", "ENGINE", "STATE", "MODE", "QUEUES",
