@@ -16,6 +16,22 @@ bench_machine() {
 # txc: sc0's TX packet counter in the scanner namespace.
 txc() { ip netns exec "$SCAN_NS" cat /sys/class/net/sc0/statistics/tx_packets; }
 
+tcpu() { # summed CPU ns of threads (0 without any)
+	local s=0 t
+	for t in "$@"; do s=$((s + $(cut -d' ' -f1 "/proc/$t/schedstat" 2>/dev/null || echo 0))); done
+	echo $s
+}
+# window WARMUP [TID...] -> "pps cpu_ns_per_packet cpu%": sc0's TX counter over 2 s
+# after the warm-up; with TIDs their CPU time per packet and mean CPU share ("-" without)
+window() {
+	local warm=$1; shift
+	sleep "$warm"
+	local a=$(txc) c0=$(tcpu "$@") t0=$(date +%s.%N)
+	sleep 2
+	local b=$(txc) c1=$(tcpu "$@") t1=$(date +%s.%N)
+	python3 -c "import sys; p, c, dt, n = $b - $a, $c1 - $c0, $t1 - $t0, $#
+print(round(p / dt), f'{c / max(p, 1):.0f}' if n else '-', f'{c / dt / n / 1e7:.0f}' if n else '-')"
+}
 # worker_tids: TIDs of the running scand's queue workers on sc0 (threads named
 # w-sc0-Q by worker.c); fails when there are none, so a rename is noticed.
 worker_tids() {

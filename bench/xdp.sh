@@ -35,22 +35,6 @@ bench_setup
 NCPU=$(nproc)
 SUMMARY="python3 $SRCDIR/bench/xdpsum.py"
 
-tcpu() { # summed CPU ns of threads (0 without any)
-	local s=0 t
-	for t in "$@"; do s=$((s + $(cut -d' ' -f1 "/proc/$t/schedstat" 2>/dev/null || echo 0))); done
-	echo $s
-}
-# window WARMUP [TID...] -> "pps cpu_ns_per_packet cpu%": sc0's TX counter over 2 s
-# after the warm-up; with TIDs their CPU time per packet and mean CPU share ("-" without)
-window() {
-	local warm=$1; shift
-	sleep "$warm"
-	local a=$(txc) c0=$(tcpu "$@") t0=$(date +%s.%N)
-	sleep 2
-	local b=$(txc) c1=$(tcpu "$@") t1=$(date +%s.%N)
-	python3 -c "import sys; p, c, dt, n = $b - $a, $c1 - $c0, $t1 - $t0, $#
-print(round(p / dt), f'{c / max(p, 1):.0f}' if n else '-', f'{c / dt / n / 1e7:.0f}' if n else '-')"
-}
 top_cpu() { # busiest thread of a pid, % (one sample)
 	top -b -H -n 1 -d 0.5 -p "$1" 2>/dev/null | awk 'NR>7 {print $9; exit}'
 }

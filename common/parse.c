@@ -17,6 +17,17 @@ int parse_u64(const char *s, uint64_t *v)
 	return *end || errno ? -EINVAL : 0;
 }
 
+int parse_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 int mac_parse(const char *s, uint8_t mac[6])
 {
 	unsigned v[6];

@@ -5,6 +5,8 @@
 
 #define SHARD_MAX_COUNT 65536
 
+/* The value of a hex digit (0-9, a-f, A-F), or -1. */
+int parse_hex_digit(char c);
 /* Digits only: no sign, no blanks, no overflow. 0 or -EINVAL. */
 int parse_u64(const char *s, uint64_t *v);
 /* "02:00:00:00:00:02". 0 or -EINVAL. */

@@ -36,6 +36,9 @@ void progress_draw(const cJSON *st, bool tty)
 	double sent = field(st, "sent"), total = field(st, "total");
 	double frac = total > 0 ? (sent < total ? sent / total : 1) : 1;
 	const cJSON *state = cJSON_GetObjectItemCaseSensitive(st, "state");
+	const cJSON *probe = cJSON_GetObjectItemCaseSensitive(st, "probe");
+	/* what a host-discovery job finds is hosts up, not open ports */
+	bool hosts = cJSON_IsString(probe) && strcmp(probe->valuestring, "icmp_echo") == 0;
 	char bar[32], pps[16], eta[32];
 	int fill = (int)(frac * 20);
 
@@ -47,9 +50,9 @@ void progress_draw(const cJSON *st, bool tty)
 		snprintf(eta, sizeof(eta), "%.0fs", e->valuedouble);
 	else
 		snprintf(eta, sizeof(eta), "-");
-	fprintf(stderr, "%s[%s] %3.0f%% %.0f/%.0f  %s pps  replies %.0f  open %.0f  ETA %s  %s%s",
+	fprintf(stderr, "%s[%s] %3.0f%% %.0f/%.0f  %s pps  replies %.0f  %s %.0f  ETA %s  %s%s",
 		tty ? "\r" : "", bar, frac * 100, sent, total, human(field(st, "pps"), pps, sizeof(pps)),
-		field(st, "replies"), field(st, "open"), eta,
+		field(st, "replies"), hosts ? "up" : "open", field(st, hosts ? "up" : "open"), eta,
 		cJSON_IsString(state) ? state->valuestring : "", tty ? "   " : "\n");
 	fflush(stderr);
 }

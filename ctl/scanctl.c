@@ -4,6 +4,7 @@
 #include "client.h"
 #include "follow.h"
 #include "jobwait.h"
+#include "probeargs.h"
 #include "progress.h"
 
 #include <errno.h>
@@ -22,10 +23,15 @@ static void usage(FILE *f)
 		"         [--engine E] [--source-ip IP] [--source-ports A-B] [--gateway-mac MAC]\n"
 		"         [--blocklist CIDR]... [--cooldown S] [--name NAME] [--no-adaptive]\n"
 		"         [--key KEY] [--label NAME=VALUE]... [--wait] [-o FILE] [-O ndjson|csv]\n"
+		"         [--probe tcp_syn|icmp_echo|udp] [--probe-args ARGS] [--record STATUS,...]\n"
 		"                          submit a scan; prints the job id. --wait shows progress\n"
 		"                          on stderr and writes the results to -o (default stdout).\n"
 		"                          --key makes it idempotent: the same key and spec again\n"
 		"                          gives the first job (and a lost connection is retried)\n"
+		"                          --probe-args: tcp_syn smallest-probes|bsd|windows|linux;\n"
+		"                          udp text:S, hex:H, file:PATH, template:PATH or\n"
+		"                          payloads:PATH; icmp_echo takes no -p and no args.\n"
+		"                          --record open keeps only those rows in the results\n"
 		"  status JOB              state, sent/total, replies, open/closed, pps, ETA\n"
 		"  jobs [--state S] [--label NAME=VALUE]   list jobs\n"
 		"  watch JOB               live progress until the job ends\n"
@@ -137,7 +143,7 @@ static void add_number(cJSON *p, const char *k, const char *s, const char *opt)
 static int cmd_submit(struct client *c, int argc, char **argv)
 {
 	enum { O_SHARD = 256, O_SEED, O_ENGINE, O_SRCIP, O_SPORTS, O_GWMAC, O_BLOCK, O_COOL, O_NAME,
-	       O_NOADAPT, O_WAIT, O_KEY, O_LABEL };
+	       O_NOADAPT, O_WAIT, O_KEY, O_LABEL, O_PROBE, O_PROBE_ARGS, O_RECORD };
 	static const struct option opts[] = {
 		{ "ports", 1, 0, 'p' }, { "rate", 1, 0, 'r' }, { "nic", 1, 0, 'i' },
 		{ "output", 1, 0, 'o' }, { "format", 1, 0, 'O' }, { "shard", 1, 0, O_SHARD },
@@ -146,11 +152,12 @@ static int cmd_submit(struct client *c, int argc, char **argv)
 		{ "blocklist", 1, 0, O_BLOCK }, { "cooldown", 1, 0, O_COOL }, { "name", 1, 0, O_NAME },
 		{ "no-adaptive", 0, 0, O_NOADAPT }, { "wait", 0, 0, O_WAIT }, { "help", 0, 0, 'h' },
 		{ "input-file", 1, 0, 'I' }, { "key", 1, 0, O_KEY }, { "label", 1, 0, O_LABEL },
-		{ 0 } };
+		{ "probe", 1, 0, O_PROBE }, { "probe-args", 1, 0, O_PROBE_ARGS },
+		{ "record", 1, 0, O_RECORD }, { 0 } };
 	cJSON *p = cJSON_CreateObject(), *r, *st;
-	const char *out = NULL;
+	const char *out = NULL, *probe = NULL, *probe_args = NULL;
 	bool wait = false, csv = false, ports = false;
-	char id[64];
+	char id[64], why[600];
 	int o;
 
 	while ((o = getopt_long(argc, argv, "p:r:i:o:O:I:h", opts, NULL)) != -1) {
@@ -174,14 +181,19 @@ static int cmd_submit(struct client *c, int argc, char **argv)
 		case O_WAIT: wait = true; break;
 		case O_KEY: cJSON_AddStringToObject(p, "client_key", optarg); break;
 		case O_LABEL: add_label(p, optarg); break;
+		case O_PROBE: probe = optarg; break;
+		case O_PROBE_ARGS: probe_args = optarg; break;
+		case O_RECORD: probeargs_record(p, optarg); break;
 		case 'h': usage(stdout); exit(0);
 		default: usage_error("%s", "bad submit option");
 		}
 	}
 	if (optind >= argc && !cJSON_GetObjectItemCaseSensitive(p, "targets"))
 		usage_error("%s", "submit needs at least one TARGET (e.g. 198.18.1.0/24) or -I FILE");
-	if (!ports)
+	if (!ports && !(probe && strcmp(probe, "icmp_echo") == 0))
 		usage_error("%s", "submit needs -p PORTS (e.g. -p 22,80,443)");
+	if (probeargs_add(p, probe, probe_args, why, sizeof(why)) < 0)
+		usage_error("%s", why);
 	for (int i = optind; i < argc; i++)
 		add_list(p, "targets", argv[i]);
 	/* with a key a resend is safe: scand answers it with the first job */
@@ -216,8 +228,9 @@ static int cmd_submit(struct client *c, int argc, char **argv)
 
 static void print_status(const cJSON *st)
 {
-	static const char *const keys[] = { "job_id", "name", "state", "owner_uid", "sent", "total", "replies",
-					    "open", "closed", "complete", "pps", "rate_pps", "tx_rate_pps",
+	static const char *const keys[] = { "job_id", "name", "state", "owner_uid", "probe", "sent", "total",
+					    "replies", "open", "closed", "up", "unreachable", "complete", "pps",
+					    "rate_pps", "tx_rate_pps",
 					    "eta_s", "error", "submitted_at", "started_at",
 					    "finished_at", "elapsed_s", NULL };
 	for (const char *const *k = keys; *k; k++) {
@@ -329,6 +342,9 @@ static int cmd_nics(struct client *c, bool info)
 		printf("scand %s, up %.0f s\nengines:", str(r, "version"), num(r, "uptime_s"));
 		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(r, "engines"))
 			printf(" %s", e->valuestring);
+		printf("\nprobe modules:");
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(r, "probe_modules"))
+			printf(" %s", str(e, "name"));
 		printf("\n");
 	}
 	printf("%-10s %-10s %-7s %-24s %6s %4s %5s %s\n", "NIC", "ENGINE", "STATE", "MODE", "QUEUES",

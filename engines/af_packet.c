@@ -2,6 +2,7 @@
  * bypass, one sendto per burst) and a TPACKET_V3 RX ring behind a classic
  * BPF filter that admits only replies to active jobs; RX sockets of a NIC
  * share a PACKET_FANOUT group, or queue 0 receives alone if fanout fails. */
+#include "afp_filter.h"
 #include "engine.h"
 #include "netinfo.h"
 
@@ -18,7 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define TX_FRAME_SIZE 256u
+#define TX_FRAME_SIZE 1024u /* ENGINE_FRAME_MIN after the tpacket header */
 #define TX_BLOCK_SIZE 4096u
 #define TX_FRAMES 4096u
 #define TX_DATA_OFF (TPACKET_ALIGN(sizeof(struct tpacket2_hdr)))
@@ -290,87 +291,10 @@ static unsigned afp_rx(struct engine *e, unsigned qi, struct pkt *pkts, unsigned
 	return k;
 }
 
-#define ENTRY_MAX 21
-#define MAX_INSNS (ENGINE_MAX_FILTER * ENTRY_MAX + 1)
-
-#define F 0xff /* patched by filter_entry: jump to the end of the entry */
-
-/* A holds the TCP flags: RST, or SYN and ACK both set, or no match. */
-static unsigned filter_flags(struct sock_filter *b, unsigned k)
-{
-	b[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x04, 2, 0);
-	b[k++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x12);
-	b[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x12, 0, F);
-	return k;
-}
-
-/* Appends one entry's match -- a TCP SYN+ACK or RST to dst with the
- * destination port in [lo, hi]; on any mismatch it jumps to the next entry. */
-static unsigned filter_entry(struct sock_filter *p, unsigned n, const struct ipaddr *dst,
-			     uint16_t lo, uint16_t hi)
-{
-	struct sock_filter b[ENTRY_MAX];
-	unsigned k = 0, len;
-	uint8_t a[16];
-	ipaddr_to_bytes(dst, a);
-	if (dst->af == AF_INET) {
-		b[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12);
-		b[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 0, F);
-		b[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 23);
-		b[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 6, 0, F);
-		b[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 20);
-		b[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, F, 0);
-		b[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 30);
-		b[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)dst->v, 0, F);
-		b[k++] = (struct sock_filter)BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 14);
-		b[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_IND, 14 + 13);
-		k = filter_flags(b, k);
-		b[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_H | BPF_IND, 16);
-	} else {
-		b[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12);
-		b[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, 0, F);
-		b[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 20);
-		b[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 6, 0, F);
-		for (int w = 0; w < 4; w++) {
-			uint32_t word = (uint32_t)a[4 * w] << 24 | (uint32_t)a[4 * w + 1] << 16 |
-					(uint32_t)a[4 * w + 2] << 8 | a[4 * w + 3];
-			b[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 38 + 4 * w);
-			b[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, word, 0, F);
-		}
-		b[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 14 + 40 + 13);
-		k = filter_flags(b, k);
-		b[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 14 + 40 + 2);
-	}
-	b[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, lo, 0, F);
-	b[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, hi, F, 0);
-	b[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0x40000);
-	len = k;
-	for (unsigned i = 0; i < len; i++) { /* F -> offset to the next entry */
-		if (b[i].jt == 0xff)
-			b[i].jt = (uint8_t)(len - i - 1);
-		if (b[i].jf == 0xff)
-			b[i].jf = (uint8_t)(len - i - 1);
-	}
-	memcpy(p + n, b, len * sizeof(*b));
-	return n + len;
-}
-
-#undef F
-
-/* Builds the classic BPF program for f into p (MAX_INSNS); returns its length. */
-unsigned afp_build_filter(const struct rx_filter *f, struct sock_filter *p)
-{
-	unsigned n = 0;
-	for (unsigned i = 0; i < f->n && i < ENGINE_MAX_FILTER; i++)
-		n = filter_entry(p, n, &f->e[i].dst, f->e[i].port_lo, f->e[i].port_hi);
-	p[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
-	return n;
-}
-
 static int afp_set_filter(struct engine *e, const struct rx_filter *f)
 {
 	struct afp *a = e->priv;
-	struct sock_filter insns[MAX_INSNS];
+	struct sock_filter insns[AFP_FILTER_MAX];
 	struct sock_fprog prog = { (unsigned short)afp_build_filter(f, insns), insns };
 	for (unsigned i = 0; i < a->nq; i++)
 		if (a->q[i].rx_fd >= 0 &&

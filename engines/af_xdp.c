@@ -11,6 +11,7 @@
 #include "bpf/scand_xdp.h"
 #include "scand-config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -561,8 +562,8 @@ static void filter_key(const struct ipaddr *a, struct scand_filter_key *k)
 	ipaddr_to_bytes(a, k->addr);
 }
 
-/* Desired map contents: per address the exact port ranges of the jobs that
- * use it (identical ranges once, never merged into one min..max range).
+/* Desired map contents: per address the exact entries of the jobs that use
+ * it (identical ones once, never merged into one min..max range).
  * Returns the number of addresses. */
 static unsigned filter_wanted(const struct rx_filter *f, struct scand_filter_key *keys,
 			      struct scand_port_ranges *ranges)
@@ -570,7 +571,8 @@ static unsigned filter_wanted(const struct rx_filter *f, struct scand_filter_key
 	unsigned n = 0;
 	for (unsigned i = 0; i < f->n; i++) {
 		struct scand_filter_key k;
-		struct scand_port_range r = { f->e[i].port_lo, f->e[i].port_hi };
+		struct scand_port_range r = { .lo = f->e[i].port_lo, .hi = f->e[i].port_hi,
+					      .proto = f->e[i].proto, .tag = htonl(f->e[i].tag) };
 		unsigned j = 0, m;
 		filter_key(&f->e[i].dst, &k);
 		while (j < n && memcmp(&keys[j], &k, sizeof(k)))

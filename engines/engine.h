@@ -14,7 +14,7 @@
 
 #define ENGINE_MAX_QUEUES 64
 #define ENGINE_MAX_BURST 64  /* frames lent at once */
-#define ENGINE_FRAME_MIN 128 /* bytes a lent frame holds at least (PROBE_MAX_LEN) */
+#define ENGINE_FRAME_MIN 512 /* bytes a lent frame holds at least (PROBE_MAX_LEN) */
 #define ENGINE_MAX_FILTER 16
 
 enum engine_kind { ENGINE_AF_XDP, ENGINE_DPDK, ENGINE_AF_PACKET, ENGINE_NULL };
@@ -60,13 +60,22 @@ struct queue_counters {
 /* Fills st from c (zeroing the fields c does not have). */
 void queue_counters_load(const struct queue_counters *c, struct engine_qstats *st);
 
-/* What the engine's RX path should hand to the workers: TCP to one of these
- * addresses with destination port in [port_lo, port_hi]. */
+/* What the engine's RX path should hand to the workers: replies to one of
+ * these addresses, per entry by protocol --
+ *   IPPROTO_TCP: a SYN-ACK or RST to a port in [port_lo, port_hi];
+ *   IPPROTO_UDP: UDP to a port in [port_lo, port_hi], or an ICMP error
+ *     quoting UDP from this address and such a port;
+ *   IPPROTO_ICMP: an echo reply (ICMP or ICMPv6) with id port_lo whose
+ *     payload starts with tag, or an ICMP error quoting an echo request
+ *     from this address with id port_lo.
+ * Everything else stays the host's (the host's own ping and DNS). */
 struct rx_filter {
 	unsigned n;
 	struct {
 		struct ipaddr dst;
 		uint16_t port_lo, port_hi;
+		uint8_t proto;
+		uint32_t tag;
 	} e[ENGINE_MAX_FILTER];
 };
 

@@ -60,6 +60,9 @@ static double v_sent(const struct job *j) { return (double)(job_sent(j) - job_sk
 static double v_total(const struct job *j) { return (double)j->total; }
 static double v_replies(const struct job *j) { return (double)j->replies; }
 static double v_open(const struct job *j) { return (double)j->open; }
+static double v_closed(const struct job *j) { return (double)j->closed; }
+static double v_up(const struct job *j) { return (double)j->up; }
+static double v_unreachable(const struct job *j) { return (double)j->unreachable; }
 static double v_running(const struct job *j) { return j->state == JOB_RUNNING || j->state == JOB_COOLDOWN; }
 static double v_net(const struct job *j) { return job_pressure(j) == PRESSURE_NETWORK; }
 static double v_cpu(const struct job *j) { return job_pressure(j) == PRESSURE_CPU; }
@@ -78,7 +81,13 @@ void promjobs_write(struct daemon *d, FILE *f)
 	job_series(d->jobs, f, "scand_job_sent_total", "counter", "Probes a job sent.", v_sent);
 	job_series(d->jobs, f, "scand_job_probes", "gauge", "Probes in a job's shard after the blocklist.", v_total);
 	job_series(d->jobs, f, "scand_job_replies_total", "counter", "Result rows of a job.", v_replies);
+	/* rows by status, counted whether the job records them or not; a
+	 * status without a port (up, unreachable of icmp_echo) has no label
+	 * more than the others: these series count rows, they do not list them */
 	job_series(d->jobs, f, "scand_job_open_total", "counter", "Open ports a job found.", v_open);
+	job_series(d->jobs, f, "scand_job_closed_total", "counter", "Closed ports a job found (RST, ICMP port unreachable).", v_closed);
+	job_series(d->jobs, f, "scand_job_up_total", "counter", "Hosts that answered an icmp_echo job's echo request.", v_up);
+	job_series(d->jobs, f, "scand_job_unreachable_total", "counter", "Probes an ICMP error answered (icmp_echo, udp).", v_unreachable);
 	job_series(d->jobs, f, "scand_job_running", "gauge", "1 while a job runs or cools down, 0 while queued.", v_running);
 	job_series(d->jobs, f, "scand_job_rate_pps", "gauge", "A job's current target rate.", v_rate);
 	job_series(d->jobs, f, "scand_job_network_pressure", "gauge", "1 while AIMD cuts the job's rate for network pressure.", v_net);

@@ -1,6 +1,8 @@
 /* Reports (see report.h). */
 #include "report.h"
+#include "output.h"
 #include "promjobs.h"
+#include "probe_module.h"
 #include "statefile.h"
 
 #include <errno.h>
@@ -25,6 +27,27 @@ cJSON *report_telemetry(struct daemon *d)
 	cJSON_AddItemToObject(o, "state_dir", report_state_dir(d));
 	cJSON_AddNumberToObject(o, "ring_drops", (double)jobs_ring_drops(d->jobs));
 	return o;
+}
+
+cJSON *report_probe_modules(void)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (unsigned i = 0; i < PROBE_NMODULES; i++) {
+		const struct probe_module *m = probe_module_get((enum probe_module_id)i);
+		cJSON *o = cJSON_CreateObject(), *f = cJSON_CreateArray(), *st = cJSON_CreateArray();
+		cJSON_AddStringToObject(o, "name", m->name);
+		cJSON_AddStringToObject(o, "summary", m->summary);
+		cJSON_AddBoolToObject(o, "ports", m->ports);
+		for (unsigned k = 0; k < m->nfields; k++)
+			cJSON_AddItemToArray(f, cJSON_CreateString(m->fields[k].name));
+		cJSON_AddItemToObject(o, "fields", f);
+		for (uint8_t s = 1; s < REPLY_NSTATUS; s++)
+			if (m->statuses & (1u << s))
+				cJSON_AddItemToArray(st, cJSON_CreateString(reply_status_name(s)));
+		cJSON_AddItemToObject(o, "statuses", st);
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
 }
 
 cJSON *report_state_dir(struct daemon *d)

@@ -9,6 +9,8 @@
 cJSON *report_telemetry(struct daemon *d);
 /* {"path", "used_bytes", "free_bytes"} of state_dir (heartbeat, telemetry.get). */
 cJSON *report_state_dir(struct daemon *d);
+/* daemon.info "probe_modules": [{name, summary, ports, fields, statuses}]. */
+cJSON *report_probe_modules(void);
 /* Writes [daemon] prometheus_textfile atomically (no-op when unset). */
 int report_prometheus(struct daemon *d);
 /* "2 jobs running, 0 queued, 812k pps, sc0 406k, sc1 406k" */

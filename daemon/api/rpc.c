@@ -160,6 +160,7 @@ static cJSON *m_daemon_info(struct daemon *d, struct control_client *c, const cJ
 	for (const char *const *n = engine_compiled(); *n; n++) {
 		cJSON_AddItemToArray(e, cJSON_CreateString(*n));
 	}
+	cJSON_AddItemToObject(o, "probe_modules", report_probe_modules());
 	nics = cJSON_AddArrayToObject(o, "nics");
 	for (unsigned i = 0; i < d->nics.n; i++)
 		cJSON_AddItemToArray(nics, nic_info(d, &d->nics.nic[i]));

@@ -64,6 +64,7 @@ static const struct key scan_keys[] = {
 	{ "source_ports", K_PORTS, D(source_port_lo), 0, 0, 0, 0 },
 	{ "cooldown_s", K_UINT, D(cooldown_s), 0, 0, 3600, 0 },
 	{ "blocklist_file", K_STR, D(blocklist_file), sizeof(((struct config *)0)->blocklist_file), 0, 0, 0 },
+	{ "udp_payloads", K_STR, D(udp_payloads), sizeof(((struct config *)0)->udp_payloads), 0, 0, 0 },
 	{ "allow", K_STR, D(allow), sizeof(((struct config *)0)->allow), 0, 0, 0 },
 	{ "max_targets_len", K_UINT, D(max_targets_len), 0, 16, 64 << 20, 0 },
 	{ "dedup_bitmap_max", K_U64, D(dedup_bitmap_max), 0, 0, 1ull << 40, 0 },
@@ -105,6 +106,7 @@ void config_defaults(struct config *c)
 	snprintf(c->socket, sizeof(c->socket), "/run/scand/control.sock");
 	snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/scand");
 	snprintf(c->blocklist_file, sizeof(c->blocklist_file), "%s/blocklist.conf", SCAND_SYSCONFDIR);
+	snprintf(c->udp_payloads, sizeof(c->udp_payloads), "%s/udp-payloads.conf", SCAND_SYSCONFDIR);
 	snprintf(c->eal_args, sizeof(c->eal_args), "--in-memory");
 	c->max_clients = 64;
 	c->max_clients_per_uid = 16;

@@ -68,6 +68,7 @@ struct config {
 	uint16_t source_port_lo, source_port_n; /* 61000, 64: outside Linux's ephemeral range */
 	unsigned cooldown_s;			/* 8 */
 	char blocklist_file[256];		/* /etc/scand/blocklist.conf */
+	char udp_payloads[256];			/* /etc/scand/udp-payloads.conf: udp's default payloads */
 	char allow[4096];			/* comma-separated CIDRs; empty = no allowlist */
 	unsigned max_targets_len;		/* targets expression limit, chars */
 	uint64_t dedup_bitmap_max;		/* bits */

@@ -35,7 +35,7 @@ struct job {
 	 * skipped at send time (positions stay valid); NULL when none */
 	struct cidr_list *skip;
 	double tx_rate;	    /* achieved probes/s over the last run's send phase */
-	uint64_t replies, open, closed;
+	uint64_t replies, open, closed, up, unreachable; /* rows by status: every one, recorded or not */
 	uint64_t submitted_ms, started_ms, finished_ms;
 	double cooldown_until;
 	/* active run */
@@ -70,6 +70,21 @@ struct job {
 	bool dedup_ok;
 	struct job *next;
 };
+
+/* The counter of rows with status st (enum reply_status). */
+static inline uint64_t *job_status_count(struct job *j, uint8_t st)
+{
+	switch (st) {
+	case REPLY_OPEN:
+		return &j->open;
+	case REPLY_CLOSED:
+		return &j->closed;
+	case REPLY_UP:
+		return &j->up;
+	default:
+		return &j->unreachable;
+	}
+}
 
 /* Positions done by every run of the job so far (probes sent + skipped). */
 uint64_t job_sent(const struct job *j);

@@ -1,5 +1,6 @@
 /* The row index (see jobindex.h): the rebuild thread, results.idx, install. */
 #include "jobindex.h"
+#include "jobprobe.h"
 #include "jobresults.h"
 #include "log.h"
 #include "output.h"
@@ -41,7 +42,8 @@ struct jobindex {
 	_Atomic bool finished, cancel;
 	/* results */
 	struct u64s marks, holes;
-	uint64_t lines, good_end, open, closed;
+	uint64_t lines, good_end;
+	uint64_t count[REPLY_NSTATUS]; /* rows by status */
 	FILE *corrupt;
 	int err;
 };
@@ -59,7 +61,7 @@ static int index_line(void *ctx, const char *line, size_t len, bool overlong, ui
 		int64_t idx = x->dd ? space_index(x->space, &res.ip, res.port) : -1;
 		if (idx >= 0)
 			dedup_insert(x->dd, (uint64_t)idx);
-		res.status == REPLY_OPEN ? x->open++ : x->closed++;
+		x->count[res.status < REPLY_NSTATUS ? res.status : 0]++;
 	} else {
 		if (!x->corrupt && !(x->corrupt = fopen(x->corrupt_path, "we")))
 			return -errno;
@@ -205,14 +207,17 @@ static int index_load(struct job *j)
 	return j->indexed ? 0 : (jobresults_free(j), -ENOMEM);
 }
 
-/* A job about to resume: its counts from the rows kept, the file open for
+/* A job about to resume: its counts from the rows kept (a status the job
+ * does not record keeps its checkpoint count), the file open for
  * appending, a torn last row cut off (rows are appended after it). */
 static int install_resume(struct job *j, const struct jobindex *x)
 {
 	int r;
-	j->replies = x->lines - x->holes.n;
-	j->open = x->open;
-	j->closed = x->closed;
+	if (!j->spec.probe.record)
+		j->replies = x->lines - x->holes.n;
+	for (uint8_t st = 1; st < REPLY_NSTATUS; st++)
+		if (jobprobe_keeps(&j->spec.probe, st))
+			*job_status_count(j, st) = x->count[st];
 	if ((r = jobresults_open(j)) < 0 || x->size == x->good_end)
 		return r;
 	if (ftruncate(j->results_fd, (off_t)x->good_end) < 0)

@@ -44,19 +44,26 @@ static int nic_sources(const struct job *j, const struct nic *n, source_fn fn, v
 	return 0;
 }
 
+/* The entry of job j's replies to address a: its protocol and source
+ * ports, or its echo id and tag (probe_rx_match). */
 static int filter_add(const struct job *j, const struct ipaddr *a, void *arg)
 {
 	struct rx_filter *f = arg;
-	uint16_t hi = (uint16_t)(j->spec.sport_lo + j->spec.sport_n - 1);
+	struct probe_rx_match m;
+	struct validator v = { .sport_lo = j->spec.sport_lo, .sport_n = j->spec.sport_n };
+	memcpy(v.key, j->key, sizeof(v.key));
+	probe_rx_match(&j->spec.probe.args, &v, &m);
 	if (f->n == ENGINE_MAX_FILTER)
 		return 0;
 	for (unsigned i = 0; i < f->n; i++)
-		if (f->e[i].dst.af == a->af && f->e[i].dst.v == a->v &&
-		    f->e[i].port_lo == j->spec.sport_lo && f->e[i].port_hi == hi)
+		if (f->e[i].dst.af == a->af && f->e[i].dst.v == a->v && f->e[i].proto == m.proto &&
+		    f->e[i].port_lo == m.lo && f->e[i].port_hi == m.hi && f->e[i].tag == m.tag)
 			return 0;
 	f->e[f->n].dst = *a;
-	f->e[f->n].port_lo = j->spec.sport_lo;
-	f->e[f->n].port_hi = hi;
+	f->e[f->n].port_lo = m.lo;
+	f->e[f->n].port_hi = m.hi;
+	f->e[f->n].proto = m.proto;
+	f->e[f->n].tag = m.tag;
 	f->n++;
 	return 0;
 }

@@ -37,33 +37,34 @@ bool job_source(const struct job *j, const struct nic *n, int af, struct ipaddr 
 static int part_tmpl(struct job_part *p, const struct nic *n, const struct job *j, int af,
 		     struct errbuf *err)
 {
-	struct ipaddr dst, src;
-	uint8_t gw[6] = { 0x02, 0, 0, 0, 0, 0x02 };
-	struct probe_opts o;
+	struct ipaddr dst;
+	struct probe_frame f = { .dmac = { 0x02, 0, 0, 0, 0, 0x02 } };
 	const char *fam = af == AF_INET ? "IPv4" : "IPv6";
+	int r;
 
 	if (!first_target(&j->space, af, &dst))
 		return 0;
-	if (!job_source(j, n, af, &src))
+	if (!job_source(j, n, af, &f.src))
 		return errbuf_set(err, -EADDRNOTAVAIL,
 				  "%s has no %s source address: set source_ip in [nic \"%s\"] or the job",
 				  n->conf.name, fam, n->conf.name);
+	memcpy(f.smac, n->eng.mac, 6);
 	if (j->spec.has_gateway_mac)
-		memcpy(gw, j->spec.gateway_mac, 6);
+		memcpy(f.dmac, j->spec.gateway_mac, 6);
 	else if (n->conf.has_gateway_mac)
-		memcpy(gw, n->conf.gateway_mac, 6);
-	else if (n->conf.engine != ENGINE_NULL) {
-		int r = netinfo_gateway_mac(n->conf.name, &dst, gw, err);
-		if (r < 0)
-			return r;
-	}
-	probe_opts_default(&o);
-	if (af == AF_INET) {
+		memcpy(f.dmac, n->conf.gateway_mac, 6);
+	else if (n->conf.engine != ENGINE_NULL && (r = netinfo_gateway_mac(n->conf.name, &dst, f.dmac, err)) < 0)
+		return r;
+	r = j->spec.probe.args.mod->tmpl_init(af == AF_INET ? &p->tmpl4 : &p->tmpl6, &j->spec.probe.args,
+					      &f, &p->run->val);
+	if (r < 0)
+		return errbuf_set(err, r, "%s: cannot build the %s probe template: %s", n->conf.name,
+				  j->spec.probe.args.mod->name, strerror(-r));
+	if (af == AF_INET)
 		p->has4 = true;
-		return probe_tmpl_init(&p->tmpl4, n->eng.mac, gw, &src, &o);
-	}
-	p->has6 = true;
-	return probe_tmpl_init(&p->tmpl6, n->eng.mac, gw, &src, &o);
+	else
+		p->has6 = true;
+	return 0;
 }
 
 static void run_free(struct job_run *run)
@@ -135,6 +136,7 @@ static int run_build(struct job *j, struct nic *const *nics, unsigned nnics, str
 	parts_assign(run->parts, nparts, j->pending, j->npending, run->ranges);
 	perm_init(&run->perm, j->space.total, j->spec.seed);
 	run->space = &j->space;
+	run->mod = j->spec.probe.args.mod;
 	memcpy(run->val.key, j->key, sizeof(j->key));
 	run->val.sport_lo = j->spec.sport_lo;
 	run->val.sport_n = j->spec.sport_n;
@@ -363,25 +365,35 @@ int jobrun_resume_point(const struct job *j, struct job_resume *rp, struct pos_r
 	return 0;
 }
 
+/* One validated reply: counted once per (target, port); written to the
+ * results file when the job records its status. */
+static int drain_record(struct job *j, const struct job_part *p, const struct rx_record *rec)
+{
+	struct result res = { .ip = rec->ip, .port = rec->port, .status = rec->status,
+			      .ttl = rec->ttl, .ts_ms = rec->ts_ms, .icmp_type = rec->icmp_type,
+			      .icmp_code = rec->icmp_code };
+	char line[OUTPUT_MAX_LINE];
+	int64_t idx = space_index(&j->space, &rec->ip, rec->port);
+	j->replies++;
+	if (idx < 0 || !dedup_insert(&j->dedup, (uint64_t)idx))
+		return 0;
+	(*job_status_count(j, rec->status))++;
+	if (!jobprobe_keeps(&j->spec.probe, rec->status))
+		return 0;
+	snprintf(res.nic, sizeof(res.nic), "%s", p->nic);
+	size_t len = output_ndjson(&res, line, sizeof(line));
+	return jobresults_append(j, line, len);
+}
+
 int jobrun_drain(struct job *j)
 {
 	for (unsigned i = 0; j->run && i < j->run->nparts; i++) {
 		struct job_part *p = &j->run->parts[i];
 		struct rx_record rec;
 		for (unsigned k = 0; k < PART_RING_SIZE && spsc_pop(&p->results, &rec); k++) {
-			struct result res = { .ip = rec.ip, .port = rec.port, .status = rec.status,
-					      .ttl = rec.ttl, .ts_ms = rec.ts_ms };
-			char line[OUTPUT_MAX_LINE];
-			int64_t idx = space_index(&j->space, &rec.ip, rec.port);
-			j->replies++;
-			if (idx < 0 || !dedup_insert(&j->dedup, (uint64_t)idx))
-				continue;
-			snprintf(res.nic, sizeof(res.nic), "%s", p->nic);
-			size_t len = output_ndjson(&res, line, sizeof(line));
-			int r = jobresults_append(j, line, len);
+			int r = drain_record(j, p, &rec);
 			if (r < 0)
 				return r;
-			rec.status == REPLY_OPEN ? j->open++ : j->closed++;
 		}
 	}
 	return jobresults_flush(j, false);

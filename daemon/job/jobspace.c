@@ -4,6 +4,7 @@
 #include "jobspec.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -20,6 +21,16 @@ static int outside_allow(const struct range_set *t, const struct range_set *allo
 	return job_error_set(err, JOB_ERR_INVALID, "targets",
 			     "%s is outside the allowed ranges ([scan] allow = %.200s); scan only inside them",
 			     ipaddr_str(&a, buf, sizeof(buf)), allow_text);
+}
+
+int jobspec_ports(const struct job_spec *s, struct port_list *ports, struct errbuf *e)
+{
+	if (s->ports)
+		return ports_parse(s->ports, ports, e);
+	if (!(ports->port = calloc(1, sizeof(*ports->port))))
+		return errbuf_set(e, -ENOMEM, "out of memory");
+	ports->n = 1;
+	return 0;
 }
 
 /* block := the config blocklist + the job's own blocklist, normalized. */
@@ -70,8 +81,8 @@ int jobspec_build_space(const struct job_spec *s, const struct config *cfg,
 	    ((r = outside_allow(&v4, &allow->v4, err, cfg->allow)) < 0 ||
 	     (r = outside_allow(&v6, &allow->v6, err, cfg->allow)) < 0))
 		goto out;
-	if ((r = ports_parse(s->ports, &ports, &e)) < 0) {
-		job_error_set(err, JOB_ERR_INVALID, "ports", "%s", e.msg);
+	if ((r = jobspec_ports(s, &ports, &e)) < 0) {
+		job_error_set(err, r == -ENOMEM ? JOB_ERR_INTERNAL : JOB_ERR_INVALID, "ports", "%s", e.msg);
 		goto out;
 	}
 	if ((r = combined_blocklist(s, config_blocklist, &block, err)) < 0)

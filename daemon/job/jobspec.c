@@ -18,7 +18,7 @@
 static const char *const known_fields[] = {
 	"targets", "ports", "probe", "rate_pps", "adaptive", "shard", "seed", "nics", "engine",
 	"source_ip", "source_ports", "gateway_mac", "blocklist", "cooldown_s", "name", "targets_file",
-	"client_key", "request_digest", "labels", NULL
+	"client_key", "request_digest", "labels", "record", NULL
 };
 
 static const char *json_type(const cJSON *v)
@@ -335,7 +335,7 @@ static int get_misc(const cJSON *p, const struct config *cfg, bool stored, struc
 		    struct job_error *err)
 {
 	const cJSON *ad = cJSON_GetObjectItemCaseSensitive(p, "adaptive");
-	const char *probe, *name;
+	const char *name;
 	uint64_t v;
 	uint64_t def_rate = cfg->max_pps && cfg->max_pps < 10000 ? cfg->max_pps : 10000;
 	if (get_int(p, "rate_pps", "rate_pps", 1, 1000000000ull, def_rate, &v, err) < 0)
@@ -355,11 +355,8 @@ static int get_misc(const cJSON *p, const struct config *cfg, bool stored, struc
 		return job_error_set(err, JOB_ERR_INVALID, "adaptive", "adaptive must be true or false, got %s",
 				     json_type(ad));
 	s->adaptive = ad ? cJSON_IsTrue(ad) : cfg->adaptive;
-	if (get_str(p, "probe", &probe, err) < 0 || get_str(p, "name", &name, err) < 0)
+	if (get_str(p, "name", &name, err) < 0)
 		return -EINVAL;
-	if (probe && strcmp(probe, "tcp_syn") != 0)
-		return job_error_set(err, JOB_ERR_INVALID, "probe", "unknown probe \"%.20s\"; scand supports tcp_syn", probe);
-	snprintf(s->probe, sizeof(s->probe), "tcp_syn");
 	if (name) {
 		if (strlen(name) >= JOBSPEC_MAX_NAME)
 			return job_error_set(err, JOB_ERR_INVALID, "name", "name is longer than %d characters", JOBSPEC_MAX_NAME - 1);
@@ -372,7 +369,8 @@ static int get_misc(const cJSON *p, const struct config *cfg, bool stored, struc
 }
 
 /* ports: a string ("22,80,8000-8010") or one port as a JSON number; the
- * string is checked here so a decoded spec always has valid ports. */
+ * string is checked here so a decoded spec always has valid ports. A
+ * module without ports (icmp_echo) takes none. */
 static int get_ports(const cJSON *p, struct job_spec *s, struct job_error *err)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, "ports");
@@ -380,6 +378,11 @@ static int get_ports(const cJSON *p, struct job_spec *s, struct job_error *err)
 	struct errbuf e;
 	uint64_t one;
 	char buf[8];
+	if (!s->probe.args.mod->ports)
+		return v ? job_error_set(err, JOB_ERR_INVALID, "ports",
+					 "the %s probe sends one probe per host and takes no ports; drop \"ports\"",
+					 s->probe.args.mod->name)
+			 : 0;
 	if (!v)
 		return job_error_set(err, JOB_ERR_INVALID, "ports", "ports is required, e.g. \"22,80,443\"");
 	if (cJSON_IsNumber(v)) {
@@ -440,7 +443,7 @@ static int decode(const cJSON *p, const struct config *cfg, bool stored, struct 
 				     "params must be an object like {\"targets\": [...], \"ports\": \"80\"}, got %s",
 				     json_type(p));
 	if (job_check_fields(p, known_fields, err) < 0 || get_targets(p, cfg, s, err) < 0 ||
-	    get_ports(p, s, err) < 0 || get_blocklist(p, s, err) < 0 || get_misc(p, cfg, stored, s, err) < 0 ||
+	    jobprobe_from_json(p, cfg, stored, &s->probe, err) < 0 || get_ports(p, s, err) < 0 || get_blocklist(p, s, err) < 0 || get_misc(p, cfg, stored, s, err) < 0 ||
 	    get_shard(p, cfg, s, err) < 0 || get_seed(p, s, err) < 0 || get_nics(p, cfg, stored, s, err) < 0 ||
 	    get_engine_and_addrs(p, cfg, stored, s, err) < 0 || jobkeys_from_json(p, &s->keys, err) < 0 ||
 	    joblabels_from_json(p, &s->labels, err) < 0) {
@@ -475,8 +478,9 @@ cJSON *jobspec_to_json(const struct job_spec *s)
 	cJSON *o = cJSON_CreateObject(), *sh, *nics;
 	char buf[64];
 	cJSON_AddItemToObject(o, "targets", str_array(s->targets, s->ntargets));
-	cJSON_AddStringToObject(o, "ports", s->ports);
-	cJSON_AddStringToObject(o, "probe", s->probe);
+	if (s->ports)
+		cJSON_AddStringToObject(o, "ports", s->ports);
+	jobprobe_to_json(&s->probe, o);
 	cJSON_AddNumberToObject(o, "rate_pps", (double)s->rate_pps);
 	cJSON_AddBoolToObject(o, "adaptive", s->adaptive);
 	sh = cJSON_AddObjectToObject(o, "shard");
@@ -516,11 +520,13 @@ void jobspec_drop_targets(struct job_spec *s)
 	free(s->blocklist);
 	s->targets = s->blocklist = NULL;
 	s->ntargets = s->nblocklist = 0;
+	udp_payload_set_unindex(s->probe.args.payloads); /* 128 KiB a run rebuilds */
 }
 
 void jobspec_free(struct job_spec *s)
 {
 	jobspec_drop_targets(s);
+	jobprobe_free(&s->probe);
 	free(s->ports);
 	memset(s, 0, sizeof(*s));
 }

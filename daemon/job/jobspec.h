@@ -3,6 +3,7 @@
 #pragma once
 #include "config.h"
 #include "jobkeys.h"
+#include "jobprobe.h"
 #include "joblabels.h"
 #include "joberror.h"
 #include "space.h"
@@ -15,8 +16,8 @@ struct job_spec {
 	char name[JOBSPEC_MAX_NAME];
 	char **targets; /* owned strings, as submitted */
 	size_t ntargets;
-	char *ports; /* owned */
-	char probe[16]; /* "tcp_syn" */
+	char *ports; /* owned; NULL for a module without ports (icmp_echo) */
+	struct job_probe probe; /* "probe" and "record" */
 	uint64_t rate_pps;
 	bool adaptive;
 	uint32_t shard_index, shard_count;
@@ -56,6 +57,9 @@ void jobspec_drop_targets(struct job_spec *s);
 cJSON *jobspec_to_json(const struct job_spec *s);
 void jobspec_free(struct job_spec *s);
 
+/* The ports of the job's space: the spec's, or for a module without ports
+ * the single port 0 (one probe per host; its rows carry no port). */
+int jobspec_ports(const struct job_spec *s, struct port_list *ports, struct errbuf *e);
 /* Parses targets and ports, subtracts the config blocklist and the job's
  * blocklist, checks the [scan] allow list; builds the index space.
  * Errors (JOB_ERR_INVALID): bad token (field "targets"/"ports"), targets

@@ -73,6 +73,8 @@ static cJSON *checkpoint_json(const struct job *j, const struct job_resume *rp)
 	add_u64(o, "replies", j->replies);
 	add_u64(o, "open", j->open);
 	add_u64(o, "closed", j->closed);
+	add_u64(o, "up", j->up);
+	add_u64(o, "unreachable", j->unreachable);
 	add_u64(o, "results", j->nresults);
 	add_u64(o, "results_bytes", j->results_bytes);
 	add_u64(o, "ring_drops", rp->ring_drops);
@@ -227,6 +229,8 @@ static void summary_load(struct job *j, const cJSON *c)
 	j->replies = json_u64(c, "replies");
 	j->open = json_u64(c, "open");
 	j->closed = json_u64(c, "closed");
+	j->up = json_u64(c, "up");
+	j->unreachable = json_u64(c, "unreachable");
 	j->nresults = json_u64(c, "results");
 	j->results_bytes = json_u64(c, "results_bytes");
 	j->ring_drops_base = json_u64(c, "ring_drops");
@@ -316,7 +320,7 @@ static int space_from_file(struct job *j, const cJSON *o)
 	ranges_init(&v6, AF_INET6);
 	if ((r = ranges_load(cJSON_GetObjectItemCaseSensitive(o, "v4"), &v4)) == 0 &&
 	    (r = ranges_load(cJSON_GetObjectItemCaseSensitive(o, "v6"), &v6)) == 0 &&
-	    (r = ports_parse(j->spec.ports, &ports, &e)) == 0)
+	    (r = jobspec_ports(&j->spec, &ports, &e)) == 0)
 		r = space_build(&j->space, &v4, &v6, &ports, NULL, &e);
 	ranges_free(&v4);
 	ranges_free(&v6);

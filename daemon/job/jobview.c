@@ -68,6 +68,12 @@ cJSON *job_status_json(const struct job *j)
 	cJSON_AddNumberToObject(o, "replies", (double)j->replies);
 	cJSON_AddNumberToObject(o, "open", (double)j->open);
 	cJSON_AddNumberToObject(o, "closed", (double)j->closed);
+	cJSON_AddNumberToObject(o, "up", (double)j->up);
+	cJSON_AddNumberToObject(o, "unreachable", (double)j->unreachable);
+	if (j->spec.probe.args.mod)
+		cJSON_AddStringToObject(o, "probe", j->spec.probe.args.mod->name);
+	else /* a job whose spec.json could not be read */
+		cJSON_AddNullToObject(o, "probe");
 	cJSON_AddNumberToObject(o, "pps", j->run ? j->pps : 0);
 	cJSON_AddNumberToObject(o, "rate_pps", (double)j->spec.rate_pps);
 	cJSON_AddNumberToObject(o, "tx_rate_pps", j->tx_rate);

@@ -66,11 +66,11 @@ void job_finish(struct jobs *js, struct job *j, enum job_state st, const char *w
 	job_persist(js, j);
 	jobnet_filters(js->env.nics, js->head, NULL);
 	job_event(js, j, JOB_EVENT_STATE);
-	log_info("job %s %s: sent %llu of %llu, %llu skipped, %llu open, %llu closed%s%s", j->id,
-		 job_state_name(st), (unsigned long long)(job_sent(j) - job_skipped(j)),
+	log_info("job %s %s: sent %llu of %llu, %llu skipped, %llu open, %llu closed, %llu up, %llu unreachable%s%s",
+		 j->id, job_state_name(st), (unsigned long long)(job_sent(j) - job_skipped(j)),
 		 (unsigned long long)j->total, (unsigned long long)job_skipped(j),
-		 (unsigned long long)j->open, (unsigned long long)j->closed, j->error[0] ? ": " : "",
-		 j->error);
+		 (unsigned long long)j->open, (unsigned long long)j->closed, (unsigned long long)j->up,
+		 (unsigned long long)j->unreachable, j->error[0] ? ": " : "", j->error);
 	if (j->indexed && (r = jobindex_save(j)) < 0) /* a cache: rebuilt when missing */
 		log_errno(r, "job %s: cannot store results.idx", j->id);
 	job_release(j); /* the summary stays; results are on disk */

@@ -145,6 +145,30 @@ static cJSON *queue_json(unsigned q, bool rx_only, const struct engine_qstats *s
 	return qo;
 }
 
+/* Probes sent and replies validated per probe module, summed over the
+ * NIC's workers since scand started. */
+static void module_counts(const struct nic *n, unsigned m, uint64_t *sent, uint64_t *replies)
+{
+	*sent = *replies = 0;
+	for (unsigned q = 0; n->up && q < n->nworkers; q++) {
+		*sent += atomic_load_explicit(&n->workers[q].mod_sent[m], memory_order_relaxed);
+		*replies += atomic_load_explicit(&n->workers[q].mod_replies[m], memory_order_relaxed);
+	}
+}
+
+static cJSON *modules_json(const struct nic *n)
+{
+	cJSON *o = cJSON_CreateObject();
+	for (unsigned m = 0; m < PROBE_NMODULES; m++) {
+		uint64_t sent, replies;
+		cJSON *c = cJSON_AddObjectToObject(o, probe_module_get((enum probe_module_id)m)->name);
+		module_counts(n, m, &sent, &replies);
+		cJSON_AddNumberToObject(c, "sent", (double)sent);
+		cJSON_AddNumberToObject(c, "replies", (double)replies);
+	}
+	return o;
+}
+
 cJSON *telemetry_nic_json(const struct telemetry *t, struct nic *n)
 {
 	const struct nic_stats *s = telemetry_nic(t, n);
@@ -168,6 +192,7 @@ cJSON *telemetry_nic_json(const struct telemetry *t, struct nic *n)
 	cJSON_AddNumberToObject(o, "invalid_descs", (double)sum.invalid_descs);
 	cJSON_AddNumberToObject(o, "busy_max", s->busy_max);
 	cJSON_AddItemToObject(o, "queues", qs);
+	cJSON_AddItemToObject(o, "probes", modules_json(n));
 	cJSON_AddItemToObject(o, "ena", ena_json(&s->ena));
 	return o;
 }
@@ -225,9 +250,27 @@ static void prom_queues(const struct telemetry *t, const struct nics *ns, FILE *
 	}
 }
 
+static void prom_modules(const struct nics *ns, FILE *f)
+{
+	static const char *const names[2] = { "scand_probes_sent_total", "scand_probe_replies_total" };
+	static const char *const help[2] = { "Probes a NIC sent, by probe module.",
+					     "Replies a NIC's workers validated, by probe module." };
+	for (int k = 0; k < 2; k++) {
+		prom_head(f, names[k], "counter", help[k]);
+		for (unsigned i = 0; i < ns->n; i++)
+			for (unsigned m = 0; m < PROBE_NMODULES; m++) {
+				uint64_t c[2];
+				module_counts(&ns->nic[i], m, &c[0], &c[1]);
+				fprintf(f, "%s{nic=\"%s\",module=\"%s\"} %llu\n", names[k], ns->nic[i].conf.name,
+					probe_module_get((enum probe_module_id)m)->name, (unsigned long long)c[k]);
+			}
+	}
+}
+
 void telemetry_prometheus(const struct telemetry *t, const struct nics *ns, FILE *f)
 {
 	prom_counters(t, ns, f);
+	prom_modules(ns, f);
 	prom_head(f, "scand_nic_tx_pps", "gauge", "Probes per second in the last tick.");
 	for (unsigned i = 0; i < ns->n; i++)
 		fprintf(f, "scand_nic_tx_pps{nic=\"%s\"} %.1f\n", ns->nic[i].conf.name, t->nic[i].tx_pps);

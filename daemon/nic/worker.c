@@ -85,10 +85,10 @@ static bool skipped(const struct cidr_list *skip, const struct ipaddr *dst)
 	return skip && cidr_list_contains(skip, dst);
 }
 
-/* Builds up to n probes from the part's cursor (the cursor is not moved),
- * passing over positions whose address the current blocklist or allow list
- * excludes (at most SKIP_MAX of them per burst). */
-static void part_build(struct job_part *p, uint8_t *const *bufs, unsigned n, struct burst *b)
+/* Takes up to n probe destinations from the part's cursor (the cursor is
+ * not moved), passing over positions whose address the current blocklist
+ * or allow list excludes (at most SKIP_MAX of them per burst). */
+static unsigned part_positions(struct job_part *p, struct probe_dst *d, unsigned n, struct burst *b)
 {
 	const struct job_run *run = p->run;
 	const struct cidr_list *skip = atomic_load_explicit(&run->skip, memory_order_acquire);
@@ -97,25 +97,28 @@ static void part_build(struct job_part *p, uint8_t *const *bufs, unsigned n, str
 	uint32_t scanned = 0;
 
 	while (k < n && r < p->nranges && scanned < n + SKIP_MAX) {
-		struct ipaddr dst;
-		uint16_t port, sport;
-		uint32_t seq;
-		const struct probe_tmpl *t;
-
-		space_at(run->space, perm_at(&run->perm, pos), &dst, &port);
+		space_at(run->space, perm_at(&run->perm, pos), &d[k].ip, &d[k].port);
 		scanned++;
 		if (++pos == p->ranges[r].end && ++r < p->nranges)
 			pos = p->ranges[r].begin;
-		if (skipped(skip, &dst))
+		if (skipped(skip, &d[k].ip))
 			continue;
-		t = dst.af == p->tmpl4.af && p->has4 ? &p->tmpl4 : &p->tmpl6;
-		validator_cookie(&run->val, &t->src, &dst, port, &seq, &sport);
-		b->lens[k] = (uint16_t)probe_build(t, bufs[k], &dst, port, sport, seq, p->ipid++,
-						   seq ^ 0x5a5a);
 		b->used[k++] = scanned;
 	}
-	b->built = k;
 	b->scanned = scanned;
+	return k;
+}
+
+/* Builds up to n probes into bufs: the destinations, then one call of the
+ * job's probe module for the burst. */
+static void part_build(struct job_part *p, uint8_t *const *bufs, unsigned n, struct burst *b)
+{
+	struct probe_dst d[BURST];
+
+	b->built = part_positions(p, d, n, b);
+	p->run->mod->build(p->has4 ? &p->tmpl4 : NULL, p->has6 ? &p->tmpl6 : NULL, &p->run->val,
+			   bufs, d, b->built, p->ipid, b->lens);
+	p->ipid = (uint16_t)(p->ipid + b->built);
 }
 
 static void part_advance(struct job_part *p, uint64_t n)
@@ -170,6 +173,7 @@ static unsigned part_send(struct worker *w, struct job_part *p, uint64_t now, ui
 		return 0;
 	part_build(p, bufs, lent, &b);
 	sent = e->ops->tx_submit(e, w->queue, b.lens, b.built);
+	atomic_fetch_add_explicit(&w->mod_sent[p->run->mod->id], sent, memory_order_relaxed);
 	if (sent) {
 		uint64_t zero = 0;
 		atomic_compare_exchange_strong(&p->first_tx_ns, &zero, now);
@@ -209,20 +213,33 @@ static bool part_results_full(struct job_part *p)
 	return true;
 }
 
+/* The part's template for replies to our address a, or NULL. */
+static const struct probe_tmpl *part_tmpl_for(const struct job_part *p, const struct ipaddr *a)
+{
+	const struct probe_tmpl *t = a->af == AF_INET ? (p->has4 ? &p->tmpl4 : NULL)
+						      : (p->has6 ? &p->tmpl6 : NULL);
+	return t && t->src.v == a->v ? t : NULL;
+}
+
 /* Offers a parsed reply to each attached part; the first whose job
- * validates it takes it. */
+ * validates it takes it, its module classifies it into a row. */
 static void worker_deliver(struct worker *w, const struct reply *r, uint64_t ts_ms)
 {
 	for (unsigned i = 0; i < WORKER_MAX_SLOTS; i++) {
 		struct job_part *p = atomic_load_explicit(&w->slot[i], memory_order_acquire);
+		const struct probe_module *m;
 		const struct probe_tmpl *t;
-		if (!p)
+		struct probe_row row;
+		if (!p || !(t = part_tmpl_for(p, &r->dst)))
 			continue;
-		t = r->dst.af == p->tmpl4.af && p->has4 ? &p->tmpl4 : &p->tmpl6;
-		if (t->src.af != r->dst.af || t->src.v != r->dst.v || !reply_valid(&p->run->val, r))
+		m = p->run->mod;
+		if (!m->validate(t, &p->run->val, r))
 			continue;
-		struct rx_record rec = { .ip = r->src, .ts_ms = ts_ms, .port = r->sport,
-					 .status = (uint8_t)r->status, .ttl = r->ttl };
+		m->classify(r, &row);
+		struct rx_record rec = { .ip = row.ip, .ts_ms = ts_ms, .port = row.port,
+					 .status = row.status, .ttl = r->ttl,
+					 .icmp_type = row.icmp_type, .icmp_code = row.icmp_code };
+		atomic_fetch_add_explicit(&w->mod_replies[m->id], 1, memory_order_relaxed);
 		if (spsc_push(&p->results, &rec))
 			atomic_fetch_add_explicit(&p->replies, 1, memory_order_relaxed);
 		else

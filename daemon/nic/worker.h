@@ -6,9 +6,8 @@
 #include "engine.h"
 #include "ring.h"
 #include "permute.h"
-#include "probe.h"
+#include "probe_module.h"
 #include "space.h"
-#include "validate.h"
 #include <pthread.h>
 #include <stdatomic.h>
 
@@ -25,8 +24,9 @@ struct worker;
 struct rx_record {
 	struct ipaddr ip;
 	uint64_t ts_ms;
-	uint16_t port;
+	uint16_t port; /* 0: none (icmp_echo) */
 	uint8_t status, ttl;
+	uint8_t icmp_type, icmp_code; /* status unreachable */
 };
 
 struct pos_range {
@@ -39,6 +39,7 @@ enum run_phase { RUN_TX = 0, RUN_RX_ONLY = 1, RUN_STOP = 2 };
 struct job_run {
 	struct permutation perm;
 	const struct space *space;
+	const struct probe_module *mod; /* builds, validates and classifies the probes */
 	struct validator val;
 	/* addresses to pass over (newly blocked or outside allow), or NULL; the
 	 * main thread swaps it and frees the old one after the workers moved on */
@@ -94,6 +95,8 @@ struct worker {
 	_Atomic uint64_t epoch;
 	_Atomic(struct job_part *) slot[WORKER_MAX_SLOTS];
 	_Atomic uint64_t busy_ns, total_ns;
+	/* per probe module: probes sent, replies validated (telemetry) */
+	_Atomic uint64_t mod_sent[PROBE_NMODULES], mod_replies[PROBE_NMODULES];
 	int wake_fd; /* eventfd: attach and detach end the worker's sleep */
 };
 

@@ -1,9 +1,11 @@
 /* Result record encoders (NDJSON, CSV) into caller buffers and the NDJSON
  * line parser used for resume and format conversion. No allocation. */
 #include "output.h"
+#include "parse.h"
 #include "validate.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -129,16 +131,24 @@ static size_t w_finish(struct wbuf *w)
 	return w->len;
 }
 
+static const char *const status_names[REPLY_NSTATUS] = {
+	[REPLY_OPEN] = "open",
+	[REPLY_CLOSED] = "closed",
+	[REPLY_UP] = "up",
+	[REPLY_UNREACHABLE] = "unreachable",
+};
+
 const char *reply_status_name(uint8_t status)
 {
-	switch (status) {
-	case REPLY_OPEN:
-		return "open";
-	case REPLY_CLOSED:
-		return "closed";
-	default:
-		return "unknown";
-	}
+	return status && status < REPLY_NSTATUS ? status_names[status] : "unknown";
+}
+
+int reply_status_parse(const char *s)
+{
+	for (int i = 1; i < REPLY_NSTATUS; i++)
+		if (strcmp(s, status_names[i]) == 0)
+			return i;
+	return -EINVAL;
 }
 
 size_t output_ndjson(const struct result *r, char *buf, size_t cap)
@@ -148,11 +158,23 @@ size_t output_ndjson(const struct result *r, char *buf, size_t cap)
 
 	w_str(&w, "{\"ip\":\"");
 	w_str(&w, ipaddr_str(&r->ip, ip, sizeof(ip)));
-	w_str(&w, "\",\"port\":");
-	w_uint(&w, r->port, 1);
-	w_str(&w, ",\"status\":\"");
+	if (r->port) {
+		w_str(&w, "\",\"port\":");
+		w_uint(&w, r->port, 1);
+		w_str(&w, ",\"status\":\"");
+	} else {
+		w_str(&w, "\",\"status\":\"");
+	}
 	w_str(&w, reply_status_name(r->status));
-	w_str(&w, "\",\"ttl\":");
+	if (r->status == REPLY_UNREACHABLE) {
+		w_str(&w, "\",\"icmp_type\":");
+		w_uint(&w, r->icmp_type, 1);
+		w_str(&w, ",\"icmp_code\":");
+		w_uint(&w, r->icmp_code, 1);
+		w_str(&w, ",\"ttl\":");
+	} else {
+		w_str(&w, "\",\"ttl\":");
+	}
 	w_uint(&w, r->ttl, 1);
 	w_str(&w, ",\"ts\":\"");
 	w_ts(&w, r->ts_ms);
@@ -183,7 +205,8 @@ size_t output_csv(const struct result *r, char *buf, size_t cap)
 
 	w_str(&w, ipaddr_str(&r->ip, ip, sizeof(ip)));
 	w_mem(&w, ",", 1);
-	w_uint(&w, r->port, 1);
+	if (r->port)
+		w_uint(&w, r->port, 1);
 	w_mem(&w, ",", 1);
 	w_str(&w, reply_status_name(r->status));
 	w_mem(&w, ",", 1);
@@ -235,17 +258,6 @@ static bool eat(struct cur *c, char ch)
 	return false;
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* One escape after the backslash; \u only for code points <= 0xff (one byte,
  * as written by w_json_str). Returns the byte or -EINVAL. */
 static int parse_escape(struct cur *c)
@@ -275,7 +287,7 @@ static int parse_escape(struct cur *c)
 		if (c->end - c->p < 4)
 			return -EINVAL;
 		for (int i = 0; i < 4; i++) {
-			int h = hexval(*c->p++);
+			int h = parse_hex_digit(*c->p++);
 			if (h < 0)
 				return -EINVAL;
 			v = v << 4 | h;
@@ -366,7 +378,31 @@ static int parse_ts(const char *s, size_t n, uint64_t *ms)
 	return 0;
 }
 
-enum { K_IP = 1, K_PORT = 2, K_STATUS = 4, K_TTL = 8, K_TS = 16, K_NIC = 32, K_ALL = 63 };
+enum {
+	K_IP = 1,
+	K_PORT = 2,
+	K_STATUS = 4,
+	K_TTL = 8,
+	K_TS = 16,
+	K_NIC = 32,
+	K_ICMP_TYPE = 64,
+	K_ICMP_CODE = 128,
+	K_REQUIRED = K_IP | K_STATUS | K_TTL | K_TS | K_NIC,
+};
+
+/* The unsigned members: key, maximum, bit, where to store (8 or 16 bits). */
+static const struct {
+	const char *key;
+	uint16_t max;
+	unsigned bit;
+	size_t off;
+	bool wide;
+} uint_members[] = {
+	{ "port", 65535, K_PORT, offsetof(struct result, port), true },
+	{ "ttl", 255, K_TTL, offsetof(struct result, ttl), false },
+	{ "icmp_type", 255, K_ICMP_TYPE, offsetof(struct result, icmp_type), false },
+	{ "icmp_code", 255, K_ICMP_CODE, offsetof(struct result, icmp_code), false },
+};
 
 /* Parses the value of key into r; returns the key bit (0 for unknown keys,
  * whose string or unsigned value is skipped) or -EINVAL. */
@@ -376,15 +412,16 @@ static int parse_member(struct cur *c, const char *key, struct result *r)
 	size_t n;
 	uint64_t v;
 
-	if (!strcmp(key, "port") || !strcmp(key, "ttl")) {
-		bool port = key[0] == 'p';
-		if (parse_uint(c, port ? 65535 : 255, &v) < 0)
+	for (size_t i = 0; i < ARRAY_SIZE(uint_members); i++) {
+		if (strcmp(key, uint_members[i].key) != 0)
+			continue;
+		if (parse_uint(c, uint_members[i].max, &v) < 0)
 			return -EINVAL;
-		if (port)
-			r->port = (uint16_t)v;
+		if (uint_members[i].wide)
+			*(uint16_t *)((char *)r + uint_members[i].off) = (uint16_t)v;
 		else
-			r->ttl = (uint8_t)v;
-		return port ? K_PORT : K_TTL;
+			*((uint8_t *)r + uint_members[i].off) = (uint8_t)v;
+		return (int)uint_members[i].bit;
 	}
 	skip_ws(c);
 	if (c->p < c->end && *c->p != '"' && strcmp(key, "ip") && strcmp(key, "status") &&
@@ -395,12 +432,10 @@ static int parse_member(struct cur *c, const char *key, struct result *r)
 	if (!strcmp(key, "ip"))
 		return ipaddr_parse(s, &r->ip) < 0 ? -EINVAL : K_IP;
 	if (!strcmp(key, "status")) {
-		if (!strcmp(s, "open"))
-			r->status = REPLY_OPEN;
-		else if (!strcmp(s, "closed"))
-			r->status = REPLY_CLOSED;
-		else
+		int st = reply_status_parse(s);
+		if (st < 0)
 			return -EINVAL;
+		r->status = (uint8_t)st;
 		return K_STATUS;
 	}
 	if (!strcmp(key, "ts"))
@@ -436,7 +471,7 @@ int output_parse_ndjson(const char *line, size_t len, struct result *r)
 	if (!eat(&c, '}'))
 		return -EINVAL;
 	skip_ws(&c);
-	if (c.p != c.end || seen != K_ALL)
+	if (c.p != c.end || (seen & K_REQUIRED) != K_REQUIRED)
 		return -EINVAL;
 	return 0;
 }

@@ -26,7 +26,7 @@ if grep -q 'warning: ' "$T/build.log"; then
 fi
 grep -q '^Ok: *[1-9]' "$T/build.log" || fail "the unit suite did not run inside the package build"
 dpkg-deb -c "$deb" >"$T/contents"
-for f in usr/sbin/scand usr/bin/scanctl etc/scand/scand.conf etc/scand/blocklist.conf \
+for f in usr/sbin/scand usr/bin/scanctl etc/scand/scand.conf etc/scand/blocklist.conf etc/scand/udp-payloads.conf \
 	lib/systemd/system/scand.service lib/systemd/system/scand.socket \
 	usr/lib/sysusers.d/scand.conf usr/lib/tmpfiles.d/scand.conf usr/share/doc/scand/copyright; do
 	grep -q " \./$f\$" "$T/contents" || { cat "$T/contents"; fail "$f missing from $(basename "$deb")"; }
@@ -46,7 +46,7 @@ echo "contents ok: $(wc -l <"$T/contents") entries, $(grep -c ' \./usr/share/doc
 
 mkdir "$T/ctrl"
 dpkg-deb -e "$deb" "$T/ctrl"
-for f in /etc/scand/scand.conf /etc/scand/blocklist.conf; do
+for f in /etc/scand/scand.conf /etc/scand/blocklist.conf /etc/scand/udp-payloads.conf; do
 	grep -qx "$f" "$T/ctrl/conffiles" || fail "$f is not a conffile ($(cat "$T/ctrl/conffiles"))"
 done
 post=$T/ctrl/postinst

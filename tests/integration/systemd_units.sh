@@ -32,7 +32,7 @@ meson install -C "$T/build" --destdir "$D" --no-rebuild >"$T/install.log" 2>&1 |
 unitdir=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /usr/lib/systemd/system)
 for f in "$unitdir/scand.service" "$unitdir/scand.socket" /usr/lib/sysusers.d/scand.conf \
 	/usr/lib/tmpfiles.d/scand.conf /usr/sbin/scand /usr/bin/scanctl /etc/scand/scand.conf \
-	/etc/scand/blocklist.conf; do
+	/etc/scand/blocklist.conf /etc/scand/udp-payloads.conf; do
 	[ -f "$D$f" ] || fail "meson install did not install $f (installed: $(cd "$D" && find . -type f | tr '\n' ' '))"
 done
 echo "installed: units in $unitdir, sysusers, tmpfiles, binaries, config"

@@ -32,6 +32,14 @@ PLACEHOLDERS = {
     "KEY": "weekly-1",
 }
 CONFIG_PLACEHOLDERS = {"02:xx:xx:xx:xx:01": "02:00:00:00:00:01"}
+# Files documented commands read from their working directory, as the
+# checker writes them there (None: a copy of the shipped file named).
+EXAMPLE_FILES = {
+    "dns-query.bin": b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x01",
+    "req.tmpl": b"GET / HTTP/1.0\r\nHost: ${DADDR}\r\n\r\n",
+    "my-payloads.conf": None,
+}
+SHIPPED_PAYLOADS = "config/udp-payloads.conf"
 
 
 def md_files(root):
@@ -324,6 +332,9 @@ def main():
                  "dead": os.path.join(tmp, "no-such-dir", "scand.conf"),
                  "@targets": os.path.join(tmp, "targets.txt"), "@config": os.path.join(tmp, "scand.conf")}
         open(tools["@targets"], "w").write("198.18.1.0/24\n2001:db8:1::/120\n")
+        for name, data in EXAMPLE_FILES.items():
+            data = data if data is not None else open(os.path.join(root, SHIPPED_PAYLOADS), "rb").read()
+            open(os.path.join(tmp, name), "wb").write(data)
         standin = StandIn(tools["socket"])
         standin.start()
         for f, lines in files.items():

@@ -126,7 +126,7 @@ static void test_full_spec(void **st)
 	assert_string_equal(s.targets[0], "198.18.1.0/24");
 	assert_string_equal(s.targets[2], "2001:db8::/120");
 	assert_string_equal(s.ports, "22,80,443,8000-8010");
-	assert_string_equal(s.probe, "tcp_syn");
+	assert_string_equal(s.probe.args.mod->name, "tcp_syn");
 	assert_int_equal(s.rate_pps, 100000);
 	assert_false(s.adaptive);
 	assert_int_equal(s.shard_index, 2);
@@ -160,7 +160,7 @@ static void test_defaults(void **st)
 	(void)st;
 	two_nics(&cfg);
 	assert_int_equal(decode("{}", &cfg, &s, &e), 0);
-	assert_string_equal(s.probe, "tcp_syn");
+	assert_string_equal(s.probe.args.mod->name, "tcp_syn");
 	assert_int_equal(s.rate_pps, 10000);
 	assert_true(s.adaptive);
 	assert_int_equal(s.shard_index, 0);
@@ -351,8 +351,42 @@ static const struct bad_case bad[] = {
 	{ "{\"ports\": \"\"}", "ports", "empty" },
 	{ "{\"ports\": \"22,,80\"}", "ports", "empty" },
 	{ "{\"ports\": \"http\"}", "ports", "http" },
-	{ "{\"probe\": \"udp\"}", "probe", "unknown probe \"udp\"; scand supports tcp_syn" },
-	{ "{\"probe\": 1}", "probe", "probe must be a string, got number" },
+	{ "{\"probe\": \"ntp\"}", "probe", "unknown probe module \"ntp\"; scand has tcp_syn, icmp_echo, udp" },
+	{ "{\"probe\": 1}", "probe", "probe must be a module name or {\"module\": NAME, ...}" },
+	{ "{\"probe\": {\"module\": 5}}", "probe.module", "probe must be a module name" },
+	{ "{\"probe\": {\"module\": \"dns\"}}", "probe.module", "unknown probe module \"dns\"" },
+	{ "{\"probe\": {\"options\": \"solaris\"}}", "probe.options", "not a tcp_syn option set; use smallest-probes" },
+	{ "{\"probe\": {\"module\": \"tcp_syn\", \"options\": 5}}", "probe.options", "probe.options must be a string" },
+	{ "{\"probe\": {\"module\": \"tcp_syn\", \"payload\": \"text:x\"}}", "probe.payload",
+	  "probe module tcp_syn has no field \"payload\"; its fields: options" },
+	{ "{\"probe\": {\"module\": \"icmp_echo\", \"options\": \"bsd\"}, \"ports\": \"$drop\"}", "probe.options",
+	  "probe module icmp_echo has no field \"options\"; its fields: none" },
+	{ "{\"probe\": \"icmp_echo\"}", "ports", "the icmp_echo probe sends one probe per host and takes no ports; drop \"ports\"" },
+	{ "{\"probe\": \"udp\"}", "probe", "takes the default set, [scan] udp_payloads: cannot read the UDP payload file" },
+	{ "{\"probe\": {\"module\": \"udp\", \"payload\": \"base64:AAAA\"}}", "probe.payload", "is not a payload; write text:STRING" },
+	{ "{\"probe\": {\"module\": \"udp\", \"payload\": \"hex:0g\"}}", "probe.payload", "hex: takes pairs of hex digits" },
+	{ "{\"probe\": {\"module\": \"udp\", \"payload\": \"hex:123\"}}", "probe.payload", "hex: takes pairs of hex digits" },
+	{ "{\"probe\": {\"module\": \"udp\", \"payload\": \"file:/etc/passwd\"}}", "probe.payload", "file: is read on the client's side" },
+	{ "{\"probe\": {\"module\": \"udp\", \"payload\": \"template:${FOO}\"}}", "probe.payload", "unknown template field ${FOO}; fields: SADDR" },
+	{ "{\"probe\": {\"module\": \"udp\", \"payload\": \"template:${RAND_BYTE}\"}}", "probe.payload", "${RAND_BYTE=n} needs a length n from 1 to 450" },
+	{ "{\"probe\": {\"module\": \"udp\", \"payload\": \"template:${RAND_BYTE=451}\"}}", "probe.payload", "needs a length n from 1 to 450" },
+	{ "{\"probe\": {\"module\": \"udp\", \"payload\": \"template:${DPORT=2}\"}}", "probe.payload", "${DPORT} takes no =n" },
+	{ "{\"probe\": {\"module\": \"udp\", \"payload\": \"text:\\\\q\"}}", "probe.payload", "unknown escape \\q" },
+	{ "{\"probe\": {\"module\": \"udp\", \"payload\": \"text:\\\\x4\"}}", "probe.payload", "\\x needs two hex digits" },
+	{ "{\"probe\": {\"module\": \"udp\", \"payload\": \"text:a\", \"payloads\": \"53 text:b\"}}", "probe.payloads",
+	  "give payload (one for every port) or payloads (per port), not both" },
+	{ "{\"probe\": {\"module\": \"udp\", \"payloads\": \"53 text:a\\n53 text:b\"}}", "probe.payloads",
+	  "probe.payloads:2: port 53 already has a payload (line 1)" },
+	{ "{\"probe\": {\"module\": \"udp\", \"payloads\": \"# dns\\n\\n53\"}}", "probe.payloads", "probe.payloads:3: a rule is PORTS FORM:VALUE" },
+	{ "{\"probe\": {\"module\": \"udp\", \"payloads\": \"99999 text:a\"}}", "probe.payloads", "probe.payloads:1: ports \"99999\"" },
+	{ "{\"probe\": {\"module\": \"udp\", \"payloads\": \"* text:a\\n* text:b\"}}", "probe.payloads", "a second \"*\" rule" },
+	{ "{\"probe\": {\"module\": \"udp\", \"payloads\": \"53 gzip:xx\"}}", "probe.payloads", "\"gzip:xx\" is not a payload" },
+	{ "{\"record\": \"open\"}", "record", "record must be a non-empty array of statuses, e.g. [\"open\"]; tcp_syn rows are open, closed" },
+	{ "{\"record\": []}", "record", "non-empty array" },
+	{ "{\"record\": [\"open\", \"up\"]}", "record[1]", "record[1] must be a status of tcp_syn rows: open, closed" },
+	{ "{\"record\": [1]}", "record[0]", "must be a status of tcp_syn rows" },
+	{ "{\"probe\": \"icmp_echo\", \"ports\": \"$drop\", \"record\": [\"closed\"]}", "record[0]",
+	  "must be a status of icmp_echo rows: up, unreachable" },
 	{ "{\"rate_pps\": \"fast\"}", "rate_pps", "rate_pps must be an integer, got string" },
 	{ "{\"rate_pps\": true}", "rate_pps", "rate_pps must be an integer, got boolean" },
 	{ "{\"rate_pps\": -5}", "rate_pps", "between 1 and 1000000000, got -5" },
@@ -454,6 +488,89 @@ static void test_bad_fields(void **st)
 	expect_error(decode(over, &cfg, &s, &e), &e, "name", "name is longer than 127 characters", "name 128");
 }
 
+/* A udp "payload" of n bytes, as hex. */
+static char *hex_payload_over(size_t n)
+{
+	static const char head[] = "{\"probe\": {\"module\": \"udp\", \"payload\": \"hex:";
+	char *o = calloc(1, sizeof(head) + 2 * n + 8);
+	if (!o)
+		abort();
+	memcpy(o, head, sizeof(head) - 1);
+	memset(o + sizeof(head) - 1, '7', 2 * n);
+	memcpy(o + sizeof(head) - 1 + 2 * n, "\"}}", 4);
+	return o;
+}
+
+/* Probe fields that need generated input or a file. */
+static void test_probe_context(void **st)
+{
+	struct config cfg;
+	struct job_spec s;
+	struct job_error e;
+	char *over;
+	(void)st;
+	two_nics(&cfg);
+	over = hex_payload_over(451); /* one byte more than a frame holds */
+	expect_error(decode(over, &cfg, &s, &e), &e, "probe.payload", "payload is longer than 450 bytes", "451 bytes");
+	free(over);
+	over = hex_payload_over(450);
+	assert_int_equal(decode(over, &cfg, &s, &e), 0);
+	assert_int_equal(s.probe.args.payloads->p[0].len, 450);
+	jobspec_free(&s);
+	free(over);
+	/* a template whose longest expansion (IPv6 addresses) is too long */
+	expect_error(decode("{\"probe\": {\"module\": \"udp\", \"payload\": \"template:${RAND_BYTE=420}${DADDR}\"}}",
+			    &cfg, &s, &e), &e, "probe.payload", "the template expands to up to 459 bytes", "template too long");
+
+	/* udp without a payload takes [scan] udp_payloads: the shipped default set */
+	snprintf(cfg.udp_payloads, sizeof(cfg.udp_payloads), "%s/config/udp-payloads.conf", getenv("SRCDIR"));
+	assert_int_equal(decode("{\"probe\": \"udp\", \"ports\": \"53,123,161\"}", &cfg, &s, &e), 0);
+	assert_non_null(s.probe.args.payloads);
+	assert_true(s.probe.args.payloads->nrules >= 6);
+	jobspec_free(&s);
+	/* a broken default file names itself and the line */
+	char path[] = "/tmp/scand-test-payloads-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "53 hex:00\n123 nonsense\n", 23), 23);
+	close(fd);
+	snprintf(cfg.udp_payloads, sizeof(cfg.udp_payloads), "%s", path);
+	expect_error(decode("{\"probe\": \"udp\"}", &cfg, &s, &e), &e, "probe", ":2: \"nonsense\" is not a payload", "bad default");
+	unlink(path);
+}
+
+/* Stored specs: every module's fields come back; the legacy string form of
+ * tcp_syn keeps the option set scand sent before option sets existed. */
+static void test_probe_stored(void **st)
+{
+	struct config cfg;
+	struct job_spec s;
+	struct job_error e;
+	cJSON *j;
+	(void)st;
+	two_nics(&cfg);
+	j = spec_json("{\"probe\": \"tcp_syn\"}");
+	assert_int_equal(jobspec_from_stored(j, &cfg, &s, &e), 0);
+	assert_int_equal(s.probe.args.tcp_options, TCP_LINUX);
+	jobspec_free(&s);
+	assert_int_equal(jobspec_from_json(j, &cfg, &s, &e), 0);
+	assert_int_equal(s.probe.args.tcp_options, TCP_SMALLEST); /* a new job: the default */
+	jobspec_free(&s);
+	cJSON_Delete(j);
+
+	/* icmp_echo: no ports stored; record kept */
+	assert_int_equal(decode("{\"probe\": {\"module\": \"icmp_echo\"}, \"ports\": \"$drop\", \"record\": [\"up\"]}",
+				&cfg, &s, &e), 0);
+	j = jobspec_to_json(&s);
+	assert_null(cJSON_GetObjectItem(j, "ports"));
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "probe"), "module")->valuestring, "icmp_echo");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "record")), 1);
+	assert_true(jobprobe_keeps(&s.probe, REPLY_UP));
+	assert_false(jobprobe_keeps(&s.probe, REPLY_UNREACHABLE));
+	cJSON_Delete(j);
+	jobspec_free(&s);
+}
+
 /* Errors that depend on the config or need generated input. */
 static void test_bad_context(void **st)
 {
@@ -498,8 +615,10 @@ static void assert_spec_equal(const struct job_spec *a, const struct job_spec *b
 	assert_int_equal(a->ntargets, b->ntargets);
 	for (size_t i = 0; i < a->ntargets; i++)
 		assert_string_equal(a->targets[i], b->targets[i]);
-	assert_string_equal(a->ports, b->ports);
-	assert_string_equal(a->probe, b->probe);
+	assert_true((!a->ports && !b->ports) || !strcmp(a->ports, b->ports));
+	assert_ptr_equal(a->probe.args.mod, b->probe.args.mod);
+	assert_int_equal(a->probe.args.tcp_options, b->probe.args.tcp_options);
+	assert_int_equal(a->probe.record, b->probe.record);
 	assert_true(a->rate_pps == b->rate_pps);
 	assert_int_equal(a->adaptive, b->adaptive);
 	assert_int_equal(a->shard_index, b->shard_index);
@@ -567,6 +686,11 @@ static void test_round_trip(void **st)
 		   &cfg);
 	/* client_key (with the digest of the submitted request) and labels */
 	round_trip("{\"client_key\": \"weekly-48/host3\", \"labels\": {\"team\": \"red\", \"q\": \"a\\\"b\\\\c\\nd\"}}", &cfg);
+	/* probe modules with their fields, and the output filter */
+	round_trip("{\"probe\": {\"module\": \"tcp_syn\", \"options\": \"bsd\"}, \"record\": [\"open\"]}", &cfg);
+	round_trip("{\"probe\": \"icmp_echo\", \"ports\": \"$drop\", \"record\": [\"up\", \"unreachable\"]}", &cfg);
+	round_trip("{\"probe\": {\"module\": \"udp\", \"payload\": \"text:hi\\\\r\\\\n\"}, \"record\": [\"open\", \"closed\"]}", &cfg);
+	round_trip("{\"probe\": {\"module\": \"udp\", \"payloads\": \"53,5353 hex:00 01\\n* template:${DADDR}:${DPORT} \\\\x00\\\\\\\\\\n\"}}", &cfg);
 
 	/* the stored form: defaults resolved, seed as a string, shard an object,
 	 * optional fields only when set */
@@ -720,6 +844,7 @@ int main(void)
 		cmocka_unit_test(test_job_error_set),	cmocka_unit_test(test_full_spec),
 		cmocka_unit_test(test_defaults),	cmocka_unit_test(test_alternate_forms),
 		cmocka_unit_test(test_bad_fields),	cmocka_unit_test(test_bad_context),
+		cmocka_unit_test(test_probe_context),	cmocka_unit_test(test_probe_stored),
 		cmocka_unit_test(test_round_trip),	cmocka_unit_test(test_build_space),
 		cmocka_unit_test(test_build_space_errors), cmocka_unit_test(test_targets_file),
 	};

@@ -30,15 +30,9 @@ static uint32_t be32(const uint8_t *p)
 	return (uint32_t)be16(p) << 16 | be16(p + 2);
 }
 
-/* Reference RFC 1071 checksum, byte by byte, no shortcuts. */
 static uint16_t ref_csum(const uint8_t *b, size_t n)
 {
-	uint32_t sum = 0;
-	for (size_t i = 0; i < n; i++)
-		sum += (i % 2 == 0) ? (uint32_t)b[i] << 8 : b[i];
-	while (sum > 0xffff)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
+	return ref_sum(NULL, 0, b, n);
 }
 
 /* TCP checksum over pseudo header + segment, checksum field included: a

@@ -307,7 +307,7 @@ static void test_ack_wraps(void **state)
 	ipaddr_parse("198.18.1.7", &tgt);
 	validator_cookie(&v, &us, &tgt, 443, &seq, &sport);
 	r = (struct reply){ .src = tgt, .dst = us, .sport = 443, .dport = sport,
-			    .ack = seq + 1u, .status = REPLY_OPEN };
+			    .ack = seq + 1u, .status = REPLY_OPEN, .kind = RK_TCP };
 	assert_true(reply_valid(&v, &r));
 	/* a validator with a port range reaching 65535 */
 	v.sport_lo = 65472;

@@ -30,3 +30,18 @@ static inline void *heap_copy(const void *p, size_t len)
 	memcpy(c, p, len);
 	return c;
 }
+
+/* Reference RFC 1071 checksum of a pseudo header ph[0..phn) (NULL, 0: none)
+ * followed by b[0..n), byte by byte, no shortcuts: 0 over a region that
+ * includes a correct checksum field. */
+static inline uint16_t ref_sum(const uint8_t *ph, size_t phn, const uint8_t *b, size_t n)
+{
+	uint32_t sum = 0;
+	for (size_t i = 0; i < phn; i++)
+		sum += (i % 2 == 0) ? (uint32_t)ph[i] << 8 : ph[i];
+	for (size_t i = 0; i < n; i++)
+		sum += (i % 2 == 0) ? (uint32_t)b[i] << 8 : b[i];
+	while (sum > 0xffff)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
