@@ -68,20 +68,28 @@ static int tcp_file(const char *path, bool v6, int (*fn)(const struct tcp_row *,
 	return r;
 }
 
-int hostnet_tcp_each(const char *proc_net, int (*fn)(const struct tcp_row *r, void *arg), void *arg)
+/* proc_net/NAME, then proc_net/NAME6 (tcp, udp: the same row format). */
+static int proto_each(const char *proc_net, const char *name, int (*fn)(const struct tcp_row *r, void *arg),
+		      void *arg)
 {
 	char path[512];
 	int r;
-	snprintf(path, sizeof(path), "%s/tcp", proc_net);
+	snprintf(path, sizeof(path), "%s/%s", proc_net, name);
 	if ((r = tcp_file(path, false, fn, arg)) != 0)
 		return r;
-	snprintf(path, sizeof(path), "%s/tcp6", proc_net);
+	snprintf(path, sizeof(path), "%s/%s6", proc_net, name);
 	return tcp_file(path, true, fn, arg);
+}
+
+int hostnet_tcp_each(const char *proc_net, int (*fn)(const struct tcp_row *r, void *arg), void *arg)
+{
+	return proto_each(proc_net, "tcp", fn, arg);
 }
 
 struct listen_q {
 	const struct ipaddr *a;
 	uint16_t lo, n, *port;
+	bool any_state; /* UDP: every bound socket receives */
 };
 
 static bool unspecified(const struct ipaddr *a)
@@ -94,7 +102,8 @@ static bool unspecified(const struct ipaddr *a)
 static int listens(const struct tcp_row *r, void *arg)
 {
 	struct listen_q *q = arg;
-	if (r->state != TCP_LISTEN_ST || r->lport < q->lo || r->lport >= (unsigned)q->lo + q->n)
+	if ((!q->any_state && r->state != TCP_LISTEN_ST) || r->lport < q->lo ||
+	    r->lport >= (unsigned)q->lo + q->n)
 		return 0;
 	if (q->a->af == AF_INET6 && !r->v6file)
 		return 0;
@@ -104,11 +113,11 @@ static int listens(const struct tcp_row *r, void *arg)
 	return 1;
 }
 
-int hostnet_listener(const char *proc_net, const struct ipaddr *a, uint16_t lo, uint16_t n,
+int hostnet_listener(const char *proc_net, int proto, const struct ipaddr *a, uint16_t lo, uint16_t n,
 		     uint16_t *port)
 {
-	struct listen_q q = { a, lo, n, port };
-	return hostnet_tcp_each(proc_net, listens, &q);
+	struct listen_q q = { a, lo, n, port, proto == IPPROTO_UDP };
+	return proto_each(proc_net, proto == IPPROTO_UDP ? "udp" : "tcp", listens, &q);
 }
 
 int hostnet_ephemeral_range(const char *path, uint16_t *lo, uint16_t *hi)

@@ -6,11 +6,12 @@
 
 /* True when a is assigned to one of the namespace's interfaces. */
 bool hostnet_addr_local(const struct ipaddr *a);
-/* The first port in [lo, lo + n) with a listening TCP socket that receives
- * connections to a (bound to a, to the wildcard address, or -- for IPv4 --
- * to ::ffff:a or ::). Returns 1 and sets *port, 0 when none, -errno.
- * proc_net is "/proc/net" (a directory with tcp and tcp6). */
-int hostnet_listener(const char *proc_net, const struct ipaddr *a, uint16_t lo, uint16_t n,
+/* The first port in [lo, lo + n) with a socket of proto (IPPROTO_TCP: a
+ * listening one; IPPROTO_UDP: any bound one) that receives what is sent to
+ * a (bound to a, to the wildcard address, or -- for IPv4 -- to ::ffff:a or
+ * ::). Returns 1 and sets *port, 0 when none, -errno. proc_net is
+ * "/proc/net" (a directory with tcp, tcp6, udp and udp6). */
+int hostnet_listener(const char *proc_net, int proto, const struct ipaddr *a, uint16_t lo, uint16_t n,
 		     uint16_t *port);
 
 #define TCP_ESTABLISHED_ST 0x01

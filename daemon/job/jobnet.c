@@ -121,17 +121,22 @@ static int each_source(const struct job *j, struct nics *ns, source_fn fn, void 
 	return 0;
 }
 
+/* A host socket of the job's transport on one of its source ports would
+ * lose what is sent to it to the scan: a TCP listener, a bound UDP socket
+ * (a udp job). An icmp_echo job uses no port. */
 static int check_listener(const struct job *j, const struct ipaddr *src, void *arg)
 {
 	struct job_error *err = arg;
+	int proto = j->spec.probe.args.mod->rx_proto;
 	char a[64];
 	uint16_t port;
-	if (!hostnet_addr_local(src) ||
-	    hostnet_listener(PROC_NET, src, j->spec.sport_lo, j->spec.sport_n, &port) != 1)
+	if (proto == IPPROTO_ICMP || !hostnet_addr_local(src) ||
+	    hostnet_listener(PROC_NET, proto, src, j->spec.sport_lo, j->spec.sport_n, &port) != 1)
 		return 0;
 	return job_error_set(err, JOB_ERR_INVALID, "source_ports",
-			     "source port %u has a listening socket on %s (a service of this host, which the scan would cut off); pick source_ports without it",
-			     port, ipaddr_str(src, a, sizeof(a)));
+			     "source port %u has a %s on %s (a service of this host, which the scan would cut off); pick source_ports without it",
+			     port, proto == IPPROTO_UDP ? "bound UDP socket" : "listening socket",
+			     ipaddr_str(src, a, sizeof(a)));
 }
 
 /* A free range of n ports next to the host's [lo, hi], for the message. */

@@ -5,6 +5,7 @@
 # (the trial of issue 24) and its ip_local_reserved_ports already holds a
 # list longer than a page (3000 ports):
 # - jobs asking for source ports that hold a host listener (1-65535, 22-22),
+#   or, for a udp job, a bound UDP socket,
 #   that overlap the ephemeral range (40000-40999, 39990-40009) or for an
 #   unconfigured source_ip are refused (-32602, naming the field, the range
 #   and a free range to use); a source address the host does not own may
@@ -166,6 +167,12 @@ for engine in af_xdp af_packet; do
 	scand_start "$T/scand.conf"
 	refused source_ports "source port 22 has a listening socket on 198.18.0.1" --source-ports 1-65535
 	refused source_ports "source port 22 has a listening socket" --source-ports 22-22
+	# a udp job and a bound UDP socket of the host (a DNS cache, say) on one of its ports
+	ip netns exec "$SCAN_NS" python3 -c 'import socket,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("198.18.0.1",42010)); time.sleep(60)' &
+	udp_pid=$!
+	sleep 0.3
+	refused source_ports "source port 42010 has a bound UDP socket on 198.18.0.1" --probe udp --probe-args text:hi --source-ports 42000-42063
+	kill $udp_pid
 	refused source_ip "198.18.0.2 is not an address configured" --source-ip 198.18.0.2
 	refused source_ports "source_ports 40000-40999 overlap the host's ephemeral port range 40000-40999 (net.ipv4.ip_local_port_range)" \
 		--source-ports 40000-40999

@@ -49,6 +49,10 @@ scand_stop
 sed -i '201s/.*/{"ip":"198.18.1.77","port":garbage}/' "$f" # row 200, behind the client's offset
 cp "$f" "$T/corrupted"
 scand_start "$T/scand.conf"
+# the changed file's row index is rebuilt off the loop: the first reader is told to retry
+reply=$(rpc "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"job.results\",\"params\":{\"job_id\":\"$job\"}}")
+[ "$(jget "$reply" 'r["error"]["code"] == -32001 and r["error"]["data"]["retry_after_ms"] > 0')" = True ] ||
+	fail "a reader during the index rebuild should be told to retry: $reply"
 end=$(stream_from "$held" 1000 1000) || fail "resuming the stream"
 [ "$end" = "$rows" ] || fail "the stream ended at row $end of $rows"
 cmp -s "$T/client" "$T/orig.ndjson" || fail "the client's rows are not the job's rows exactly once: $(diff "$T/client" "$T/orig.ndjson" | head -5)"

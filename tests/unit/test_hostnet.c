@@ -69,10 +69,15 @@ static void write_proc(const char *name, const char *rows)
 	fclose(f);
 }
 
-static int listener(const char *ip, uint16_t lo, uint16_t n, uint16_t *port)
+static int listener_of(int proto, const char *ip, uint16_t lo, uint16_t n, uint16_t *port)
 {
 	struct ipaddr a = addr(ip);
-	return hostnet_listener(dir, &a, lo, n, port);
+	return hostnet_listener(dir, proto, &a, lo, n, port);
+}
+
+static int listener(const char *ip, uint16_t lo, uint16_t n, uint16_t *port)
+{
+	return listener_of(IPPROTO_TCP, ip, lo, n, port);
 }
 
 /* 198.18.0.100 is word 640012C6 as the kernel prints it (little endian);
@@ -106,6 +111,13 @@ static void test_listener(void **st)
 	assert_int_equal(listener("2001:db8::1", 61000, 64, &port), 1);
 	assert_int_equal(port, 61006);
 	assert_int_equal(listener("2001:db8::2", 61000, 64, &port), 0);
+
+	/* UDP: a bound socket receives in any state (07: unconnected), from udp and udp6 */
+	write_proc("udp", "   0: 640012C6:EE50 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 7 1\n");
+	assert_int_equal(listener_of(IPPROTO_UDP, "198.18.0.100", 61000, 64, &port), 1);
+	assert_int_equal(port, 61008);
+	assert_int_equal(listener_of(IPPROTO_UDP, "198.18.0.100", 61000, 8, &port), 0);
+	assert_int_equal(listener("198.18.0.100", 61008, 1, &port), 0); /* not a TCP listener */
 
 	char cmd[96];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
