@@ -159,8 +159,10 @@ int jobindex_save(struct job *j)
 	size_t len = 8 + sizeof(h) + (j->nmarks + j->nholes) * sizeof(uint64_t);
 	char path[600], *buf;
 	int r;
-	if (!j->indexed || (r = results_stat(j, &h[H_SIZE], &h[H_MTIME])) < 0)
-		return j->indexed ? r : -ESTALE;
+	if (!j->indexed)
+		return -ESTALE;
+	if ((r = results_stat(j, &h[H_SIZE], &h[H_MTIME])) < 0)
+		return r;
 	if (!(buf = malloc(len)))
 		return -ENOMEM;
 	memcpy(buf, IDX_MAGIC, 8);

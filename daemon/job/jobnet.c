@@ -121,16 +121,23 @@ static int each_source(const struct job *j, struct nics *ns, source_fn fn, void 
 	return 0;
 }
 
+/* The job's replies come to its source ports (tcp_syn, udp); an icmp_echo
+ * job uses none: no port of the host's is at stake. */
+static bool job_uses_ports(const struct job *j)
+{
+	return j->spec.probe.args.mod->rx_proto != IPPROTO_ICMP;
+}
+
 /* A host socket of the job's transport on one of its source ports would
  * lose what is sent to it to the scan: a TCP listener, a bound UDP socket
- * (a udp job). An icmp_echo job uses no port. */
+ * (a udp job). */
 static int check_listener(const struct job *j, const struct ipaddr *src, void *arg)
 {
 	struct job_error *err = arg;
 	int proto = j->spec.probe.args.mod->rx_proto;
 	char a[64];
 	uint16_t port;
-	if (proto == IPPROTO_ICMP || !hostnet_addr_local(src) ||
+	if (!job_uses_ports(j) || !hostnet_addr_local(src) ||
 	    hostnet_listener(PROC_NET, proto, src, j->spec.sport_lo, j->spec.sport_n, &port) != 1)
 		return 0;
 	return job_error_set(err, JOB_ERR_INVALID, "source_ports",
@@ -159,7 +166,8 @@ static int check_ephemeral(const struct job *j, const struct ipaddr *src, void *
 	unsigned a = j->spec.sport_lo, b = a + j->spec.sport_n - 1;
 	uint16_t lo, hi;
 	char addr[64], fix[128];
-	if (!hostnet_addr_local(src) || hostnet_ephemeral_range(PORT_RANGE, &lo, &hi) < 0 || b < lo || a > hi)
+	if (!job_uses_ports(j) || !hostnet_addr_local(src) || hostnet_ephemeral_range(PORT_RANGE, &lo, &hi) < 0 ||
+	    b < lo || a > hi)
 		return 0;
 	ports_beside(j->spec.sport_n, lo, hi, fix, sizeof(fix));
 	return job_error_set(err, JOB_ERR_INVALID, "source_ports",
@@ -190,7 +198,7 @@ static int is_local(const struct job *j, const struct ipaddr *src, void *arg)
 int jobnet_reserve(const struct job *j, struct nics *ns, struct hostports *hp, struct errbuf *err)
 {
 	int r;
-	if (!each_source(j, ns, is_local, NULL))
+	if (!job_uses_ports(j) || !each_source(j, ns, is_local, NULL))
 		return 0;
 	r = hostports_reserve(hp, j->id, j->spec.sport_lo, j->spec.sport_n);
 	if (r < 0)

@@ -173,6 +173,10 @@ for engine in af_xdp af_packet; do
 	sleep 0.3
 	refused source_ports "source port 42010 has a bound UDP socket on 198.18.0.1" --probe udp --probe-args text:hi --source-ports 42000-42063
 	kill $udp_pid
+	# an icmp_echo job uses no port: neither range nor listener matters to it
+	o=$(ctl submit 198.18.1.0/28 --probe icmp_echo --source-ports 40000-40063 -r 10) ||
+		fail "an icmp_echo job from the host address was refused for its (unused) source ports"
+	ctl cancel "$o" >/dev/null
 	refused source_ip "198.18.0.2 is not an address configured" --source-ip 198.18.0.2
 	refused source_ports "source_ports 40000-40999 overlap the host's ephemeral port range 40000-40999 (net.ipv4.ip_local_port_range)" \
 		--source-ports 40000-40999

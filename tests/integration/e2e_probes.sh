@@ -143,7 +143,9 @@ while True:
 			[ $fam = 6 ] && src=2001:db8::1 tg=2001:db8:1::1-2001:db8:1::fe
 			[ $mod = udp ] && ports="-p $PROBE_UDP_PORTS" rate=250
 			probes_reset_neigh
-			job=$(ctl submit "$tg" $ports --probe $mod --source-ip $src -r $rate --name "hs-$mod-$fam") ||
+			# from the host's address: source ports outside its ephemeral range
+			job=$(ctl submit "$tg" $ports --probe $mod --source-ip $src --source-ports 61000-61063 \
+				-r $rate --name "hs-$mod-$fam") ||
 				fail "host safety: submit $mod from $src"
 			wait_state "$job" running
 			host_traffic $fam
