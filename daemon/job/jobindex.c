@@ -167,8 +167,10 @@ int jobindex_save(struct job *j)
 		return -ENOMEM;
 	memcpy(buf, IDX_MAGIC, 8);
 	memcpy(buf + 8, h, sizeof(h));
-	memcpy(buf + 8 + sizeof(h), j->marks, j->nmarks * sizeof(uint64_t));
-	memcpy(buf + 8 + sizeof(h) + j->nmarks * sizeof(uint64_t), j->holes, j->nholes * sizeof(uint64_t));
+	if (j->nmarks) /* an empty array may be NULL: no memcpy from it */
+		memcpy(buf + 8 + sizeof(h), j->marks, j->nmarks * sizeof(uint64_t));
+	if (j->nholes)
+		memcpy(buf + 8 + sizeof(h) + j->nmarks * sizeof(uint64_t), j->holes, j->nholes * sizeof(uint64_t));
 	snprintf(path, sizeof(path), "%s/results.idx", j->dir);
 	r = statefile_replace(path, buf, len); /* a cache: a torn one is rebuilt */
 	free(buf);

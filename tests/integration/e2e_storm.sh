@@ -2,7 +2,8 @@
 # Reply storms lose nothing (issue 27): tests/xdp/storm.bpf.o on the target
 # veth answers every SYN in XDP, at line rate -- SYN+ACK for a hashed open
 # set, RST for the rest -- so every probe gets its reply.
-# 1. 4 M probes at full rate on af_xdp: one row per probe, the exact open
+# 1. 4 M probes (STORM_PORTS x 254, 16000 ports by default) at full rate on
+#    af_xdp: one row per probe, the exact open
 #    set, ring_drops 0, no NIC drop, complete.
 # 2. The same with a slow main thread (SCAND_TEST_SLOW_DRAIN: each drain
 #    stalls 400 ms, longer than a ring takes to fill): the workers wait for the results path (results_waits > 0,
@@ -67,7 +68,7 @@ storm_job() {
 
 scand_config "$T/scand.conf" $'[nic "sc0"]\nengine = af_xdp\nqueues = 1'
 scand_start "$T/scand.conf"
-storm_job full 1-16000
+storm_job full "1-${STORM_PORTS:-16000}"
 scand_stop
 
 rm -rf "$T/state"
