@@ -55,7 +55,7 @@ static void stubs_install(void)
 		snprintf(head, sizeof(head),
 			 "#!/bin/sh\nPATH=/usr/bin:/bin\nR=%s\necho \"%s $*\" >> $R/cmds.log\n"
 			 "n=$(( $(cat $R/step 2>/dev/null || echo 0) + 1 )); echo $n > $R/step\n"
-			 "pause() { if [ -f $R/pause.$1.$n ]; then echo $$ > $R/paused; exec sleep 600; fi; }\n"
+			 "pause() { if [ -f $R/pause.$1.$n ]; then echo $$ > $R/paused.w && mv $R/paused.w $R/paused; exec sleep 600; fi; }\n"
 			 "pause before\n",
 			 root, stubs[i][0]);
 		put(path + strlen(root), head);

@@ -78,7 +78,9 @@ static bool kill_at(unsigned step, const char *when)
 	kill(pid, SIGKILL); /* at the pause, or stuck: no child outlives the test */
 	waitpid(pid, &status, 0);
 	assert_true(present("/paused"));
-	kill((pid_t)atoi(get("/paused")), SIGKILL);
+	pid_t stub = (pid_t)atoi(get("/paused")); /* written whole (mv): never 0, which would kill us all */
+	assert_true(stub > 0);
+	kill(stub, SIGKILL);
 	return true;
 }
 
