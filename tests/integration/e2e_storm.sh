@@ -6,7 +6,7 @@
 #    af_xdp: one row per probe, the exact open
 #    set, ring_drops 0, no NIC drop, complete.
 # 2. The same with a slow main thread (SCAND_TEST_SLOW_DRAIN: each drain
-#    stalls 400 ms, longer than a ring takes to fill): the workers wait for the results path (results_waits > 0,
+#    stalls 1 s, longer than a ring takes to fill at any rate this test sees): the workers wait for the results path (results_waits > 0,
 #    seen as cpu pressure from the results path, never network) and the job
 #    is still exact with ring_drops 0.
 set -u
@@ -72,11 +72,11 @@ storm_job full "1-${STORM_PORTS:-16000}"
 scand_stop
 
 rm -rf "$T/state"
-SCAND_WRAP="env SCAND_TEST_SLOW_DRAIN=400" scand_start "$T/scand.conf"
+SCAND_WRAP="env SCAND_TEST_SLOW_DRAIN=1000" scand_start "$T/scand.conf"
 # the pressure while it runs: cpu from the results path, never network
 job=$(ctl submit "$TARGETS" -p 1-2000 -r 10000000) || fail "submit (slow drain)"
 seen=""
-for _ in $(seq 200); do
+for _ in $(seq 1200); do
 	st=$(ctl --json status "$job")
 	[ "$(jget "$st" 'r["pressure"]')" = network ] && fail "backpressure read as network pressure: $st"
 	jget "$st" 'r["pressure_reason"]' | grep -q '^results path' && seen=yes
@@ -84,7 +84,7 @@ for _ in $(seq 200); do
 	sleep 0.1
 done
 [ -n "$seen" ] || fail "pressure never named the results path: $st"
-wait_state "$job" done
+WAIT_S=300 wait_state "$job" done
 ctl results "$job" -o "$T/slow.ndjson" || fail "results of the slow-drain job"
 storm_check "$T/slow.ndjson" 1-2000 || fail "slow drain: not one row per probe"
 st=$(ctl --json status "$job")
