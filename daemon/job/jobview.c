@@ -159,36 +159,34 @@ static int text_room(struct page *pg, size_t n)
 }
 
 /* Appends line to the page's text as the inside of a JSON string: escaped
- * here, in one pass that copies the runs between the characters JSON
- * escapes (the reply carries the string as a raw value, which cJSON prints
- * as it is: its own escaping was most of a page's cost). */
+ * here, in one pass (the reply carries the string as a raw value, which
+ * cJSON prints as it is: its own escaping was most of a page's cost). A row
+ * is JSON text: '"' is the one character it escapes often. */
 static int text_add(struct page *pg, const char *line, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	const char *p = line, *end = line + len;
-	if (text_room(pg, 2 * len) < 0) /* '"' -> '\\"': a row holds no control character */
+	char *o;
+	if (text_room(pg, 6 * len) < 0) /* "\u00XX" at worst */
 		return -ENOMEM;
-	while (p < end) {
-		const char *q = p;
-		while (q < end && (unsigned char)*q >= 0x20 && *q != '"' && *q != '\\')
-			q++;
-		memcpy(pg->buf + pg->len, p, (size_t)(q - p));
-		pg->len += (size_t)(q - p);
-		if (q == end || text_room(pg, 6 + 2 * (size_t)(end - q)) < 0)
-			return q == end ? 0 : -ENOMEM;
-		pg->buf[pg->len++] = '\\';
-		if (*q == '"' || *q == '\\') {
-			pg->buf[pg->len++] = *q;
-		} else if (*q == '\n') {
-			pg->buf[pg->len++] = 'n';
+	o = pg->buf + pg->len;
+	for (const unsigned char *p = (const unsigned char *)line, *end = p + len; p < end; p++) {
+		unsigned char c = *p;
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*o++ = (char)c;
+		} else if (c == '"' || c == '\\') {
+			*o++ = '\\';
+			*o++ = (char)c;
+		} else if (c == '\n') {
+			*o++ = '\\';
+			*o++ = 'n';
 		} else {
-			memcpy(pg->buf + pg->len, "u00", 3);
-			pg->buf[pg->len + 3] = hex[(unsigned char)*q >> 4];
-			pg->buf[pg->len + 4] = hex[*q & 15];
-			pg->len += 5;
+			memcpy(o, "\\u00", 4);
+			o[4] = hex[c >> 4];
+			o[5] = hex[c & 15];
+			o += 6;
 		}
-		p = q + 1;
 	}
+	pg->len = (size_t)(o - pg->buf);
 	return 0;
 }
 
