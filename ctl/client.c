@@ -58,8 +58,9 @@ void client_connect(struct client *c)
 /* One line into *line (malloc'd, no '\n'); keeps what follows it. */
 static int read_line(struct client *c, char **line)
 {
+	size_t seen = 0; /* bytes looked through already */
 	for (;;) {
-		char *nl = c->rbuf ? memchr(c->rbuf, '\n', c->rlen) : NULL;
+		char *nl = c->rbuf ? memchr(c->rbuf + seen, '\n', c->rlen - seen) : NULL;
 		if (nl) {
 			size_t n = (size_t)(nl - c->rbuf);
 			if (!(*line = malloc(n + 1)))
@@ -78,6 +79,7 @@ static int read_line(struct client *c, char **line)
 			c->rbuf = nb;
 			c->rcap = cap;
 		}
+		seen = c->rlen;
 		ssize_t n = read(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen);
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -490,6 +491,10 @@ int main(int argc, char **argv)
 	const char *cmd;
 	int o;
 
+	/* result pages are lines of up to ~2 MiB: keep them on the heap, reused,
+	 * instead of an mmap (and its page faults) per line */
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	while ((o = getopt_long(argc, argv, "+s:jh", opts, NULL)) != -1) {
 		switch (o) {
 		case 's': c.path = optarg; break;
