@@ -6,7 +6,8 @@
 #     its send rate (job.status tx_rate_pps) against the storm and against the
 #     drop peer; against the storm also rows, ring_drops, results_waits.
 #  2. completeness at full rate, 198.18.0.0/15 x port 80 (131,072 probes,
-#     each answered): rows scand keeps and rows zmap writes, same target.
+#     each answered): rows scand keeps and rows zmap writes, same target,
+#     and whether their open sets are the same.
 # Usage: sudo bench/storm.sh [BUILD_DIR]   env: RUNS (3), PORTS (8000)
 set -u
 cd "$(dirname "$0")/.."
@@ -40,6 +41,7 @@ job() { # TARGETS PORTS -> job.status when done
 	id=$(ctl submit "$1" -p "$2" -r 1000000000 --no-adaptive --cooldown 1 --gateway-mac "$(gw_mac)") || fail submit
 	WAIT_S=600 wait_state "$id" done
 	ctl --json status "$id"
+	[ -n "${KEEP:-}" ] && ctl results "$id" -O csv -o "$T/scand.csv"
 	ctl delete "$id" >/dev/null
 }
 
@@ -60,11 +62,12 @@ echo "2. 198.18.0.0/15 x 80 (131072 probes, each answered), full rate"
 peer storm
 sed -i 's/^allow = .*/allow = 198.18.0.0\/15/' "$T/scand.conf"
 for i in $(seq "$RUNS"); do
-	st=$(job 198.18.0.0/15 80)
+	st=$(KEEP=1 job 198.18.0.0/15 80)
 	echo "  run $i scand: $(jget "$st" 'r["results"]') rows at $(jget "$st" 'round(r["tx_rate_pps"])') pps, ring_drops $(jget "$st" 'r["ring_drops"]')"
 	ip netns exec "$SCAN_NS" zmap -q -i sc0 -p 80 -S 198.18.0.100 -G "$(gw_mac)" -b "$T/empty" \
 		-B 10G -c 1 -f saddr,classification --output-filter="success = 1 || success = 0" \
-		-o "$T/zmap.csv" -m "$T/zmap.json" 198.18.0.0/15 >/dev/null 2>&1
-	echo "  run $i zmap:  $(grep -v '^saddr' "$T/zmap.csv" | sort -u | grep -c .) rows, $(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m.get("packets_sent"), "sent,", m.get("packets_recv"), "received by pcap,", m.get("pcap_drop"), "dropped by pcap")' "$T/zmap.json")"
+		-o "$T/zmap.csv" -m "$T/zmap.json" 198.18.0.0/15 >"$T/zmap.log" 2>&1
+	echo "  run $i zmap:  $(grep -c ',synack$' "$T/zmap.csv") synack and $(grep -c ',rst$' "$T/zmap.csv") rst rows, $(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m.get("total_sent"), "sent,", m.get("pcap_recv"), "received by pcap,", m.get("pcap_drop"), "dropped by pcap")' "$T/zmap.json")"
+	echo "  run $i open sets: scand $(grep -c ',open,' "$T/scand.csv"), zmap $(grep ',synack$' "$T/zmap.csv" | cut -d, -f1 | sort -u | wc -l), the same: $(cmp -s <(grep ',open,' "$T/scand.csv" | cut -d, -f1 | sort -u) <(grep ',synack$' "$T/zmap.csv" | cut -d, -f1 | sort -u) && echo yes || echo no)"
 done
 exit 0
