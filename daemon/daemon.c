@@ -60,7 +60,7 @@ static void on_drain(evutil_socket_t fd, short what, void *arg)
 	struct daemon *d = arg;
 	(void)fd;
 	(void)what;
-	jobs_drain(d->jobs);
+	jobs_disk_drain(d->jobs);
 }
 
 /* A worker finished a job part (drain now, so the job ends in milliseconds),
@@ -72,7 +72,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (eventfd_read(fd, &n) < 0)
 		return;
-	jobs_drain(((struct daemon *)arg)->jobs);
+	jobs_disk_drain(((struct daemon *)arg)->jobs);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)

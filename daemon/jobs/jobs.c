@@ -313,7 +313,9 @@ void jobs_drain(struct jobs *js)
 		next = j->next;
 		if (!j->run)
 			continue;
+		uint64_t bytes = j->results_bytes;
 		int r = jobrun_drain(j);
+		js->disk_written += j->results_bytes - bytes;
 		if (r < 0) {
 			job_write_failed(js, j, r, "results");
 			continue;

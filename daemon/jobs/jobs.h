@@ -79,6 +79,10 @@ void jobs_tick(struct jobs *js);  /* every tick: pps, AIMD, checkpoints, progres
  * filesystem every running job is held (reason disk; nothing is written);
  * with room again the jobs held for it resume by themselves. */
 void jobs_disk_tick(struct jobs *js);
+/* jobs_drain, after the same check whenever the rows written since the last
+ * one may have used the room above min_free_mb: no job writes far below it
+ * between ticks, at any reply rate. */
+void jobs_disk_drain(struct jobs *js);
 /* SIGTERM: stop runs, checkpoint them as running so they resume next start;
  * nothing is started afterwards. */
 void jobs_shutdown(struct jobs *js);

@@ -25,3 +25,10 @@ void jobs_disk_tick(struct jobs *js)
 	if (!low)
 		jobs_schedule(js);
 }
+
+void jobs_disk_drain(struct jobs *js)
+{
+	if (js->disk_written >= js->disk_room) /* the rows written may have used the room */
+		jobs_disk_tick(js);
+	jobs_drain(js);
+}

@@ -69,11 +69,13 @@ int jobs_delete(struct jobs *js, struct job *j, const struct job_caller *who, st
 	return 0;
 }
 
-bool jobs_disk_low(const struct jobs *js, uint64_t *free_b)
+bool jobs_disk_low(struct jobs *js, uint64_t *free_b)
 {
 	struct statvfs sv;
 	uint64_t min = (uint64_t)js->env.cfg->min_free_mb << 20;
 	*free_b = statvfs(js->env.cfg->state_dir, &sv) == 0 ? (uint64_t)sv.f_bavail * sv.f_frsize : UINT64_MAX;
+	js->disk_room = !min ? UINT64_MAX : *free_b > min ? *free_b - min : 0;
+	js->disk_written = 0;
 	return min && *free_b < min;
 }
 

@@ -14,6 +14,8 @@ struct jobs {
 	bool retain_due;    /* a job finished: jobs_drain() applies retention */
 	double disk_at;	    /* clock_mono_s() of the last state_dir walk */
 	uint64_t disk_used; /* bytes under state_dir/jobs at that walk */
+	uint64_t disk_room; /* bytes above min_free_mb at the last free-space check */
+	uint64_t disk_written; /* result bytes written since that check */
 };
 
 /* jobs_list.c */
@@ -29,8 +31,9 @@ void jobs_seq_load(struct jobs *js);
 
 /* jobs_keep.c */
 /* state_dir's filesystem has less than [daemon] min_free_mb free (*free_b:
- * bytes free, UINT64_MAX when it cannot be asked). */
-bool jobs_disk_low(const struct jobs *js, uint64_t *free_b);
+ * bytes free, UINT64_MAX when it cannot be asked); the room above it is
+ * what the writes until the next check may use (jobs_drain()). */
+bool jobs_disk_low(struct jobs *js, uint64_t *free_b);
 /* Recomputes j's send-time exclusion set from the current blocklist and
  * allow list. Returns 1 when the job now skips addresses it did not skip
  * before, 0 when nothing changed for it, -ENOMEM. */
