@@ -43,22 +43,6 @@ static void w_uint(struct wbuf *w, uint64_t v, int min_digits)
 	w_mem(w, tmp + sizeof(tmp) - n, (size_t)n);
 }
 
-/* The address: IPv4 as dotted quads here, not through inet_ntop's printf
- * (a CSV page formats millions of rows); IPv6 through ipaddr_str. */
-static void w_ip(struct wbuf *w, const struct ipaddr *a)
-{
-	char ip[64];
-	if (a->af != AF_INET) {
-		w_str(w, ipaddr_str(a, ip, sizeof(ip)));
-		return;
-	}
-	for (int shift = 24; shift >= 0; shift -= 8) {
-		w_uint(w, (uint64_t)(a->v >> shift) & 0xff, 1);
-		if (shift)
-			w_mem(w, ".", 1);
-	}
-}
-
 /* Hinnant's civil-from-days / days-from-civil (proleptic Gregorian). */
 static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 {
@@ -170,9 +154,10 @@ int reply_status_parse(const char *s)
 size_t output_ndjson(const struct result *r, char *buf, size_t cap)
 {
 	struct wbuf w = { buf, cap, 0, true };
+	char ip[64];
 
 	w_str(&w, "{\"ip\":\"");
-	w_ip(&w, &r->ip);
+	w_str(&w, ipaddr_str(&r->ip, ip, sizeof(ip)));
 	if (r->port) {
 		w_str(&w, "\",\"port\":");
 		w_uint(&w, r->port, 1);
@@ -216,8 +201,9 @@ static void w_csv_field(struct wbuf *w, const char *s, size_t n)
 size_t output_csv(const struct result *r, char *buf, size_t cap)
 {
 	struct wbuf w = { buf, cap, 0, true };
+	char ip[64];
 
-	w_ip(&w, &r->ip);
+	w_str(&w, ipaddr_str(&r->ip, ip, sizeof(ip)));
 	w_mem(&w, ",", 1);
 	if (r->port)
 		w_uint(&w, r->port, 1);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,6 +233,25 @@ static void test_parse_rejects(void **state)
 	assert_result_equal(&r, &want);
 }
 
+/* ipaddr_str formats IPv4 by hand: the same text as inet_ntop for every
+ * octet width (0, 9, 10, 99, 100, 255), and inet_ntop's for a short buffer. */
+static void test_ipv4_text(void **state)
+{
+	static const uint8_t octets[] = { 0, 9, 10, 99, 100, 255 };
+	char got[64], want[INET_ADDRSTRLEN];
+	struct ipaddr a;
+	(void)state;
+	for (size_t i = 0; i < sizeof(octets); i++)
+		for (size_t k = 0; k < sizeof(octets); k++) {
+			uint8_t b[4] = { 198, octets[i], octets[k], octets[(i + k) % sizeof(octets)] };
+			ipaddr_from_bytes(&a, AF_INET, b);
+			assert_non_null(inet_ntop(AF_INET, b, want, sizeof(want)));
+			assert_string_equal(ipaddr_str(&a, got, sizeof(got)), want);
+		}
+	ipaddr_from_bytes(&a, AF_INET, (const uint8_t[]){ 198, 18, 1, 7 });
+	assert_string_equal(ipaddr_str(&a, got, 8), "?"); /* inet_ntop: no room */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_round_trip_and_bounds),
 		cmocka_unit_test(test_parse_rejects),
+		cmocka_unit_test(test_ipv4_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
