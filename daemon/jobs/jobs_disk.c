@@ -9,12 +9,13 @@
 
 void jobs_disk_tick(struct jobs *js)
 {
-	char why[700];
+	char why[700] = "";
 	uint64_t free_b;
 	bool low = jobs_disk_low(js, &free_b);
-	snprintf(why, sizeof(why),
-		 "state_dir %s has %llu MB free, below [daemon] min_free_mb = %u: held until there is room (it resumes by itself; scanctl delete JOB removes finished jobs)",
-		 js->env.cfg->state_dir, (unsigned long long)(free_b >> 20), js->env.cfg->min_free_mb);
+	if (low) /* while jobs are held for it, every drain looks: format only then */
+		snprintf(why, sizeof(why),
+			 "state_dir %s has %llu MB free, below [daemon] min_free_mb = %u: held until there is room (it resumes by itself; scanctl delete JOB removes finished jobs)",
+			 js->env.cfg->state_dir, (unsigned long long)(free_b >> 20), js->env.cfg->min_free_mb);
 	for (struct job *j = js->head, *next; j; j = next) {
 		next = j->next;
 		if (low && (j->state == JOB_RUNNING || j->state == JOB_COOLDOWN))
