@@ -48,25 +48,27 @@ unsigned nic_queues(const struct nic *n)
 	return n->up ? MIN(MAX(n->eng.nqueues, n->eng.nrxqueues), (unsigned)ENGINE_MAX_QUEUES) : 0;
 }
 
-/* Sums the engine's queue counters into sum; keeps each queue's RX
- * counters in s when given. */
+static void qstats_add(struct engine_qstats *sum, const struct engine_qstats *st)
+{
+	sum->tx_packets += st->tx_packets;
+	sum->rx_packets += st->rx_packets;
+	sum->tx_ring_full += st->tx_ring_full;
+	sum->rx_drops += st->rx_drops;
+	sum->invalid_descs += st->invalid_descs;
+}
+
+/* Sums the engine's queue counters into sum and keeps each queue's RX
+ * counters in s. */
 static void queues_sum(struct nic *n, struct engine_qstats *sum, struct nic_stats *s)
 {
 	memset(sum, 0, sizeof(*sum));
-	if (s)
-		s->nq = nic_queues(n);
-	for (unsigned q = 0; q < nic_queues(n); q++) {
+	s->nq = nic_queues(n);
+	for (unsigned q = 0; q < s->nq; q++) {
 		struct engine_qstats st = { 0 };
 		n->eng.ops->stats(&n->eng, q, &st);
-		if (s) {
-			s->q_rx[q] = st.rx_packets;
-			s->q_drops[q] = st.rx_drops;
-		}
-		sum->tx_packets += st.tx_packets;
-		sum->rx_packets += st.rx_packets;
-		sum->tx_ring_full += st.tx_ring_full;
-		sum->rx_drops += st.rx_drops;
-		sum->invalid_descs += st.invalid_descs;
+		s->q_rx[q] = st.rx_packets;
+		s->q_drops[q] = st.rx_drops;
+		qstats_add(sum, &st);
 	}
 }
 
@@ -173,13 +175,13 @@ cJSON *telemetry_nic_json(const struct telemetry *t, struct nic *n)
 {
 	const struct nic_stats *s = telemetry_nic(t, n);
 	cJSON *o = cJSON_CreateObject(), *qs = cJSON_CreateArray();
-	struct engine_qstats sum;
+	struct engine_qstats sum = { 0 };
 	for (unsigned q = 0; q < nic_queues(n); q++) {
 		struct engine_qstats st = { 0 };
 		n->eng.ops->stats(&n->eng, q, &st);
 		cJSON_AddItemToArray(qs, queue_json(q, q >= n->eng.nqueues, &st, s->busy[q]));
+		qstats_add(&sum, &st);
 	}
-	queues_sum(n, &sum, NULL);
 	cJSON_AddStringToObject(o, "name", n->conf.name);
 	cJSON_AddStringToObject(o, "state", n->up ? "up" : "failed");
 	cJSON_AddNumberToObject(o, "tx_packets", (double)sum.tx_packets);
