@@ -19,17 +19,29 @@
 #include <unistd.h>
 
 /* A NIC whose interface disappeared is closed and marked failed, after its
- * jobs let go of it; SIGHUP or daemon.reload re-opens it. */
+ * jobs let go of it; SIGHUP or daemon.reload re-opens it. One whose RX
+ * channels changed is re-opened as soon as no job runs on it, so that every
+ * RX queue has a socket again (replies on a new queue meanwhile are counted
+ * rx_unserved, and the jobs running then end complete: false). */
 static void daemon_check_nics(struct daemon *d)
 {
 	for (unsigned i = 0; i < d->nics.n; i++) {
 		struct nic *n = &d->nics.nic[i];
 		char why[300];
-		if (!nic_vanished(n, why, sizeof(why)))
+		if (nic_vanished(n, why, sizeof(why))) {
+			jobs_nic_lost(d->jobs, n, why);
+			nic_fail(n, why);
+			log_error("%s", why);
+		} else if (!nic_rx_changed(n, why, sizeof(why))) {
 			continue;
-		jobs_nic_lost(d->jobs, n, why);
-		nic_fail(n, why);
-		log_error("%s", why);
+		} else if (!jobs_nic_busy(d->jobs, n)) {
+			log_info("%s; re-opening it", why);
+			if (nic_reopen(n, &d->cfg) < 0)
+				log_error("%s: %s", n->conf.name, n->error);
+		} else if (!n->rx_change_told) {
+			n->rx_change_told = true;
+			log_warn("%s; re-opened when no job runs on it (until then replies there are lost: rx_unserved)", why);
+		}
 	}
 }
 

@@ -629,6 +629,13 @@ static void axdp_stats(struct engine *e, unsigned qi, struct engine_qstats *st)
 }
 
 /* The sum over CPUs of scand_xdp's unserved counter. */
+/* The sockets open_checks would plan now differ from the ones open. */
+static bool axdp_rx_changed(const struct engine *e)
+{
+	const struct axdp *a = e->priv;
+	return a && MAX(a->nq, (unsigned)netinfo_rx_queues(e->ifname)) != a->nrx;
+}
+
 static uint64_t axdp_unserved(struct engine *e)
 {
 	struct axdp *a = e->priv;
@@ -666,4 +673,5 @@ const struct engine_ops engine_af_xdp_ops = {
 	.set_filter = axdp_set_filter,
 	.stats = axdp_stats,
 	.rx_unserved = axdp_unserved,
+	.rx_changed = axdp_rx_changed,
 };

@@ -111,6 +111,10 @@ struct engine_ops {
 	/* Optional: replies the RX filter matched on a queue without a socket
 	 * (they went to the kernel and are lost to the scan). */
 	uint64_t (*rx_unserved)(struct engine *e);
+	/* Optional: true when the device's RX queues are no longer the ones the
+	 * engine has sockets on (channels changed since open, e.g. ethtool -L);
+	 * a re-open covers them. */
+	bool (*rx_changed)(const struct engine *e);
 	/* Optional: device counters by name (found[i] false when absent). */
 	int (*counters)(struct engine *e, const char *const *names, unsigned n, uint64_t *vals, bool *found);
 };

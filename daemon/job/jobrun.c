@@ -455,6 +455,14 @@ double jobrun_tx_rate(const struct job *j)
 	return (double)(done - active) * 1e9 / (double)(last - first);
 }
 
+bool jobrun_on_nic(const struct job *j, const char *nic)
+{
+	for (unsigned i = 0; j->run && i < j->run->nparts; i++)
+		if (!j->run->parts[i].lost && strcmp(j->run->parts[i].nic, nic) == 0)
+			return true;
+	return false;
+}
+
 uint64_t jobrun_nic_rate(const struct job *j, const char *nic)
 {
 	uint64_t s = 0;

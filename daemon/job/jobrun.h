@@ -49,5 +49,8 @@ uint64_t job_results_waits(const struct job *j);
 enum pressure job_pressure(const struct job *j);
 /* What the pressure comes from, in words ("" for none). */
 const char *job_pressure_reason(const struct job *j);
+/* True while a part of the run sends on, or waits for replies from, the NIC
+ * named nic (a part the NIC was lost for does not). */
+bool jobrun_on_nic(const struct job *j, const char *nic);
 /* Probes/s the run asks of the NIC named nic. */
 uint64_t jobrun_nic_rate(const struct job *j, const char *nic);

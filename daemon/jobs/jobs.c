@@ -510,6 +510,14 @@ uint64_t jobs_ring_drops(const struct jobs *js)
 	return s;
 }
 
+bool jobs_nic_busy(const struct jobs *js, const struct nic *n)
+{
+	for (const struct job *j = js->head; j; j = j->next)
+		if (jobrun_on_nic(j, n->conf.name))
+			return true;
+	return false;
+}
+
 uint64_t jobs_nic_rate(const struct jobs *js, const struct nic *n)
 {
 	uint64_t s = 0;

@@ -98,5 +98,7 @@ void jobs_rate(const struct jobs *js, struct jobs_rate *out);
 /* Replies the jobs lost because a worker's result ring was full (0 unless
  * the main thread stalls), summed over the jobs kept. */
 uint64_t jobs_ring_drops(const struct jobs *js);
+/* True while a job runs on n (sends on it or waits for its replies). */
+bool jobs_nic_busy(const struct jobs *js, const struct nic *n);
 /* Per NIC: probes/s the running jobs ask of it. */
 uint64_t jobs_nic_rate(const struct jobs *js, const struct nic *n);

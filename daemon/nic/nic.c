@@ -90,6 +90,7 @@ static int nic_open(const struct config *cfg, struct nic *n)
 		return snprintf(n->error, sizeof(n->error), "cannot start queue workers"), r;
 	}
 	n->up = true;
+	n->rx_change_told = false;
 	n->error[0] = '\0';
 	log_info("%s: %s engine up, mode %s, %u queue(s)%s%s", n->conf.name, ops->name,
 		 n->eng.mode, n->eng.nqueues, n->eng.notes[0] ? "; " : "", n->eng.notes);
@@ -123,6 +124,21 @@ bool nic_vanished(const struct nic *n, char *why, size_t len)
 		 "%s: the interface disappeared (deleted or re-created); when it is back: systemctl reload scand (SIGHUP) or daemon.reload",
 		 n->conf.name);
 	return true;
+}
+
+bool nic_rx_changed(const struct nic *n, char *why, size_t len)
+{
+	if (!n->up || !n->eng.ops->rx_changed || !n->eng.ops->rx_changed(&n->eng))
+		return false;
+	snprintf(why, len, "%s: its RX channels changed (ethtool -L): %u RX queue(s) had a socket, it has %d now",
+		 n->conf.name, n->eng.nrxqueues, netinfo_rx_queues(n->conf.name));
+	return true;
+}
+
+int nic_reopen(struct nic *n, const struct config *cfg)
+{
+	nic_close(n);
+	return nic_open(cfg, n);
 }
 
 int nic_set_filter(struct nic *n, const struct rx_filter *f)

@@ -12,6 +12,7 @@ struct nic {
 	struct nic_config conf;
 	struct engine eng;
 	bool up;
+	bool rx_change_told;	  /* nic_rx_changed was logged while jobs ran */
 	char error[512];	  /* why the NIC is failed; fix included */
 	struct ipaddr src4, src6; /* resolved source addresses (af 0 when none) */
 	unsigned nworkers;
@@ -35,6 +36,12 @@ struct nic *nics_find(struct nics *ns, const char *name);
 /* True when n is up but its interface is gone (deleted, re-created with a
  * new index); why gets the message with the fix. */
 bool nic_vanished(const struct nic *n, char *why, size_t len);
+/* True when n is up but its RX queues changed since it was opened (ethtool
+ * -L): replies on a new queue have no socket. why gets the counts. */
+bool nic_rx_changed(const struct nic *n, char *why, size_t len);
+/* Closes n and opens it again (its sockets then cover the RX queues as they
+ * are now); on failure n is failed with the reason and the fix in n->error. */
+int nic_reopen(struct nic *n, const struct config *cfg);
 /* Stops n's workers, closes its engine and marks it failed with why. */
 void nic_fail(struct nic *n, const char *why);
 /* Replaces the engine's RX filter (replies to the active jobs). */

@@ -13,6 +13,13 @@ static int engine_counters(void *ctx, const char *const *names, unsigned n, uint
 	return e->ops->counters(e, names, n, vals, found);
 }
 
+/* How much a counter grew since before; a NIC re-opened (ethtool -L, a
+ * reload) restarts its counters from 0. */
+static uint64_t growth(uint64_t now, uint64_t before)
+{
+	return now >= before ? now - before : now;
+}
+
 /* Share of the tick each worker spent sending/receiving; the busiest one. */
 static void busy_tick(struct nic_stats *s, const struct nic *n)
 {
@@ -20,9 +27,8 @@ static void busy_tick(struct nic_stats *s, const struct nic *n)
 	for (unsigned q = 0; n->up && q < n->nworkers && q < ENGINE_MAX_QUEUES; q++) {
 		const struct worker *w = &n->workers[q];
 		uint64_t busy = atomic_load(&w->busy_ns), total = atomic_load(&w->total_ns);
-		s->busy[q] = total > s->last_total_ns[q]
-				     ? (double)(busy - s->last_busy_ns[q]) / (double)(total - s->last_total_ns[q])
-				     : 0;
+		uint64_t dtotal = growth(total, s->last_total_ns[q]);
+		s->busy[q] = dtotal ? (double)growth(busy, s->last_busy_ns[q]) / (double)dtotal : 0;
 		s->last_busy_ns[q] = busy;
 		s->last_total_ns[q] = total;
 		s->busy_max = MAX(s->busy_max, s->busy[q]);
@@ -77,15 +83,13 @@ static void nic_tick(struct nic_stats *s, struct nic *n, double dt)
 	struct engine_qstats sum;
 	uint64_t unserved = n->up && n->eng.ops->rx_unserved ? n->eng.ops->rx_unserved(&n->eng) : 0;
 	queues_sum(n, &sum, s);
-	/* counters restart when the NIC is re-opened: count growth only */
-	s->lost_delta = (sum.rx_drops > s->rx_drops ? sum.rx_drops - s->rx_drops : 0) +
-			(unserved > s->unserved ? unserved - s->unserved : 0);
+	s->lost_delta = growth(sum.rx_drops, s->rx_drops) + growth(unserved, s->unserved);
 	s->rx_drops = sum.rx_drops;
 	s->unserved = unserved;
 	busy_tick(s, n);
-	s->tx_pps = dt > 0 ? (double)(sum.tx_packets - s->tx) / dt : 0;
-	s->rx_pps = dt > 0 ? (double)(sum.rx_packets - s->rx) / dt : 0;
-	s->tx_full_delta = sum.tx_ring_full - s->tx_full;
+	s->tx_pps = dt > 0 ? (double)growth(sum.tx_packets, s->tx) / dt : 0;
+	s->rx_pps = dt > 0 ? (double)growth(sum.rx_packets, s->rx) / dt : 0;
+	s->tx_full_delta = growth(sum.tx_ring_full, s->tx_full);
 	s->tx = sum.tx_packets;
 	s->rx = sum.rx_packets;
 	s->tx_full = sum.tx_ring_full;

@@ -11,9 +11,10 @@
 #    combined channels: the covering case cannot run here).
 # 3. A NIC with more RX channels than AF_XDP can cover (80 > 64) is refused
 #    at open, naming the count and `ethtool -L`.
-# 4. Channels added after scand opened the NIC (ethtool -L 4 -> 8): replies
-#    on the new queues are counted as unserved, and the job says it is not
-#    complete instead of ending as a plain done.
+# 4. Channels added while a job runs (ethtool -L 4 -> 8): replies on the new
+#    queues are counted as unserved, and the job says it is not complete
+#    instead of ending as a plain done. Once the job has ended scand re-opens
+#    the NIC with a socket on each of the 8 queues, and the next job is exact.
 set -u
 . "$(dirname "$0")/testbed.sh"
 . "$(dirname "$0")/lib.sh"
@@ -72,21 +73,44 @@ refused $'[nic "big0"]\nengine = af_xdp\nqueues = 1' \
 	'big0 has 80 RX channels but AF_XDP can cover at most 64.*ethtool -L big0 combined 64' "an 80-channel NIC"
 echo "80 channels: refused with the fix"
 
-# channels added while scand runs: counted as unserved, the job is not complete
+# channels added while a job runs: counted as unserved, the job is not
+# complete; once it has ended, scand re-opens the NIC by itself with a socket
+# on every queue, and the next job is exact
 rm -rf "$T/state"
 scand_config "$T/scand.conf" $'[nic "sc0"]\nengine = af_xdp\nqueues = 1'
 scand_start "$T/scand.conf"
+ctl submit "$TARGETS" -p "$PORTS" -r 1000 --wait -o "$T/grown.ndjson" >/dev/null 2>"$T/grown.err" &
+sub=$!
+for _ in $(seq 100); do
+	job=$(ctl --json jobs | python3 -c 'import json,sys; j=json.load(sys.stdin)["jobs"]; print(j[-1]["job_id"] if j else "")')
+	[ -n "$job" ] && [ "$(jget "$(ctl --json status "$job")" 'r["state"] == "running" and r["sent"] > 0')" = True ] && break
+	sleep 0.05
+done
 ip netns exec "$SCAN_NS" ethtool -L sc0 rx 8 tx 8 || fail "ethtool -L sc0 8"
 ip netns exec "$TARGET_NS" ethtool -L tg0 rx 8 tx 8 || fail "ethtool -L tg0 8"
-job=$(ctl submit "$TARGETS" -p "$PORTS" -r 20000 --wait -o "$T/grown.ndjson" 2>"$T/grown.err") &&
-	fail "a job that lost replies ended as plain done: $(cat "$T/grown.err")"
-job=$(ctl --json jobs | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"][-1]["job_id"])')
+wait $sub && fail "a job that lost replies ended as plain done: $(cat "$T/grown.err")"
 st=$(ctl --json status "$job")
 [ "$(jget "$st" 'r["state"] == "done" and r["complete"] is False and r["lost"]["nic"] > 0')" = True ] ||
 	fail "expected done with complete false and NIC losses: $st"
-[ "$(jget "$(ctl --json telemetry)" 'r["nics"][0]["rx_unserved"] > 0')" = True ] || fail "unserved replies not counted"
 grep -q "not complete" "$T/grown.err" || fail "scanctl did not say the job is not complete: $(cat "$T/grown.err")"
+grep -q "sc0: its RX channels changed.*re-opened when no job runs on it" "$T/scand.log" ||
+	fail "scand did not say that sc0 waits for its job to be re-opened"
 echo "channels added at run time: $(jget "$st" 'r["lost"]') -> complete: false"
+for _ in $(seq 100); do
+	tel=$(ctl --json telemetry)
+	[ "$(jget "$tel" 'len(r["nics"][0]["queues"])')" = 8 ] && break
+	sleep 0.1
+done
+[ "$(jget "$tel" '[q["rx_only"] for q in r["nics"][0]["queues"]] == [i >= 1 for i in range(8)]')" = True ] ||
+	fail "sc0 was not re-opened with a socket on each of its 8 RX queues: $tel"
+grep -q "sc0: its RX channels changed (ethtool -L): 4 RX queue(s) had a socket, it has 8 now; re-opening it" "$T/scand.log" ||
+	fail "the re-open is not logged with the counts"
+scan_exact regrown
+tel=$(ctl --json telemetry)
+[ "$(jget "$tel" 'r["nics"][0]["rx_unserved"]')" = 0 ] || fail "replies unserved after the re-open: $tel"
+[ "$(jget "$tel" 'sum(q["rx_packets"] for q in r["nics"][0]["queues"][4:]) > 0')" = True ] ||
+	fail "no reply arrived on the new queues 4-7 (the test would prove nothing): $tel"
+echo "re-opened on 8 RX queues once the job ended: exact"
 scand_stop
 
 # dpdk (last: net_af_packet resets sc0's MAC, which flushes its neighbours)
