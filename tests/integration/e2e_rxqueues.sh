@@ -79,7 +79,7 @@ echo "80 channels: refused with the fix"
 rm -rf "$T/state"
 scand_config "$T/scand.conf" $'[nic "sc0"]\nengine = af_xdp\nqueues = 1'
 scand_start "$T/scand.conf"
-ctl submit "$TARGETS" -p "$PORTS" -r 1000 --wait -o "$T/grown.ndjson" >/dev/null 2>"$T/grown.err" &
+ctl submit "$TARGETS" -p "$PORTS" -r 700 --wait -o "$T/grown.ndjson" >/dev/null 2>"$T/grown.err" &
 sub=$!
 for _ in $(seq 100); do
 	job=$(ctl --json jobs | python3 -c 'import json,sys; j=json.load(sys.stdin)["jobs"]; print(j[-1]["job_id"] if j else "")')
