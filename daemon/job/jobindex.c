@@ -18,6 +18,11 @@
 
 #define IDX_MAGIC "SCANDIX1"
 
+/* Rebuilds whose thread runs (main thread only). After a restart every job
+ * to resume needs a rebuild: a thread each would be as many threads as
+ * jobs, so the others wait for a slot (started by jobindex_poll). */
+static unsigned builds_running;
+
 /* A growable array of row numbers or offsets. */
 struct u64s {
 	uint64_t *v;
@@ -39,6 +44,7 @@ struct jobindex {
 	const struct space *space; /* resume: rows go into dd */
 	struct dedup *dd;
 	char corrupt_path[600];
+	bool started; /* its thread runs (else it waits for a slot) */
 	_Atomic bool finished, cancel;
 	/* results */
 	struct u64s marks, holes;
@@ -93,6 +99,34 @@ static void index_free(struct jobindex *x)
 	free(x);
 }
 
+unsigned jobindex_builds_running(void)
+{
+	return builds_running;
+}
+
+/* Starts x's thread when a slot is free; 0 also when it must wait. */
+static int build_start(struct jobindex *x)
+{
+	int r;
+	if (x->started || builds_running >= JOBINDEX_MAX_BUILDS)
+		return 0;
+	if ((r = -pthread_create(&x->th, NULL, index_main, x)) < 0)
+		return r;
+	x->started = true;
+	builds_running++;
+	return 0;
+}
+
+/* Waits for x's thread, if it was started. */
+static void build_join(struct jobindex *x)
+{
+	if (!x->started)
+		return;
+	pthread_join(x->th, NULL);
+	x->started = false;
+	builds_running--;
+}
+
 int jobindex_start(struct job *j, bool resume)
 {
 	char path[600];
@@ -115,7 +149,7 @@ int jobindex_start(struct job *j, bool resume)
 		x->space = &j->space;
 		x->dd = &j->dedup;
 	}
-	if (r == 0 && (r = -pthread_create(&x->th, NULL, index_main, x)) == 0) {
+	if (r == 0 && (r = build_start(x)) == 0) {
 		j->index_build = x;
 		j->index_resume = resume;
 		return 0;
@@ -130,7 +164,7 @@ void jobindex_cancel(struct job *j)
 	if (!x)
 		return;
 	atomic_store(&x->cancel, true);
-	pthread_join(x->th, NULL);
+	build_join(x);
 	index_free(x);
 	j->index_build = NULL;
 }
@@ -258,12 +292,14 @@ static int install(struct job *j, struct jobindex *x)
 int jobindex_poll(struct job *j)
 {
 	struct jobindex *x = j->index_build;
-	int r;
-	if (!x || !atomic_load_explicit(&x->finished, memory_order_acquire))
+	int r = 0;
+	if (!x || (x->started && !atomic_load_explicit(&x->finished, memory_order_acquire)))
 		return 0;
-	pthread_join(x->th, NULL);
+	if (!x->started && (r = build_start(x)) == 0)
+		return 0;
+	build_join(x);
 	j->index_build = NULL;
-	r = x->err ? x->err : install(j, x);
+	r = r < 0 ? r : x->err ? x->err : install(j, x);
 	if (r < 0)
 		snprintf(j->error, sizeof(j->error), "%s/results.ndjson: %s", j->dir, strerror(-r));
 	index_free(x);

@@ -10,11 +10,15 @@
 #include "joberror.h"
 
 #define JOBINDEX_RETRY_MS 200 /* a reader told to come back while a rebuild runs */
+#define JOBINDEX_MAX_BUILDS 2 /* rebuild threads at once; the other rebuilds wait */
 
-/* Starts building j's index on a thread. resume: the job will run again --
+/* Starts building j's index on a thread (when JOBINDEX_MAX_BUILDS run, it
+ * waits and jobindex_poll starts it). resume: the job will run again --
  * its dedup filter gets the rows, and on install its counts come from the
  * file and a torn last row is cut. 0, -errno. */
 int jobindex_start(struct job *j, bool resume);
+/* Rebuild threads running now (at most JOBINDEX_MAX_BUILDS). */
+unsigned jobindex_builds_running(void);
 /* Installs a build that has finished (every drain). Returns 1 when j's index
  * became ready, -errno when the build failed (j->error says why), 0 when
  * nothing changed. */

@@ -390,6 +390,40 @@ static void test_index_file(void **st)
 	job_release(&j);
 }
 
+/* Readers of three jobs without results.idx: two rebuild threads run, the
+ * third rebuild waits for a slot and is started by a later poll. */
+static void test_index_builds_capped(void **st)
+{
+	struct job j, back[3];
+	struct job_error err = { 0 };
+	(void)st;
+	new_job(&j);
+	j.state = JOB_DONE;
+	assert_int_equal(jobstore_checkpoint(&j, &(struct job_resume){ NULL, 0, 512, 0 }), 0);
+	jobresults_close(&j);
+	for (int i = 0; i < 3; i++) {
+		memset(&back[i], 0, sizeof(back[i]));
+		back[i].results_fd = -1;
+		assert_int_equal(jobstore_load(&back[i], dir, "j000001-abcd", &cfg), 0);
+		assert_true(jobindex_ready(&back[i], &err) < 0);
+		assert_int_equal(err.kind, JOB_ERR_LIMIT);
+		assert_non_null(back[i].index_build);
+	}
+	assert_int_equal(jobindex_builds_running(), JOBINDEX_MAX_BUILDS);
+	for (int ready = 0; ready < 3; usleep(1000))
+		for (int i = ready = 0; i < 3; i++) {
+			assert_true(jobindex_poll(&back[i]) >= 0);
+			assert_true(jobindex_builds_running() <= JOBINDEX_MAX_BUILDS);
+			ready += back[i].indexed;
+		}
+	assert_int_equal(jobindex_builds_running(), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(back[i].nresults, 3);
+		job_release(&back[i]);
+	}
+	job_release(&j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,6 +435,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_space_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_index_builds_capped, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,7 +14,9 @@ MARGINS = {
     "fds": (16, "",
             "per running job its results file, per result stream and scanctl call a socket; "
             "these come and go, the 50 pollers stay"),
-    "threads": (0, "", "queue workers start with the NICs; a re-opened NIC replaces its own"),
+    "threads": (2, "", "queue workers start with the NICs and a re-opened NIC replaces its own; "
+                "the row-index rebuilds after a restart or for a reader run at most 2 threads "
+                "(JOBINDEX_MAX_BUILDS), the others wait"),
 }
 
 
