@@ -369,15 +369,21 @@ static void axdp_close(struct engine *e)
 	e->priv = NULL;
 }
 
-/* TX queues (workers) and sockets: one on every RX queue the NIC has, so
- * that a reply steered to any of them reaches scand. Refused when the
- * xsks_map cannot hold them all (a reply would fall to the kernel). */
+/* Sockets for nq TX queues on a NIC with hw RX queues: one on every RX
+ * queue, so that a reply steered to any of them reaches scand. */
+static unsigned rx_sockets(unsigned nq, unsigned hw)
+{
+	return MAX(nq, hw);
+}
+
+/* TX queues (workers) and sockets (rx_sockets). Refused when the xsks_map
+ * cannot hold them all (a reply would fall to the kernel). */
 static int queue_counts(const struct engine_conf *conf, unsigned *nq, unsigned *nrx, struct errbuf *why)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned hw = (unsigned)netinfo_rx_queues(conf->name);
 	*nq = conf->queues ? conf->queues : (unsigned)MIN((long)hw, cores);
-	*nrx = MAX(*nq, hw);
+	*nrx = rx_sockets(*nq, hw);
 	if (*nq > SCAND_XDP_MAX_QUEUES)
 		return errbuf_set(why, -EINVAL, "%s: queues = %u, but AF_XDP serves at most %d queues: set queues <= %d",
 				  conf->name, *nq, SCAND_XDP_MAX_QUEUES, SCAND_XDP_MAX_QUEUES);
@@ -628,14 +634,14 @@ static void axdp_stats(struct engine *e, unsigned qi, struct engine_qstats *st)
 	}
 }
 
-/* The sum over CPUs of scand_xdp's unserved counter. */
-/* The sockets open_checks would plan now differ from the ones open. */
+/* The sockets the NIC's RX queues need now differ from the ones open. */
 static bool axdp_rx_changed(const struct engine *e)
 {
 	const struct axdp *a = e->priv;
-	return a && MAX(a->nq, (unsigned)netinfo_rx_queues(e->ifname)) != a->nrx;
+	return a && rx_sockets(a->nq, (unsigned)netinfo_rx_queues(e->ifname)) != a->nrx;
 }
 
+/* The sum over CPUs of scand_xdp's unserved counter. */
 static uint64_t axdp_unserved(struct engine *e)
 {
 	struct axdp *a = e->priv;
