@@ -265,10 +265,10 @@ command -v zmap >/dev/null || fail "zmap not installed (scripts/test installs it
 probes_reset_neigh
 python3 -c 'import json,sys; print("\n".join(sorted(r["ip"] for r in map(json.loads, open(sys.argv[1])) if r["status"] == "up")))' \
 	"$T/icmp-af_packet-4.ndjson" >"$T/scand.up"
-zmap_check "$T/scand.up" "" -M icmp_echoscan -r 20000
+zmap_check "$T/scand.up" "" -M icmp_echoscan -r 20000 -c 2
 for p in 53 7777; do
 	grep -E ":$p\$" "$T/udp.truth4" >"$T/udp.truth.$p"
-	zmap_check "$T/udp.truth.$p" ":$p" -M udp -p $p --probe-args=text:hello -r 20000
+	zmap_check "$T/udp.truth.$p" ":$p" -M udp -p $p --probe-args=text:hello -r 20000 -c 2
 done
 echo "zmap agrees: $(wc -l <"$T/scand.up") hosts up, $(grep -cE ':(53|7777)$' "$T/udp.truth4") UDP ports open"
 echo PASS

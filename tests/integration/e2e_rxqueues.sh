@@ -88,6 +88,12 @@ for _ in $(seq 100); do
 done
 ip netns exec "$SCAN_NS" ethtool -L sc0 rx 8 tx 8 || fail "ethtool -L sc0 8"
 ip netns exec "$TARGET_NS" ethtool -L tg0 rx 8 tx 8 || fail "ethtool -L tg0 8"
+# counted while the job runs (the re-open after it starts the counter again)
+for _ in $(seq 100); do
+	[ "$(jget "$(ctl --json telemetry)" 'r["nics"][0]["rx_unserved"] > 0')" = True ] && break
+	sleep 0.05
+done
+[ "$(jget "$(ctl --json telemetry)" 'r["nics"][0]["rx_unserved"] > 0')" = True ] || fail "unserved replies not counted"
 wait $sub && fail "a job that lost replies ended as plain done: $(cat "$T/grown.err")"
 st=$(ctl --json status "$job")
 [ "$(jget "$st" 'r["state"] == "done" and r["complete"] is False and r["lost"]["nic"] > 0')" = True ] ||

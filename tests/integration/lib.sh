@@ -213,7 +213,7 @@ lib_cleanup() {
 	[ -n "${KEEP_TMP:-}" ] || rm -rf "$T"
 }
 
-# zmap_check WANT SUFFIX ZMAP-ARGS...: runs zmap on the testbed (198.18.1.0/24
+# zmap_check WANT SUFFIX ZMAP-ARGS... (-M, -p, -r, -c ...): runs zmap on the testbed (198.18.1.0/24
 # from sc0) until the addresses it finds, each followed by SUFFIX, are the
 # lines of WANT; at most 3 runs. zmap is the reference here, not the subject:
 # on the busy 2-vCPU machine it can lose a reply (its pcap_drop) or a probe,
@@ -224,7 +224,7 @@ zmap_check() {
 	gw=$(ip -n "$TARGET_NS" -br link show tg0 | awk '{print $3}')
 	: >"$T/zmap.empty"
 	for run in 1 2 3; do
-		ip netns exec "$SCAN_NS" zmap -q -i sc0 -S 198.18.0.100 -G "$gw" -b "$T/zmap.empty" -c 2 \
+		ip netns exec "$SCAN_NS" zmap -q -i sc0 -S 198.18.0.100 -G "$gw" -b "$T/zmap.empty" \
 			-O csv -f saddr --output-filter="success = 1 && repeat = 0" -o - "$@" 198.18.1.0/24 \
 			2>>"$T/zmap.log" | grep -v saddr | sed "s/\$/$suffix/" | sort >"$T/zmap.got"
 		sort "$want" | diff - "$T/zmap.got" >"$T/zmap.diff" && return 0
